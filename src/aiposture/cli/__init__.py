@@ -1,0 +1,1 @@
+"""Command line: thin wrappers that parse options, call the app and render."""

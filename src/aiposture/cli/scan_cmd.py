@@ -1,0 +1,108 @@
+"""`aiposture scan`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from aiposture.app import scan as run_scan
+from aiposture.cli.common import (
+    build_source,
+    load_progress,
+    parse_severity,
+    settings_from_options,
+    stderr_console,
+    write_output,
+)
+from aiposture.errors import InputError
+from aiposture.report import FILE_FORMATS
+
+
+@click.command()
+@click.option("--demo", is_flag=True, help="Scan the embedded Contoso AI demo tenant.")
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Snapshot, export file or directory (repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="terminal",
+    show_default=True,
+    help="terminal, or one or more of: json (comma-separated).",
+)
+@click.option("--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
+@click.option(
+    "--output-dir", type=click.Path(path_type=Path), help="Write one file per format to DIR."
+)
+@click.option("--config", type=click.Path(path_type=Path), help="aiposture.toml to use.")
+@click.option("--scope", type=click.Choice(["ai", "all"]), help="Which storage/KV/ACR to assess.")
+@click.option("--fail-on", help="Exit 1 when a FAIL at or above this severity exists.")
+@click.option("--verbose", "-v", is_flag=True, help="Terminal: list PASS findings too.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+def scan(
+    demo: bool,
+    inputs: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    output_dir: Path | None,
+    config: Path | None,
+    scope: str | None,
+    fail_on: str | None,
+    verbose: bool,
+    quiet: bool,
+) -> int:
+    """Assess a tenant: the demo, exported JSON or a snapshot."""
+    formats = [f.strip().lower() for f in fmt.split(",") if f.strip()]
+    known = ["terminal", *FILE_FORMATS]
+    for f in formats:
+        if f not in known:
+            raise click.BadParameter(f"unknown format {f!r} (choose from {', '.join(known)})")
+    if len(formats) > 1 and output is not None:
+        raise click.UsageError("several formats need --output-dir, not --output")
+    threshold = parse_severity(fail_on)
+    settings = settings_from_options(config, scope)
+    source = build_source(demo, inputs)
+    err = stderr_console(quiet)
+    update, stop = load_progress(err)
+    try:
+        result = run_scan(settings, source, now=dt.datetime.now(dt.UTC), progress=update)
+    finally:
+        stop()
+
+    if output_dir is not None:
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"{output_dir}: cannot create directory: {exc.strerror}") from None
+    for f in formats:
+        if f == "terminal":
+            if output_dir is not None or output is not None:
+                target = (output_dir / "report.txt") if output_dir else output
+                assert target is not None
+                with target.open("w", encoding="utf-8") as fh:
+                    from aiposture.report.terminal import render_terminal
+
+                    render_terminal(result, Console(file=fh, width=100), verbose=verbose)
+            else:
+                from aiposture.report.terminal import render_terminal
+
+                render_terminal(result, Console(), verbose=verbose)
+            continue
+        ext, factory = FILE_FORMATS[f]
+        data = factory()(result)
+        target = (output_dir / f"aiposture-report.{ext}") if output_dir else output
+        write_output(data, target)
+        if target is not None and not quiet:
+            err.print(f"wrote {f} report to {target}")
+    if threshold is not None and result.failures(threshold):
+        n = len(result.failures(threshold))
+        err.print(f"{n} failing finding(s) at or above {threshold.value}: exit 1")
+        return 1
+    return 0

@@ -1,0 +1,202 @@
+"""Settings from aiposture.toml (+ flags), validated in one place.
+
+scope = "ai"                       # or "all": storage / key vault / ACR rules on every resource
+[rules]
+disable = ["AIP-NET-002"]
+severity = { "AIP-IDN-004" = "medium" }
+[tags]
+required = ["owner", "environment", "data-classification"]
+[models]
+approved = [{ publisher = "OpenAI", name = "gpt-4o", version = "2024-08-06" }]
+admins = ["<object id>"]
+max_admins = 5
+retirements = [{ name = "gpt-35-turbo", version = "0613", retires = "2025-02-13" }]
+[regions]
+allowed = ["westeurope", "swedencentral"]
+[[suppress]]
+rule = "AIP-NET-002"
+resource = "/subscriptions/*/resourceGroups/rg-sandbox/*"
+reason = "sandbox, no data"
+expires = "2027-01-31"
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from aiposture.errors import ConfigError
+from aiposture.model.types import Severity
+
+DEFAULT_REQUIRED_TAGS = ("owner", "environment", "data-classification")
+
+
+@dataclass(frozen=True)
+class ApprovedModel:
+    name: str
+    publisher: str | None = None
+    version: str | None = None  # None = any version
+
+    def matches(self, publisher: str | None, name: str | None, version: str | None) -> bool:
+        if (name or "").lower() != self.name.lower():
+            return False
+        if self.publisher and (publisher or "").lower() != self.publisher.lower():
+            return False
+        return not self.version or (version or "").lower() == self.version.lower()
+
+
+@dataclass(frozen=True)
+class ModelRetirement:
+    name: str
+    version: str
+    retires: dt.date
+
+
+@dataclass(frozen=True)
+class Suppression:
+    rule: str  # rule id or glob ("AIP-NET-*")
+    resource: str  # resource id or glob, compared case-insensitively
+    reason: str
+    expires: dt.date | None = None
+
+    def matches(self, rule_id: str, resource_id: str) -> bool:
+        return fnmatch.fnmatchcase(rule_id.upper(), self.rule.upper()) and fnmatch.fnmatchcase(
+            resource_id.lower(), self.resource.lower()
+        )
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires is not None and self.expires < today
+
+
+@dataclass(frozen=True)
+class Settings:
+    scope: str = "ai"
+    disabled_rules: frozenset[str] = frozenset()
+    severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
+    required_tags: tuple[str, ...] = DEFAULT_REQUIRED_TAGS
+    approved_models: tuple[ApprovedModel, ...] = ()
+    model_admins: frozenset[str] = frozenset()
+    max_model_admins: int = 5
+    model_retirements: tuple[ModelRetirement, ...] = ()
+    allowed_regions: tuple[str, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
+    source: str = ""  # the config file, for messages
+
+
+# ---- file schema (msgspec validates types and unknown keys) ---------------------------------
+
+
+class _Rules(msgspec.Struct, forbid_unknown_fields=True):
+    disable: list[str] = []
+    severity: dict[str, str] = {}
+
+
+class _Tags(msgspec.Struct, forbid_unknown_fields=True):
+    required: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_REQUIRED_TAGS))
+
+
+class _Approved(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    publisher: str | None = None
+    version: str | None = None
+
+
+class _Retirement(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    version: str
+    retires: dt.date
+
+
+class _Models(msgspec.Struct, forbid_unknown_fields=True):
+    approved: list[_Approved] = []
+    admins: list[str] = []
+    max_admins: int = 5
+    retirements: list[_Retirement] = []
+
+
+class _Regions(msgspec.Struct, forbid_unknown_fields=True):
+    allowed: list[str] = []
+
+
+class _Suppress(msgspec.Struct, forbid_unknown_fields=True):
+    rule: str
+    resource: str
+    reason: str
+    expires: dt.date | None = None
+
+
+class _File(msgspec.Struct, forbid_unknown_fields=True):
+    scope: str = "ai"
+    rules: _Rules = msgspec.field(default_factory=_Rules)
+    tags: _Tags = msgspec.field(default_factory=_Tags)
+    models: _Models = msgspec.field(default_factory=_Models)
+    regions: _Regions = msgspec.field(default_factory=_Regions)
+    suppress: list[_Suppress] = []
+
+
+def settings_from_mapping(data: Mapping[str, Any], source: str = "<config>") -> Settings:
+    try:
+        f = msgspec.convert(dict(data), _File)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"{source}: {exc}; see aiposture.example.toml") from None
+    if f.scope not in ("ai", "all"):
+        raise ConfigError(f'{source}: scope must be "ai" or "all", not {f.scope!r}')
+    overrides: dict[str, Severity] = {}
+    for rule_id, sev in f.rules.severity.items():
+        try:
+            overrides[rule_id.upper()] = Severity.parse(sev)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: rules.severity.{rule_id}: {exc}") from None
+    if f.models.max_admins < 0:
+        raise ConfigError(f"{source}: models.max_admins must be >= 0")
+    for s in f.suppress:
+        if not s.reason.strip():
+            raise ConfigError(f"{source}: suppression for {s.rule} needs a reason")
+    return Settings(
+        scope=f.scope,
+        disabled_rules=frozenset(r.upper() for r in f.rules.disable),
+        severity_overrides=overrides,
+        required_tags=tuple(f.tags.required),
+        approved_models=tuple(
+            ApprovedModel(name=a.name, publisher=a.publisher, version=a.version)
+            for a in f.models.approved
+        ),
+        model_admins=frozenset(a.lower() for a in f.models.admins),
+        max_model_admins=f.models.max_admins,
+        model_retirements=tuple(
+            ModelRetirement(r.name, r.version, r.retires) for r in f.models.retirements
+        ),
+        allowed_regions=tuple(r.lower().replace(" ", "") for r in f.regions.allowed),
+        suppressions=tuple(
+            Suppression(rule=s.rule, resource=s.resource, reason=s.reason, expires=s.expires)
+            for s in f.suppress
+        ),
+        source=source,
+    )
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Settings from `path`, or from ./aiposture.toml when present, else defaults."""
+    if path is None:
+        default = Path("aiposture.toml")
+        if not default.is_file():
+            return Settings()
+        path = default
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found; check --config") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: config file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    return settings_from_mapping(data, str(path))

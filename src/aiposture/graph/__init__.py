@@ -1,0 +1,1 @@
+"""Security graph, permission semantics and attack paths."""

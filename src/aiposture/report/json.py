@@ -1,0 +1,106 @@
+"""The JSON report (docs/report-format.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from aiposture.app import ScanResult
+from aiposture.report.views import inventory_entries, sort_findings, summary
+from aiposture.rules.types import Finding, RuleSpec
+
+REPORT_SCHEMA_VERSION = "1.0"
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "rule_id": f.rule.id,
+        "title": f.rule.title,
+        "pillar": f.rule.pillar.value,
+        "severity": f.severity.value,
+        "status": f.status.value,
+        "resource_id": f.resource_id,
+        "resource_type": f.resource_type,
+        "resource_name": f.resource_name,
+        "subscription_id": f.subscription_id or None,
+        "resource_group": f.resource_group or None,
+        "message": f.message,
+        "evidence": [{"path": e.path, "value": e.value} for e in f.evidence],
+        "missing": list(f.missing),
+        "remediation": f.remediation.as_dict(),
+        "references": f.rule.references.as_dict(),
+        "fingerprint": f.fingerprint,
+        "suppressed": f.suppressed,
+        "suppression": None
+        if f.suppression is None
+        else {
+            "reason": f.suppression.reason,
+            "expires": f.suppression.expires,
+            "expired": f.suppression.expired,
+        },
+    }
+
+
+def rule_dict(r: RuleSpec[Any]) -> dict[str, Any]:
+    rem = r.remediation
+    return {
+        "id": r.id,
+        "title": r.title,
+        "pillar": r.pillar.value,
+        "severity": r.severity.value,
+        "target": r.target_label,
+        "requires": list(r.requires),
+        "rationale": r.rationale,
+        "remediation": {
+            "summary": rem.summary,
+            "az_cli": rem.az_cli,
+            "bicep": rem.bicep,
+            "terraform": rem.terraform,
+            "portal": rem.portal,
+            "policy": [
+                {
+                    "definition_id": p.definition_id,
+                    "effect": p.effect,
+                    "display_name": p.display_name,
+                }
+                for p in rem.policy
+            ],
+        },
+        "references": r.references.as_dict(),
+    }
+
+
+def report_dict(result: ScanResult) -> dict[str, Any]:
+    inv = result.inventory
+    doc: dict[str, Any] = {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "tool": {"name": "aiposture", "version": result.tool_version},
+        "scanned_at": result.scanned_at.isoformat().replace("+00:00", "Z"),
+        "tenant_id": inv.metadata.tenant_id or None,
+        "source": {
+            "description": result.source,
+            "kind": inv.metadata.source,
+            "collected_at": inv.metadata.collected_at or None,
+        },
+        "summary": summary(result),
+        "coverage": [
+            {
+                "collection": c.collection,
+                "scope": c.scope,
+                "status": c.status.value,
+                "reason": c.reason,
+                "count": c.count,
+            }
+            for c in result.coverage
+        ],
+        "unmodeled_types": dict(sorted(inv.other_type_counts.items())),
+        "inventory": inventory_entries(inv),
+        "findings": [finding_dict(f) for f in sort_findings(result.findings)],
+    }
+    doc.update(result.extras)
+    return doc
+
+
+def render_json(result: ScanResult) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(report_dict(result)), indent=2) + b"\n"

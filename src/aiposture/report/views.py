@@ -1,0 +1,150 @@
+"""Shared views of a result: summary counts, AI inventory facts, sanitising text for output."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from typing import Any
+
+from aiposture.app import ScanResult
+from aiposture.model.entities import (
+    AksCluster,
+    CognitiveAccount,
+    ContainerRegistry,
+    Deployment,
+    KeyVault,
+    MLCompute,
+    MLWorkspace,
+    Resource,
+    SearchService,
+    StorageAccount,
+)
+from aiposture.model.inventory import Inventory
+from aiposture.model.types import Pillar, Severity, Status
+from aiposture.rules.types import Finding
+
+
+def clean(text: str) -> str:
+    """Remove control characters (terminal escape sequences, NULs) from attacker-set text."""
+    return "".join(
+        ch if ch in ("\n", "\t") or unicodedata.category(ch) != "Cc" else "\ufffd" for ch in text
+    )
+
+
+def summary(result: ScanResult) -> dict[str, Any]:
+    by_status = Counter(f.status.value for f in result.findings)
+    fails = [f for f in result.findings if f.is_failure]
+    by_sev = Counter(f.severity.value for f in fails)
+    pillars: dict[str, dict[str, int]] = {}
+    for p in Pillar:
+        fs = [f for f in result.findings if f.rule.pillar is p]
+        pillars[p.value] = {
+            s.value: sum(1 for f in fs if f.status is s and not f.suppressed) for s in Status
+        }
+        pillars[p.value]["SUPPRESSED"] = sum(1 for f in fs if f.suppressed)
+    return {
+        "by_status": {s.value: by_status.get(s.value, 0) for s in Status},
+        "failures_by_severity": {s.value: by_sev.get(s.value, 0) for s in Severity},
+        "by_pillar": pillars,
+        "suppressed": sum(1 for f in result.findings if f.suppressed),
+        "rules_evaluated": len(result.rules),
+        "resources": {
+            "ai": len(result.inventory.ai_resources()),
+            "ai_linked": len(result.inventory.ai_linked),
+            "unmodeled": len(result.inventory.other),
+        },
+    }
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    order = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.PASS: 2, Status.NOT_APPLICABLE: 3}
+    return sorted(
+        findings,
+        key=lambda f: (order[f.status], -f.severity.rank, f.rule.id, f.resource_id.lower()),
+    )
+
+
+def facts(res: Resource, inv: Inventory) -> dict[str, Any]:
+    """Key facts of an AI or AI-linked resource for inventories."""
+    if isinstance(res, CognitiveAccount):
+        return {
+            "public_network_access": res.public_network_access,
+            "local_auth": "disabled" if res.disable_local_auth else "enabled",
+            "deployments": len(inv.deployments_of(res.key)),
+            "endpoint": res.endpoint,
+        }
+    if isinstance(res, Deployment):
+        cf = res.content_filter
+        return {
+            "model": res.model_name,
+            "version": res.model_version,
+            "format": res.model_format,
+            "sku": res.sku,
+            "capacity": res.sku_capacity,
+            "content_filter": cf.policy_name if cf else None,
+            "prompt_shields": _prompt_shields(res),
+        }
+    if isinstance(res, MLWorkspace):
+        return {
+            "public_network_access": res.public_network_access,
+            "managed_network": res.managed_network_isolation,
+            "storage_account": res.storage_account,
+            "key_vault": res.key_vault,
+            "container_registry": res.container_registry,
+        }
+    if isinstance(res, MLCompute):
+        return {"compute_type": res.compute_type, "vm_size": res.vm_size}
+    if isinstance(res, SearchService):
+        return {"public_network_access": res.public_network_access, "sku": res.sku}
+    if isinstance(res, AksCluster):
+        return {
+            "gpu_pools": [p.name for p in res.agent_pools if p.is_gpu],
+            "private_cluster": res.enable_private_cluster,
+        }
+    if isinstance(res, StorageAccount):
+        return {
+            "public_network_access": res.public_network_access,
+            "allow_blob_public_access": res.allow_blob_public_access,
+        }
+    if isinstance(res, KeyVault):
+        return {"public_network_access": res.public_network_access}
+    if isinstance(res, ContainerRegistry):
+        return {"admin_user_enabled": res.admin_user_enabled}
+    return {}
+
+
+def _prompt_shields(dep: Deployment) -> bool | None:
+    cf = dep.content_filter
+    if cf is None or cf.origin == "unresolved":
+        return None
+    jb = cf.setting("jailbreak", "prompt")
+    return bool(jb and jb.enabled and jb.blocking)
+
+
+def inventory_entries(inv: Inventory) -> list[dict[str, Any]]:
+    out = []
+    for res in inv.all_resources():
+        ai = inv.is_ai(res)
+        linked = inv.is_ai_linked(res.key)
+        if not (ai or linked):
+            continue
+        out.append(
+            {
+                "id": res.id,
+                "name": res.name,
+                "type": res.type,
+                "kind": res.kind or None,
+                "location": res.location or None,
+                "subscription_id": res.subscription_id or None,
+                "resource_group": res.resource_group or None,
+                "role": "ai" if ai else "ai-linked",
+                "used_by": sorted(inv.ai_linked.get(res.key, ())) if linked else [],
+                "identity": {
+                    "type": res.identity.type or None,
+                    "principal_ids": list(res.identity.principal_ids),
+                },
+                "facts": facts(res, inv),
+            }
+        )
+    out.sort(key=lambda e: (str(e["role"]), str(e["type"]), str(e["id"]).lower()))
+    return out

@@ -1,0 +1,10 @@
+"""The rule catalog: importing this package registers every rule."""
+
+from aiposture.rules import (  # noqa: F401 - imported for their @rule registrations
+    data,
+    governance,
+    identity,
+    model_risk,
+    monitoring,
+    network,
+)

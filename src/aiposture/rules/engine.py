@@ -1,0 +1,157 @@
+"""Evaluate every enabled rule against the inventory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aiposture.config import Settings
+from aiposture.model.entities import (
+    ContainerRegistry,
+    KeyVault,
+    Resource,
+    StorageAccount,
+    Tenant,
+)
+from aiposture.model.inventory import Inventory
+from aiposture.model.types import Status
+from aiposture.rules.registry import all_rules
+from aiposture.rules.types import (
+    Finding,
+    RuleContext,
+    RuleSpec,
+    SuppressionInfo,
+    Verdict,
+    fingerprint,
+    render_remediation,
+    unknown,
+)
+
+log = logging.getLogger(__name__)
+
+# AI-linked resource classes: rules on them apply to AI-linked ones unless scope = "all".
+LINKED_CLASSES: tuple[type[Resource], ...] = (StorageAccount, KeyVault, ContainerRegistry)
+
+
+def tenant_entity(inv: Inventory) -> Tenant:
+    tid = inv.metadata.tenant_id or "unknown-tenant"
+    return Tenant(
+        id=f"/tenants/{tid}", key=f"/tenants/{tid.lower()}", name=tid, type="tenant", tenant_id=tid
+    )
+
+
+def default_targets(spec: RuleSpec[Any], inv: Inventory, settings: Settings) -> list[Resource]:
+    if spec.select is not None:
+        return list(spec.select(inv, settings))
+    if spec.target is Tenant:
+        return [tenant_entity(inv)]
+    items: list[Resource] = list(inv.of_type(spec.target))
+    if issubclass(spec.target, LINKED_CLASSES) and settings.scope != "all":
+        items = [r for r in items if inv.is_ai_linked(r.key)]
+    return items
+
+
+def _placeholders(res: Resource, inv: Inventory) -> dict[str, str]:
+    parts = res.id.split("/")
+    rg = ""
+    sub = ""
+    for i, part in enumerate(parts[:-1]):
+        low = part.lower()
+        if low == "resourcegroups" and not rg:
+            rg = parts[i + 1]
+        if low == "subscriptions" and not sub:
+            sub = parts[i + 1]
+    parent_id = res.id.rsplit("/", 2)[0] if res.type.count("/") >= 2 else ""
+    parent_name = parent_id.rsplit("/", 1)[-1] if parent_id else ""
+    return {
+        "<NAME>": res.name,
+        "<RG>": rg or res.resource_group,
+        "<SUB>": sub or res.subscription_id,
+        "<ID>": res.id,
+        "<LOCATION>": res.location,
+        "<PARENT>": parent_name,
+        "<PARENT_ID>": parent_id,
+    }
+
+
+def _coverage_gate(spec: RuleSpec[Any], res: Resource, inv: Inventory) -> Verdict | None:
+    missing = []
+    reasons = []
+    for col in spec.requires:
+        ans = inv.coverage.status(col, res.key)
+        if not ans.complete:
+            missing.append(col)
+            reasons.append(ans.reason)
+    if missing:
+        return unknown("cannot evaluate: " + "; ".join(reasons), *missing)
+    return None
+
+
+def evaluate(
+    inv: Inventory,
+    settings: Settings,
+    *,
+    now: dt.datetime | None = None,
+    graph_factory: Callable[[], Any] | None = None,
+    rules: Iterable[RuleSpec[Any]] | None = None,
+) -> list[Finding]:
+    now = now or dt.datetime.now(dt.UTC)
+    ctx = RuleContext(inventory=inv, settings=settings, now=now, graph_factory=graph_factory)
+    today = now.date()
+    findings: list[Finding] = []
+    for spec in rules if rules is not None else all_rules():
+        if spec.id in settings.disabled_rules:
+            continue
+        severity = settings.severity_overrides.get(spec.id, spec.severity)
+        for res in default_targets(spec, inv, settings):
+            verdict = _coverage_gate(spec, res, inv)
+            if verdict is None:
+                try:
+                    verdict = spec.check(res, ctx)
+                except Exception as exc:
+                    log.exception("rule %s failed on %s", spec.id, res.id)
+                    verdict = unknown(
+                        f"internal error in rule ({type(exc).__name__}: {exc}); please report it",
+                        "rule-error",
+                    )
+            findings.extend(_findings(spec, res, verdict, severity, inv, settings, today))
+    return findings
+
+
+def _findings(
+    spec: RuleSpec[Any],
+    res: Resource,
+    verdict: Verdict,
+    severity: Any,
+    inv: Inventory,
+    settings: Settings,
+    today: dt.date,
+) -> Iterable[Finding]:
+    sup_info = None
+    if verdict.status is Status.FAIL:
+        for sup in settings.suppressions:
+            if sup.matches(spec.id, res.id):
+                sup_info = SuppressionInfo(
+                    reason=sup.reason,
+                    expires=sup.expires.isoformat() if sup.expires else None,
+                    expired=sup.expired(today),
+                )
+                break
+    yield Finding(
+        rule=spec,
+        resource_id=res.id,
+        resource_type=res.type,
+        resource_name=res.name,
+        status=verdict.status,
+        severity=severity,
+        message=verdict.message,
+        evidence=verdict.evidence,
+        missing=verdict.missing,
+        remediation=render_remediation(spec.remediation, _placeholders(res, inv)),
+        fingerprint=fingerprint(spec.id, res.id),
+        subscription_id=res.subscription_id,
+        resource_group=res.resource_group,
+        suppression=sup_info,
+    )

@@ -1,0 +1,3 @@
+"""GOV: landing zones, Azure Policy guardrails, tagging and shadow AI."""
+
+from __future__ import annotations

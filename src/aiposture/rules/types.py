@@ -1,0 +1,242 @@
+"""Rule metadata, verdicts and findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shlex
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from aiposture.model.entities import Resource
+from aiposture.model.types import Pillar, Severity, Status
+
+if TYPE_CHECKING:
+    from aiposture.config import Settings
+    from aiposture.model.inventory import Inventory
+
+R = TypeVar("R", bound=Resource)
+
+# Placeholders a remediation template may use; filled per finding and escaped per form.
+PLACEHOLDERS = ("<NAME>", "<RG>", "<SUB>", "<ID>", "<LOCATION>", "<PARENT>", "<PARENT_ID>")
+
+
+@dataclass(frozen=True)
+class PolicyFix:
+    """A built-in Azure Policy that keeps the problem from coming back."""
+
+    definition_id: str  # GUID of the built-in definition
+    effect: str  # Audit | Deny | Modify | DeployIfNotExists | ...
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class Remediation:
+    summary: str
+    az_cli: str
+    bicep: str
+    terraform: str
+    portal: str
+    policy: tuple[PolicyFix, ...] = ()
+
+
+@dataclass(frozen=True)
+class Refs:
+    mcsb: tuple[str, ...] = ()
+    azure_policy: tuple[str, ...] = ()
+    owasp_llm: tuple[str, ...] = ()
+    atlas: tuple[str, ...] = ()
+    prowler: tuple[str, ...] = ()
+    checkov: tuple[str, ...] = ()
+    psrule: tuple[str, ...] = ()
+    other: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {
+            "mcsb": list(self.mcsb),
+            "azure_policy": list(self.azure_policy),
+            "owasp_llm": list(self.owasp_llm),
+            "atlas": list(self.atlas),
+            "prowler": list(self.prowler),
+            "checkov": list(self.checkov),
+            "psrule": list(self.psrule),
+            "other": list(self.other),
+        }
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A property path and the value seen there (None = absent)."""
+
+    path: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+    missing: tuple[str, ...] = ()  # for UNKNOWN: the collections or properties not available
+
+
+def ev(path: str, value: Any) -> Evidence:
+    return Evidence(path, value)
+
+
+def passed(message: str, *evidence: Evidence) -> Verdict:
+    return Verdict(Status.PASS, message, evidence)
+
+
+def failed(message: str, *evidence: Evidence) -> Verdict:
+    return Verdict(Status.FAIL, message, evidence)
+
+
+def unknown(message: str, *missing: str, evidence: Iterable[Evidence] = ()) -> Verdict:
+    return Verdict(Status.UNKNOWN, message, tuple(evidence), tuple(missing))
+
+
+def not_applicable(message: str) -> Verdict:
+    return Verdict(Status.NOT_APPLICABLE, message)
+
+
+@dataclass
+class RuleContext:
+    """What a rule may look at besides its target."""
+
+    inventory: Inventory
+    settings: Settings
+    now: dt.datetime
+    _graph: Any = None
+    graph_factory: Callable[[], Any] | None = None
+
+    @property
+    def graph(self) -> Any:
+        if self._graph is None and self.graph_factory is not None:
+            self._graph = self.graph_factory()
+        return self._graph
+
+
+Check = Callable[[Any, RuleContext], Verdict]
+Selector = Callable[["Inventory", "Settings"], Iterable[Resource]]
+
+
+@dataclass(frozen=True)
+class RuleSpec(Generic[R]):
+    id: str
+    title: str
+    pillar: Pillar
+    severity: Severity
+    target: type[R]
+    requires: tuple[str, ...]
+    remediation: Remediation
+    references: Refs
+    check: Check
+    rationale: str
+    select: Selector | None = None
+    target_label: str = ""
+
+    @property
+    def module(self) -> str:
+        return self.check.__module__
+
+
+@dataclass(frozen=True)
+class RenderedRemediation:
+    summary: str
+    az_cli: str
+    bicep: str
+    terraform: str
+    portal: str
+    policy: tuple[PolicyFix, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "summary": self.summary,
+            "az_cli": self.az_cli,
+            "bicep": self.bicep,
+            "terraform": self.terraform,
+            "portal": self.portal,
+            "policy": [
+                {
+                    "definition_id": p.definition_id,
+                    "effect": p.effect,
+                    "display_name": p.display_name,
+                }
+                for p in self.policy
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class SuppressionInfo:
+    reason: str
+    expires: str | None
+    expired: bool
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: RuleSpec[Any]
+    resource_id: str
+    resource_type: str
+    resource_name: str
+    status: Status
+    severity: Severity
+    message: str
+    evidence: tuple[Evidence, ...]
+    missing: tuple[str, ...]
+    remediation: RenderedRemediation
+    fingerprint: str
+    subscription_id: str = ""
+    resource_group: str = ""
+    suppression: SuppressionInfo | None = field(default=None)
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None and not self.suppression.expired
+
+    @property
+    def is_failure(self) -> bool:
+        return self.status is Status.FAIL and not self.suppressed
+
+
+def fingerprint(rule_id: str, resource_id: str) -> str:
+    return hashlib.sha256(f"{rule_id}|{resource_id.lower()}".encode()).hexdigest()[:32]
+
+
+# ---- remediation templates --------------------------------------------------------------------
+
+
+def _bicep_str(v: str) -> str:
+    return v.replace("\\", "\\\\").replace("'", "\\'").replace("${", "\\${")
+
+
+def _tf_str(v: str) -> str:
+    return v.replace("\\", "\\\\").replace('"', '\\"').replace("${", "$${").replace("%{", "%%{")
+
+
+def _plain(v: str) -> str:
+    return "".join(ch for ch in v if ch.isprintable())
+
+
+def render_remediation(rem: Remediation, values: dict[str, str]) -> RenderedRemediation:
+    """Fill the placeholders. az CLI values are shell-quoted; Bicep/Terraform placeholders sit
+    inside string literals and are escaped for them; names are attacker-controlled text."""
+
+    def fill(template: str, esc: Callable[[str], str]) -> str:
+        out = template
+        for ph in PLACEHOLDERS:
+            if ph in out:
+                out = out.replace(ph, esc(values.get(ph, ph)))
+        return out
+
+    return RenderedRemediation(
+        summary=fill(rem.summary, _plain),
+        az_cli=fill(rem.az_cli, lambda v: shlex.quote(_plain(v))),
+        bicep=fill(rem.bicep, _bicep_str),
+        terraform=fill(rem.terraform, _tf_str),
+        portal=fill(rem.portal, _plain),
+        policy=rem.policy,
+    )
