@@ -262,8 +262,9 @@ class SnapshotWriter:
             raw_file: IO[bytes] = target.open("wb")
             self._own = raw_file
             if target.name.endswith(".gz"):
+                # No file name or time in the header: same rows, same bytes.
                 gz: IO[bytes] = gzip.GzipFile(  # type: ignore[assignment]
-                    fileobj=raw_file, mode="wb", compresslevel=5, mtime=0
+                    filename="", fileobj=raw_file, mode="wb", compresslevel=5, mtime=0
                 )
                 self._out: IO[bytes] = gz
             else:
@@ -294,7 +295,7 @@ class SnapshotWriter:
             self.add(row)
 
     def close(
-        self, graph: Mapping[str, Sequence[Row]] | None = None, coverage: Iterable[Coverage] = ()
+        self, graph: Mapping[str, Iterable[Row]] | None = None, coverage: Iterable[Coverage] = ()
     ) -> None:
         if self._closed:
             return
