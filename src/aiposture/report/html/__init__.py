@@ -1,0 +1,254 @@
+"""The HTML assessment: one self-contained, printable file (inline CSS, JS and SVG; no fetches).
+
+Python builds a plain view model (numbers, strings, chart geometry); the Jinja2 template renders
+it with autoescape on, so every resource-derived string is escaped. Nothing from the tenant is
+placed inside <script> or <style>: the filters read escaped data-* attributes.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+from aiposture.app import ScanResult
+from aiposture.model.types import Pillar, Severity, Status
+from aiposture.report.baseline import resolved_entries, state_of
+from aiposture.report.html.paths import attack_path_diagrams
+from aiposture.report.html.scores import pillar_scores
+from aiposture.report.views import clean, inventory_entries, sort_findings
+from aiposture.rules.types import Finding
+
+CHART_SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+TOP_RISKS = 10
+TOP_GROUPS = 8
+
+
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("aiposture.report.html", "."),
+        autoescape=True,  # every {{ }} is HTML-escaped, in text and in attributes
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["clean"] = lambda v: clean(str(v))
+    env.filters["jsonv"] = lambda v: clean(json.dumps(v, sort_keys=True, default=str))
+    return env
+
+
+def _finding_view(result: ScanResult, f: Finding) -> dict[str, Any]:
+    rem = f.remediation
+    state = state_of(result, f)
+    search = " ".join(
+        [
+            f.rule.id,
+            f.rule.title,
+            f.resource_name,
+            f.resource_id,
+            f.resource_group,
+            f.message,
+            f.rule.pillar.label,
+        ]
+    ).lower()
+    return {
+        "f": f,
+        "id": f"f-{f.fingerprint}",
+        "pillar": f.rule.pillar.value,
+        "pillar_label": f.rule.pillar.label,
+        "severity": f.severity.value,
+        "status": "SUPPRESSED" if f.suppressed else f.status.value,
+        "baseline": state or "",
+        "search": clean(search),
+        "forms": [
+            ("az CLI", "sh", rem.az_cli),
+            ("Bicep", "bicep", rem.bicep),
+            ("Terraform", "hcl", rem.terraform),
+            ("Portal", "text", rem.portal),
+        ],
+        "references": [(k, v) for k, v in f.rule.references.as_dict().items() if v],
+    }
+
+
+def _severity_chart(result: ScanResult) -> dict[str, Any]:
+    """Stacked bars: failing findings per pillar, split by severity."""
+    rows = []
+    for p in Pillar:
+        fails = [f for f in result.findings if f.is_failure and f.rule.pillar is p]
+        counts = Counter(f.severity for f in fails)
+        rows.append((p.label, [(s.value, counts.get(s, 0)) for s in CHART_SEVERITIES]))
+    biggest = max((sum(n for _, n in segs) for _, segs in rows), default=0) or 1
+    label_w, bar_w, row_h = 120, 360, 26
+    bars = []
+    for i, (label, segs) in enumerate(rows):
+        x = float(label_w)
+        parts = []
+        for sev, n in segs:
+            w = bar_w * n / biggest
+            if n:
+                parts.append({"x": round(x, 1), "w": round(w, 1), "sev": sev, "n": n})
+            x += w
+        total = sum(n for _, n in segs)
+        bars.append(
+            {"label": label, "y": 10 + i * row_h, "parts": parts, "total": total, "end": x + 6}
+        )
+    return {
+        "bars": bars,
+        "width": label_w + bar_w + 50,
+        "height": 20 + len(rows) * row_h,
+        "legend": [s.value for s in CHART_SEVERITIES],
+    }
+
+
+def _group_chart(result: ScanResult) -> dict[str, Any]:
+    """Horizontal bars: resource groups with the most failing findings."""
+    counts = Counter(
+        (f.subscription_id[:8], f.resource_group or "(no group)")
+        for f in result.findings
+        if f.is_failure
+    )
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_GROUPS]
+    biggest = max((n for _, n in top), default=0) or 1
+    label_w, bar_w, row_h = 200, 280, 24
+    bars = [
+        {
+            "label": rg,
+            "sub": sub,
+            "y": 10 + i * row_h,
+            "x": label_w,
+            "w": round(bar_w * n / biggest, 1),
+            "n": n,
+        }
+        for i, ((sub, rg), n) in enumerate(top)
+    ]
+    return {"bars": bars, "width": label_w + bar_w + 50, "height": 20 + len(bars) * row_h}
+
+
+def _bom(result: ScanResult) -> dict[str, Any]:
+    entries = inventory_entries(result.inventory)
+    names = {str(e["id"]).lower(): str(e["name"]) for e in entries}
+    sections: dict[str, list[dict[str, Any]]] = {
+        "AI services accounts": [],
+        "Model deployments": [],
+        "Machine learning workspaces and compute": [],
+        "Search services": [],
+        "AKS clusters with GPU": [],
+        "Other AI resources": [],
+        "Linked data stores, vaults and registries": [],
+    }
+    for e in entries:
+        t = str(e["type"])
+        e = dict(e)
+        e["used_by_names"] = [names.get(k, k.rsplit("/", 1)[-1]) for k in e["used_by"]]
+        if e["role"] == "ai-linked":
+            sections["Linked data stores, vaults and registries"].append(e)
+        elif t == "microsoft.cognitiveservices/accounts":
+            sections["AI services accounts"].append(e)
+        elif t.endswith("/deployments"):
+            e["account"] = str(e["id"]).split("/deployments/")[0].rsplit("/", 1)[-1]
+            sections["Model deployments"].append(e)
+        elif t.startswith("microsoft.machinelearningservices/"):
+            sections["Machine learning workspaces and compute"].append(e)
+        elif t == "microsoft.search/searchservices":
+            sections["Search services"].append(e)
+        elif t == "microsoft.containerservice/managedclusters":
+            sections["AKS clusters with GPU"].append(e)
+        else:
+            sections["Other AI resources"].append(e)
+    identities = []
+    for e in entries:
+        ident = e["identity"]
+        if ident["type"] or ident["principal_ids"]:
+            identities.append(
+                {
+                    "resource": e["name"],
+                    "type": ident["type"] or "-",
+                    "principal_ids": ident["principal_ids"],
+                }
+            )
+    return {
+        "sections": [(k, v) for k, v in sections.items() if v],
+        "identities": identities,
+        "count": len(entries),
+        "extra": _extra_bom(result.extras.get("bom")),
+    }
+
+
+def _extra_bom(bom: Any) -> list[dict[str, str]]:
+    """Components of a richer BOM (CycloneDX-like dict or list) from a later stage, if any."""
+    comps: Any = bom.get("components") if isinstance(bom, dict) else bom
+    if not isinstance(comps, list):
+        return []
+    out = []
+    for c in comps:
+        if not isinstance(c, dict):
+            continue
+        out.append(
+            {
+                "name": str(c.get("name", "")),
+                "type": str(c.get("type", "")),
+                "version": str(c.get("version", "") or ""),
+                "ref": str(c.get("bom-ref", c.get("id", "")) or ""),
+                "description": str(c.get("description", "") or ""),
+            }
+        )
+    return out
+
+
+def view_model(result: ScanResult) -> dict[str, Any]:
+    inv = result.inventory
+    findings = sort_findings(result.findings)
+    fails = [f for f in findings if f.is_failure]
+    scores = pillar_scores(result)
+    gaps = inv.coverage.gaps()
+    comparison = result.extras.get("baseline")
+    return {
+        "tool_version": result.tool_version,
+        "tenant_id": inv.metadata.tenant_id or "unknown",
+        "source": result.source,
+        "scanned_at": result.scanned_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "collected_at": inv.metadata.collected_at or "",
+        "counts": {
+            "fail": len(fails),
+            "pass": result.count(Status.PASS),
+            "unknown": result.count(Status.UNKNOWN),
+            "not_applicable": result.count(Status.NOT_APPLICABLE),
+            "suppressed": sum(1 for f in findings if f.suppressed),
+            "rules": len(result.rules),
+            "ai": len(inv.ai_resources()),
+            "ai_linked": len(inv.ai_linked),
+            "other": len(inv.other),
+        },
+        "fail_by_severity": [(s.value, sum(1 for f in fails if f.severity is s)) for s in Severity],
+        "scores": scores,
+        "top_risks": fails[:TOP_RISKS],
+        "gaps": gaps,
+        "unknown_by_pillar": [(ps.label, ps.unknown) for ps in scores if ps.unknown],
+        "unmodeled": sorted(inv.other_type_counts.items()),
+        "severity_chart": _severity_chart(result),
+        "group_chart": _group_chart(result),
+        "bom": _bom(result),
+        "paths": attack_path_diagrams(result.extras.get("paths")),
+        "findings": [_finding_view(result, f) for f in findings],
+        "pillars": [(p.value, p.label) for p in Pillar],
+        "severities": [s.value for s in Severity],
+        "statuses": [s.value for s in Status] + ["SUPPRESSED"],
+        "baseline": comparison if isinstance(comparison, dict) else None,
+        "resolved": resolved_entries(result),
+        "css": _asset("report.css"),
+        "js": _asset("report.js"),
+    }
+
+
+def render_html(result: ScanResult) -> bytes:
+    template = _environment().get_template("report.html.j2")
+    return template.render(**view_model(result)).encode("utf-8")

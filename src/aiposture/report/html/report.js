@@ -1,0 +1,89 @@
+/* aiposture report: finding filters, copy buttons, print and link helpers. No network. */
+(function () {
+  "use strict";
+  var $ = function (id) { return document.getElementById(id); };
+  var items = Array.prototype.slice.call(document.querySelectorAll("details.finding"));
+  var text = $("filter-text"), pillar = $("filter-pillar"), severity = $("filter-severity");
+  var status = $("filter-status"), baseline = $("filter-baseline");
+  var shown = $("shown-count"), none = $("no-match");
+
+  function apply() {
+    var words = (text.value || "").toLowerCase().split(/\s+/).filter(Boolean);
+    var n = 0;
+    items.forEach(function (el) {
+      var d = el.dataset;
+      var ok = (!pillar.value || d.pillar === pillar.value) &&
+        (!severity.value || d.severity === severity.value) &&
+        (!status.value || d.status === status.value) &&
+        (!baseline || !baseline.value || d.baseline === baseline.value) &&
+        words.every(function (w) { return d.text.indexOf(w) !== -1; });
+      el.hidden = !ok;
+      if (ok) { n += 1; }
+    });
+    shown.textContent = n + " of " + items.length + " shown";
+    none.hidden = n !== 0;
+  }
+
+  [text, pillar, severity, status, baseline].forEach(function (c) {
+    if (c) { c.addEventListener("input", apply); c.addEventListener("change", apply); }
+  });
+  $("filter-reset").addEventListener("click", function () {
+    [text, pillar, severity, status, baseline].forEach(function (c) { if (c) { c.value = ""; } });
+    apply();
+  });
+  var expanded = false;
+  $("expand-all").addEventListener("click", function (ev) {
+    expanded = !expanded;
+    items.forEach(function (el) { if (!el.hidden) { el.open = expanded; } });
+    ev.target.textContent = expanded ? "Collapse all" : "Expand all";
+  });
+
+  function copyText(value, button) {
+    function done() {
+      button.textContent = "Copied";
+      button.classList.add("done");
+      setTimeout(function () { button.textContent = "Copy"; button.classList.remove("done"); }, 1500);
+    }
+    function fallback() {
+      var area = document.createElement("textarea");
+      area.value = value;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      try { document.execCommand("copy"); done(); } catch (e) { button.textContent = "Select and copy"; }
+      document.body.removeChild(area);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(value).then(done, fallback);
+    } else {
+      fallback();
+    }
+  }
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest ? ev.target.closest("button.copy") : null;
+    if (!b) { return; }
+    var pre = $(b.getAttribute("data-target"));
+    if (pre) { copyText(pre.textContent, b); }
+  });
+
+  function openHash() {
+    var id = decodeURIComponent((location.hash || "").slice(1));
+    var el = id ? $(id) : null;
+    if (el && el.tagName === "DETAILS") { el.hidden = false; el.open = true; el.scrollIntoView(); }
+  }
+  window.addEventListener("hashchange", openHash);
+  openHash();
+
+  // Printing shows every finding that passes the filters, expanded.
+  var wasOpen = [];
+  window.addEventListener("beforeprint", function () {
+    wasOpen = items.map(function (el) { return el.open; });
+    items.forEach(function (el) { el.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    items.forEach(function (el, i) { el.open = wasOpen[i]; });
+  });
+  apply();
+})();

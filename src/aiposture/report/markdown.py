@@ -1,0 +1,176 @@
+"""Markdown for tickets and pull-request comments (GitHub-flavoured).
+
+Resource-derived text is escaped for Markdown and for the HTML that GitHub renders inside it:
+`md()` for prose and table cells, `fence()` for code blocks whose content must stay literal.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+from aiposture.app import ScanResult
+from aiposture.model.types import Pillar, Status
+from aiposture.report.baseline import NEW, resolved_entries, state_of
+from aiposture.report.html.scores import pillar_scores
+from aiposture.report.views import clean, sort_findings
+from aiposture.rules.types import Finding
+
+# Punctuation that starts Markdown syntax; `<`, `>` and `&` become HTML entities instead.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
+MAX_DETAILS = 50
+
+
+def md(text: object) -> str:
+    """Inline-safe text: no Markdown, no HTML, no @mentions, no line breaks."""
+    s = clean(str(text)).replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = html.escape(s, quote=True)
+    return s.replace("@", "&#64;")
+
+
+def fence(content: str, lang: str = "") -> str:
+    """A fenced code block that `content` cannot close early."""
+    longest = max((len(m) for m in re.findall(r"`+", content)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{lang}\n{clean(content)}\n{ticks}"
+
+
+def _table(head: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
+    head = list(head)
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out
+
+
+def _badge(result: ScanResult, f: Finding) -> str:
+    state = state_of(result, f)
+    return f" **{state}**" if state == NEW else (f" {state}" if state else "")
+
+
+def render_markdown(result: ScanResult) -> bytes:
+    inv = result.inventory
+    findings = sort_findings(result.findings)
+    fails = [f for f in findings if f.is_failure]
+    unknowns = [f for f in findings if f.status is Status.UNKNOWN]
+    lines = [
+        "# AI security posture: aiposture report",
+        "",
+        f"Tenant {md(inv.metadata.tenant_id or 'unknown')} · scanned "
+        f"{result.scanned_at.strftime('%Y-%m-%d %H:%M UTC')} · aiposture {md(result.tool_version)}"
+        f" · {len(inv.ai_resources())} AI resources, {len(inv.ai_linked)} AI-linked resources",
+        "",
+        f"**{len(fails)} failing**, {result.count(Status.PASS)} passing, {len(unknowns)} unknown, "
+        f"{sum(1 for f in findings if f.suppressed)} suppressed across {len(result.rules)} rules.",
+        "",
+        "## Posture by pillar",
+        "",
+    ]
+    lines += _table(
+        [
+            "Pillar",
+            "Grade",
+            "Score",
+            "Fail",
+            "Pass",
+            "Unknown",
+            "Critical",
+            "High",
+            "Medium",
+            "Low",
+        ],
+        (
+            [
+                ps.label,
+                ps.grade,
+                "-" if ps.score is None else str(ps.score),
+                str(ps.failed),
+                str(ps.passed),
+                str(ps.unknown),
+                *(str(ps.failures_by_severity[s]) for s in ("critical", "high", "medium", "low")),
+            ]
+            for ps in pillar_scores(result)
+        ),
+    )
+    comparison = result.extras.get("baseline")
+    if isinstance(comparison, dict):
+        counts = comparison.get("counts", {})
+        lines += [
+            "",
+            "## Against the baseline",
+            "",
+            f"Baseline from {md(comparison.get('scanned_at') or 'unknown time')}: "
+            f"**{counts.get('new_failures', 0)} new failing finding(s)**, "
+            f"{counts.get('resolved', 0)} resolved.",
+        ]
+        resolved = resolved_entries(result)
+        if resolved:
+            lines += ["", "Resolved:", ""]
+            lines += [
+                f"- {md(r['rule_id'])} {md(r['resource_name'])}: {md(r['title'])}" for r in resolved
+            ]
+    if fails:
+        lines += ["", "## Failing findings", ""]
+        lines += _table(
+            ["Severity", "Rule", "Resource", "Resource group", "Finding"],
+            (
+                [
+                    f.severity.value + _badge(result, f),
+                    f.rule.id,
+                    md(f.resource_name),
+                    md(f.resource_group or "-"),
+                    md(f"{f.rule.title}: {f.message}"),
+                ]
+                for f in fails
+            ),
+        )
+    gaps = inv.coverage.gaps()
+    if unknowns or gaps:
+        lines += ["", "## Not assessed", ""]
+        lines += [
+            f"- {md(g.collection)} at {md(g.scope)}: {md(g.status.value)} {md(g.reason)}"
+            for g in gaps
+        ]
+        lines += [
+            f"- UNKNOWN {f.rule.id} {md(f.resource_name)}: missing "
+            f"{md(', '.join(f.missing) or '?')}"
+            for f in unknowns
+        ]
+    if fails:
+        lines += ["", "## How to fix", ""]
+        for f in fails[:MAX_DETAILS]:
+            lines += _details(f)
+        if len(fails) > MAX_DETAILS:
+            lines += [
+                "",
+                f"{len(fails) - MAX_DETAILS} more failing finding(s): see the HTML or JSON report.",
+            ]
+    pillars_failing = sorted({f.rule.pillar for f in fails}, key=list(Pillar).index)
+    if pillars_failing:
+        lines += ["", "Pillars with failures: " + ", ".join(p.label for p in pillars_failing)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _details(f: Finding) -> list[str]:
+    rem = f.remediation
+    evidence = "; ".join(f"{e.path} = {e.value!r}" for e in f.evidence) or "-"
+    return [
+        "<details>",
+        f"<summary>{f.severity.value.upper()} {f.rule.id} · {md(f.resource_name)}</summary>",
+        "",
+        f"{md(f.rule.title)}: {md(f.message)}",
+        "",
+        f"Resource: {md(f.resource_id)}",
+        "",
+        f"Evidence: {md(evidence)}",
+        "",
+        f"Fix: {md(rem.summary)}",
+        "",
+        fence(rem.az_cli, "sh"),
+        "",
+        f"Portal: {md(rem.portal)}",
+        "",
+        "</details>",
+        "",
+    ]
