@@ -1,0 +1,560 @@
+"""Live collection: Resource Graph for the bulk, ARM for what it does not index, Microsoft
+Graph for identities; produces a Snapshot with a coverage record per collection and scope.
+
+Order of work: discover subscriptions and management groups; query each Resource Graph table
+in subscription batches (plus one tenant-level query for management-group-scoped rows); list
+child collections per parent over ARM (bounded concurrency); read Microsoft Graph. A denied or
+failed subscription, parent or Graph collection becomes a coverage record and the run goes on.
+Ctrl-C or a fatal error stops the run; what was collected is returned with the unfinished
+collections marked partial.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from aiposture.collect.live import arm as arm_mod
+from aiposture.collect.live import graph_api
+from aiposture.collect.live.clients import ApiError, HttpClient, Stats, arm_client, graph_client
+from aiposture.collect.live.cloud import Cloud
+from aiposture.collect.live.resourcegraph import MAX_BATCH, MAX_PAGE, ResourceGraph, table_query
+from aiposture.errors import CollectionError
+from aiposture.model.snapshot import Coverage, Metadata, Snapshot, ToolInfo, collection_of
+from aiposture.model.types import CoverageStatus
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
+SUBSCRIPTION = "microsoft.resources/subscriptions"
+RESOURCE_GROUP = "microsoft.resources/subscriptions/resourcegroups"
+MANAGEMENT_GROUP = "microsoft.management/managementgroups"
+
+
+@dataclass(frozen=True)
+class TableQuery:
+    table: str
+    types: tuple[str, ...] = ()
+    # Also query rows that belong to no subscription (management-group and tenant scope).
+    tenant_level: bool = False
+
+    def collections(self) -> list[str]:
+        if not self.types:
+            return ["resources"]
+        return sorted({collection_of(t, "") for t in self.types})
+
+
+# The bulk of the tenant, queried per subscription batch.
+TABLES = (
+    TableQuery("resourcecontainers", (RESOURCE_GROUP,)),
+    TableQuery("resources"),
+    TableQuery(
+        "authorizationresources",
+        ("microsoft.authorization/roleassignments", "microsoft.authorization/roledefinitions"),
+        tenant_level=True,
+    ),
+    TableQuery(
+        "policyresources",
+        (
+            "microsoft.authorization/policyassignments",
+            "microsoft.authorization/policyexemptions",
+            "microsoft.authorization/policydefinitions",
+            "microsoft.authorization/policysetdefinitions",
+            "microsoft.policyinsights/policystates",
+        ),
+        tenant_level=True,
+    ),
+    TableQuery("securityresources", ("microsoft.security/pricings",)),
+)
+CHILD_COLLECTIONS = (
+    "deployments",
+    "raiPolicies",
+    "defenderForAISettings",
+    "projects",
+    "computes",
+    "connections",
+    "sentinel",
+)
+SUBSCRIPTION_COLLECTIONS = ("activityLogExport", "roleEligibilitySchedules")
+
+
+class ProgressSink(Protocol):
+    def start(self, phase: str, total: int | None = None) -> None: ...
+
+    def advance(self, phase: str, n: int = 1) -> None: ...
+
+    def finish(self, phase: str) -> None: ...
+
+
+class NullProgress:
+    def start(self, phase: str, total: int | None = None) -> None:
+        return None
+
+    def advance(self, phase: str, n: int = 1) -> None:
+        return None
+
+    def finish(self, phase: str) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class CollectOptions:
+    subscriptions: tuple[str, ...] = ()
+    management_groups: tuple[str, ...] = ()
+    concurrency: int = 8
+    page_size: int = MAX_PAGE
+    batch_size: int = MAX_BATCH
+    read_timeout: float = 60.0
+    retry_total: int = 6
+    backoff_factor: float = 0.8
+    backoff_max: float = 60.0
+    graph: bool = True
+
+
+@dataclass
+class RunReport:
+    """What the run did, for the final line and the bench."""
+
+    stats: Stats
+    arg_queries: int = 0
+    arg_pages: int = 0
+    arm_calls: int = 0
+    graph_calls: int = 0
+    aborted: BaseException | None = None
+    coverage_gaps: int = 0
+
+    def summary(self) -> str:
+        s = self.stats
+        text = (
+            f"{s.requests:,} requests ({self.arg_pages:,} Resource Graph pages, "
+            f"{self.arm_calls:,} ARM lists, {self.graph_calls:,} Graph lists), "
+            f"{s.retries:,} retries, {s.throttled:,} throttled, "
+            f"{self.coverage_gaps:,} coverage gaps"
+        )
+        if self.aborted is not None:
+            text += f"; stopped early ({_describe(self.aborted)}): snapshot is partial"
+        return text
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+@dataclass
+class _State:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    graph: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    coverage: list[Coverage] = field(default_factory=list)
+    done: set[str] = field(default_factory=set)  # collections finished
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cover(
+        self,
+        collection: str,
+        scope: str,
+        status: CoverageStatus,
+        reason: str = "",
+        count: int | None = None,
+    ) -> None:
+        with self.lock:
+            self.coverage.append(Coverage(collection, scope, status, reason, count))
+
+
+class LiveCollector:
+    def __init__(
+        self,
+        cloud: Cloud,
+        credential: TokenCredential,
+        options: CollectOptions | None = None,
+        progress: ProgressSink | None = None,
+    ) -> None:
+        self.cloud = cloud
+        self.credential = credential
+        self.options = options or CollectOptions()
+        self.progress = progress or NullProgress()
+        self.report = RunReport(Stats())
+        self._state = _State()
+        self._tenant_id = ""
+        # Subscriptions whose securityresources were denied: pricings are read over ARM.
+        self._pricing_fallback: set[str] = set()
+
+    # ---- public ------------------------------------------------------------------------------
+
+    def collect(self) -> Snapshot:
+        """Collect; never raises for Ctrl-C or fatal errors (see report.aborted)."""
+        o = self.options
+        stats = self.report.stats
+        kwargs: dict[str, Any] = {
+            "concurrency": o.concurrency,
+            "read_timeout": o.read_timeout,
+            "retry_total": o.retry_total,
+            "backoff_factor": o.backoff_factor,
+            "backoff_max": o.backoff_max,
+        }
+        arm = arm_client(self.cloud, self.credential, stats, **kwargs)
+        graph = graph_client(self.cloud, self.credential, stats, **kwargs)
+        started = dt.datetime.now(dt.UTC)
+        try:
+            self._run(arm, graph)
+        except (KeyboardInterrupt, Exception) as exc:  # noqa: BLE001 - recorded, never lost
+            self.report.aborted = exc
+            self._mark_unfinished(exc)
+        finally:
+            arm.close()
+            graph.close()
+        return self._snapshot(started)
+
+    # ---- phases ------------------------------------------------------------------------------
+
+    def _run(self, arm: HttpClient, graph: HttpClient) -> None:
+        o = self.options
+        arg = ResourceGraph(
+            arm,
+            page_size=o.page_size,
+            max_attempts=o.retry_total + 2,
+            backoff_factor=o.backoff_factor,
+            backoff_max=o.backoff_max,
+            on_page=self._on_page,
+        )
+        self.progress.start("queries", None)
+        subs = self._discover(arm, arg)
+        self._tables(arg, subs)
+        self.report.arg_queries = arg.queries
+        self.progress.finish("queries")
+        self._arm_fan_out(arm, subs)
+        if o.graph:
+            self._graph(graph)
+
+    def _on_page(self, n: int) -> None:
+        self.report.arg_pages += n
+        self.progress.advance("queries", n)
+
+    def _root_scopes(self) -> list[str]:
+        o = self.options
+        if o.management_groups:
+            return [
+                f"/providers/Microsoft.Management/managementGroups/{m}" for m in o.management_groups
+            ]
+        if o.subscriptions:
+            return [f"/subscriptions/{s}" for s in o.subscriptions]
+        return ["tenant"]
+
+    def _discover(self, arm: HttpClient, arg: ResourceGraph) -> list[str]:
+        """Subscription ids in scope (their container rows are kept) and management groups."""
+        o = self.options
+        st = self._state
+        q = table_query("resourcecontainers", (SUBSCRIPTION,))
+        if o.subscriptions:
+            found, errors = arg.query_subscriptions(q, list(o.subscriptions), o.batch_size)
+            subs = list(dict.fromkeys(s.lower() for s in o.subscriptions))
+            for sub, exc in errors.items():
+                st.cover("subscriptions", f"/subscriptions/{sub}", _status(exc), exc.reason())
+            for sub in subs:
+                if sub not in {e.lower() for e in errors}:
+                    st.cover("subscriptions", f"/subscriptions/{sub}", CoverageStatus.COMPLETE)
+        else:
+            result = arg.query(q, management_groups=list(o.management_groups) or None)
+            found = result.rows
+            subs = [str(r.get("subscriptionId") or _sub_of(r)).lower() for r in found]
+            if result.subscription_limit_hit:
+                # Tenant scope sees only the first 10,000 subscriptions: list the rest over ARM
+                # and read their container rows in batches.
+                known = set(subs)
+                extra = [
+                    str(s.get("subscriptionId", "")).lower()
+                    for page in arm.list_paged("/subscriptions", {"api-version": "2022-12-01"})
+                    for s in page
+                ]
+                extra = [s for s in extra if s and s not in known]
+                more, _errors = arg.query_subscriptions(q, extra, o.batch_size)
+                found += more
+                subs += extra
+            for scope in self._root_scopes():
+                st.cover("subscriptions", scope, CoverageStatus.COMPLETE, count=len(found))
+        st.rows.extend(found)
+        for r in found:
+            tid = r.get("tenantId")
+            if isinstance(tid, str) and tid and not self._tenant_id:
+                self._tenant_id = tid
+        st.done.add("subscriptions")
+        # Management groups: the whole visible hierarchy (chains above the assessed scope matter).
+        try:
+            mgs = arg.query(table_query("resourcecontainers", (MANAGEMENT_GROUP,))).rows
+            st.rows.extend(mgs)
+            st.cover("managementGroups", "tenant", CoverageStatus.COMPLETE, count=len(mgs))
+        except ApiError as exc:
+            st.cover("managementGroups", "tenant", _status(exc), exc.reason())
+        st.done.add("managementGroups")
+        return list(dict.fromkeys(s for s in subs if s))
+
+    def _tables(self, arg: ResourceGraph, subs: Sequence[str]) -> None:
+        o = self.options
+        st = self._state
+        for tq in TABLES:
+            rows, errors = arg.query_subscriptions(
+                table_query(tq.table, tq.types), subs, o.batch_size
+            )
+            st.rows.extend(rows)
+            lowered = {k.lower(): v for k, v in errors.items()}
+            if tq.table == "securityresources":
+                self._pricing_fallback = {s for s, e in lowered.items() if e.denied}
+            for col in tq.collections():
+                for sub in subs:
+                    exc = lowered.get(sub)
+                    if sub in self._pricing_fallback and tq.table == "securityresources":
+                        continue  # the ARM fallback records this subscription's pricings
+                    if exc is None:
+                        st.cover(col, f"/subscriptions/{sub}", CoverageStatus.COMPLETE)
+                    else:
+                        st.cover(col, f"/subscriptions/{sub}", _status(exc), exc.reason())
+            if tq.tenant_level:
+                query = " | ".join(
+                    [
+                        tq.table,
+                        f"where type in~ ({_quoted(tq.types)})",
+                        "where subscriptionId == ''",
+                        "order by id asc",
+                    ]
+                )
+                try:
+                    top = arg.query(query).rows
+                    st.rows.extend(top)
+                    for col in tq.collections():
+                        st.cover(col, "tenant", CoverageStatus.COMPLETE)
+                except ApiError as exc:
+                    for col in tq.collections():
+                        st.cover(col, "tenant", _status(exc), exc.reason())
+            st.done.update(tq.collections())
+
+    def _arm_fan_out(self, arm: HttpClient, subs: Sequence[str]) -> None:
+        from aiposture.model.normalize import normalize
+
+        st = self._state
+        o = self.options
+        tasks: list[arm_mod.ListTask] = []
+        for row in st.rows:
+            tasks.extend(arm_mod.child_tasks(row))
+        # Diagnostic settings only for AI and AI-linked resources (classification needs the
+        # inventory of what Resource Graph returned).
+        interim = normalize(
+            Snapshot(metadata=Metadata(), resources=st.rows, origin="live collection")
+        )
+        diag_targets = sorted(
+            {
+                r.id
+                for r in interim.all_resources()
+                if "/subscriptions/" in r.key and (interim.is_ai(r) or interim.is_ai_linked(r.key))
+            }
+        )
+        tasks.extend(arm_mod.diagnostics_task(t) for t in diag_targets)
+        for sub in subs:
+            tasks.extend(arm_mod.subscription_tasks(sub, pricings=sub in self._pricing_fallback))
+        self.progress.start("arm", len(tasks))
+
+        def done(res: arm_mod.TaskResult) -> None:
+            t = res.task
+            self.report.arm_calls += 1
+            if res.error is not None:
+                st.cover(t.collection, t.scope, _status(res.error), res.error.reason())
+            else:
+                with st.lock:
+                    st.rows.extend(res.rows)
+                if t.collection in ("diagnosticSettings", "pricings") or t.collection in (
+                    SUBSCRIPTION_COLLECTIONS
+                ):
+                    st.cover(t.collection, t.scope, CoverageStatus.COMPLETE, count=len(res.rows))
+            self.progress.advance("arm")
+
+        arm_mod.fan_out(arm, tasks, o.concurrency, done)
+        self.progress.finish("arm")
+        denied_subs = {
+            c.scope.lower()
+            for c in st.coverage
+            if c.collection == "resources" and c.status is not CoverageStatus.COMPLETE
+        }
+        for sub in subs:
+            scope = f"/subscriptions/{sub}"
+            if scope in denied_subs:
+                for col in (*CHILD_COLLECTIONS, "diagnosticSettings"):
+                    st.cover(
+                        col,
+                        scope,
+                        CoverageStatus.DENIED,
+                        "the subscription's resources "
+                        "could not be read, so neither could their child resources",
+                    )
+                continue
+            for col in CHILD_COLLECTIONS:
+                st.cover(col, scope, CoverageStatus.COMPLETE)
+            st.cover(
+                "diagnosticSettings",
+                scope,
+                CoverageStatus.PARTIAL,
+                "diagnostic settings are read for AI and AI-linked resources only",
+            )
+        st.done.update(CHILD_COLLECTIONS)
+        st.done.update(("diagnosticSettings", "pricings", *SUBSCRIPTION_COLLECTIONS))
+
+    def _graph(self, graph: HttpClient) -> None:
+        st = self._state
+        self.progress.start("graph", len(graph_api.COLLECTIONS) + 1)
+        for coll in graph_api.COLLECTIONS:
+            name = f"graph.{coll.name}"
+            try:
+                objs = graph_api.list_collection(graph, coll, on_page=self._on_graph_page)
+                st.graph[coll.name] = objs
+                st.cover(name, "tenant", CoverageStatus.COMPLETE, count=len(objs))
+            except ApiError as exc:
+                st.cover(name, "tenant", *_graph_gap(exc, coll.permission))
+            st.done.add(name)
+            self.progress.advance("graph")
+        groups = [g["id"] for g in st.graph.get("groups", []) if isinstance(g.get("id"), str)]
+        members: list[dict[str, Any]] = []
+        errors: list[ApiError] = []
+
+        def one(gid: str) -> None:
+            self.report.graph_calls += 1
+            try:
+                got = graph_api.group_members(graph, gid)
+            except ApiError as exc:
+                with st.lock:
+                    errors.append(exc)
+                return
+            with st.lock:
+                members.extend(got)
+
+        if "graph.groups" in {
+            c.collection for c in st.coverage if c.status is CoverageStatus.COMPLETE
+        }:
+            with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
+                list(pool.map(one, groups))
+            st.graph["groupMembers"] = members
+            if errors:
+                _unused, reason = _graph_gap(errors[0], graph_api.GROUP_MEMBERS_PERMISSION)
+                st.cover(
+                    "graph.groupMembers",
+                    "tenant",
+                    CoverageStatus.PARTIAL,
+                    f"{len(errors)} of {len(groups)} groups unreadable: {reason}",
+                )
+            else:
+                st.cover(
+                    "graph.groupMembers", "tenant", CoverageStatus.COMPLETE, count=len(members)
+                )
+        else:
+            st.cover(
+                "graph.groupMembers",
+                "tenant",
+                CoverageStatus.NOT_COLLECTED,
+                "groups could not be listed",
+            )
+        st.done.add("graph.groupMembers")
+        self.progress.advance("graph")
+        self.progress.finish("graph")
+
+    def _on_graph_page(self, n: int) -> None:
+        self.report.graph_calls += n
+
+    # ---- result ------------------------------------------------------------------------------
+
+    def _planned(self) -> list[str]:
+        cols = ["subscriptions", "managementGroups"]
+        for tq in TABLES:
+            cols.extend(tq.collections())
+        cols.extend((*CHILD_COLLECTIONS, "diagnosticSettings", *SUBSCRIPTION_COLLECTIONS))
+        if self.options.graph:
+            cols.extend(f"graph.{c.name}" for c in graph_api.COLLECTIONS)
+            cols.append("graph.groupMembers")
+        return list(dict.fromkeys(cols))
+
+    def _mark_unfinished(self, exc: BaseException) -> None:
+        reason = f"collection stopped early: {_describe(exc)}"
+        for col in self._planned():
+            if col not in self._state.done:
+                self._state.cover(col, "tenant", CoverageStatus.PARTIAL, reason)
+
+    def _snapshot(self, started: dt.datetime) -> Snapshot:
+        st = self._state
+        self.report.coverage_gaps = sum(
+            1 for c in st.coverage if c.status is not CoverageStatus.COMPLETE
+        )
+        meta = Metadata(
+            tenant_id=self._tenant_id,
+            cloud=self.cloud.name,
+            collected_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            tool=ToolInfo(),
+            source="live",
+            scopes=tuple(self._root_scopes()),
+        )
+        return Snapshot(
+            metadata=meta,
+            coverage=list(st.coverage),
+            resources=list(st.rows),
+            graph={k: list(v) for k, v in st.graph.items()},
+            origin=f"live ({self.cloud.name})",
+        )
+
+
+def _sub_of(row: dict[str, Any]) -> str:
+    parts = str(row.get("id") or "").split("/")
+    return parts[2] if len(parts) > 2 and parts[1].lower() == "subscriptions" else ""
+
+
+def _quoted(types: Iterable[str]) -> str:
+    return ", ".join(f"'{t}'" for t in types)
+
+
+def _status(exc: ApiError) -> CoverageStatus:
+    return CoverageStatus.DENIED if exc.denied else CoverageStatus.FAILED
+
+
+def _graph_gap(exc: ApiError, permission: str) -> tuple[CoverageStatus, str]:
+    if graph_api.is_licence_error(exc):
+        return CoverageStatus.NOT_COLLECTED, f"tenant licence does not allow it: {exc.reason()}"
+    if exc.denied:
+        return (
+            CoverageStatus.DENIED,
+            f"needs Graph application permission {permission}: {exc.reason()}",
+        )
+    return CoverageStatus.FAILED, exc.reason()
+
+
+class LiveSource:
+    """`scan --live`: collect, then hand the snapshot to the scan like any other source."""
+
+    def __init__(
+        self,
+        cloud: Cloud,
+        auth: str = "default",
+        options: CollectOptions | None = None,
+        progress: ProgressSink | None = None,
+        credential: TokenCredential | None = None,
+    ) -> None:
+        self.cloud = cloud
+        self.auth = auth
+        self.options = options or CollectOptions()
+        self.progress = progress
+        self.credential = credential
+        self.collector: LiveCollector | None = None
+
+    def describe(self) -> str:
+        return f"live collection ({self.cloud.name}, {self.cloud.arm_endpoint})"
+
+    def load(self) -> Snapshot:
+        from aiposture.collect.live.credentials import make_credential
+
+        cred = self.credential or make_credential(self.auth, self.cloud)
+        self.collector = LiveCollector(self.cloud, cred, self.options, self.progress)
+        snap = self.collector.collect()
+        aborted = self.collector.report.aborted
+        if isinstance(aborted, KeyboardInterrupt):
+            raise aborted
+        if aborted is not None and not snap.resource_count:
+            raise CollectionError(f"live collection failed: {_describe(aborted)}")
+        return snap

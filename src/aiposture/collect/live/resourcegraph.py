@@ -1,0 +1,226 @@
+"""Azure Resource Graph: paged queries, subscription batches, throttle-aware backoff.
+
+azure-core does not retry a 429 on a POST unless it carries Retry-After, and Resource Graph
+signals its quota with x-ms-user-quota-remaining / x-ms-user-quota-resets-after instead, so
+this module runs its own loop: wait out the quota window, retry 5xx and dropped connections
+with jittered exponential backoff, and resend the same body (same query, scopes, skip token).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiposture.collect.live.clients import ApiError, HttpClient, error_from_body
+
+ARG_PATH = "/providers/Microsoft.ResourceGraph/resources"
+ARG_API_VERSION = "2024-04-01"
+MAX_PAGE = 1000
+# Microsoft recommends fewer than 300 subscriptions per query.
+MAX_BATCH = 299
+
+_DURATION = re.compile(r"^(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d+)?)$")
+
+
+def parse_resets_after(value: str | None) -> float | None:
+    """Seconds from `x-ms-user-quota-resets-after` (hh:mm:ss, optionally d.hh:mm:ss)."""
+    if not value:
+        return None
+    m = _DURATION.match(value.strip())
+    if not m:
+        return None
+    days, hours, minutes, seconds = m.groups()
+    return int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+@dataclass
+class QueryResult:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    pages: int = 0
+    # Tenant/MG-scope queries see only the first 10,000 subscriptions.
+    subscription_limit_hit: bool = False
+
+
+class ResourceGraph:
+    def __init__(
+        self,
+        arm: HttpClient,
+        *,
+        page_size: int = MAX_PAGE,
+        max_attempts: int = 8,
+        backoff_factor: float = 0.8,
+        backoff_max: float = 60.0,
+        on_page: Callable[[int], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not 1 <= page_size <= MAX_PAGE:
+            raise ValueError(f"page size must be 1..{MAX_PAGE}")
+        self.arm = arm
+        self.page_size = page_size
+        self.max_attempts = max_attempts
+        self.backoff_factor = backoff_factor
+        self.backoff_max = backoff_max
+        self.on_page = on_page
+        self.sleep = sleep
+        self.queries = 0
+
+    def _backoff(self, attempt: int) -> float:
+        base = min(self.backoff_max, self.backoff_factor * (2 ** (attempt - 1)))
+        return float(base * random.uniform(0.5, 1.5))
+
+    def _post(self, body: Mapping[str, Any]) -> tuple[dict[str, Any], Mapping[str, str]]:
+        from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+
+        payload = json.dumps(body).encode()
+        attempt = 0
+        while True:
+            attempt += 1
+            if attempt > 1:
+                self.arm.stats.add("manual_retries")
+            try:
+                status, data, headers = self.arm.send(
+                    "POST", ARG_PATH, params={"api-version": ARG_API_VERSION}, body=payload
+                )
+            except (ServiceRequestError, ServiceResponseError) as exc:
+                if attempt >= self.max_attempts:
+                    raise
+                self.sleep(self._backoff(attempt))
+                del exc
+                continue
+            if status == 429:
+                if attempt >= self.max_attempts:
+                    raise error_from_body(status, data, ARG_PATH)
+                wait = parse_retry_after(headers.get("Retry-After"))
+                if wait is None:
+                    wait = parse_resets_after(headers.get("x-ms-user-quota-resets-after"))
+                self.sleep(
+                    min(self.backoff_max, wait) if wait is not None else self._backoff(attempt)
+                )
+                continue
+            if status >= 500 or status == 408:
+                if attempt >= self.max_attempts:
+                    raise error_from_body(status, data, ARG_PATH)
+                self.sleep(self._backoff(attempt))
+                continue
+            if status >= 400:
+                raise error_from_body(status, data, ARG_PATH)
+            doc = json.loads(data)
+            # Respect the quota before the next query rather than provoking a 429.
+            remaining = headers.get("x-ms-user-quota-remaining")
+            if remaining is not None and remaining.strip() == "0":
+                wait = parse_resets_after(headers.get("x-ms-user-quota-resets-after"))
+                if wait:
+                    self.sleep(min(self.backoff_max, wait))
+            return doc, headers
+
+    def pages(
+        self,
+        query: str,
+        *,
+        subscriptions: Sequence[str] | None = None,
+        management_groups: Sequence[str] | None = None,
+        result: QueryResult | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every page of one query at one scope (tenant when no scope is given)."""
+        body: dict[str, Any] = {
+            "query": query,
+            "options": {"$top": self.page_size, "resultFormat": "objectArray"},
+        }
+        if subscriptions:
+            body["subscriptions"] = list(subscriptions)
+        if management_groups:
+            body["managementGroups"] = list(management_groups)
+        self.queries += 1
+        while True:
+            doc, headers = self._post(body)
+            if result is not None:
+                result.pages += 1
+                if headers.get("x-ms-tenant-subscription-limit-hit", "").lower() == "true":
+                    result.subscription_limit_hit = True
+            if self.on_page is not None:
+                self.on_page(1)
+            data = doc.get("data")
+            if isinstance(data, Mapping):  # table format, should the service ignore objectArray
+                cols = [c.get("name") for c in data.get("columns", [])]
+                rows = [dict(zip(cols, r, strict=False)) for r in data.get("rows", [])]
+            else:
+                rows = [r for r in (data or []) if isinstance(r, dict)]
+            yield rows
+            token = doc.get("$skipToken")
+            if not token:
+                return
+            body["options"] = {**body["options"], "$skipToken": token}
+
+    def query(
+        self,
+        query: str,
+        *,
+        subscriptions: Sequence[str] | None = None,
+        management_groups: Sequence[str] | None = None,
+    ) -> QueryResult:
+        result = QueryResult()
+        for rows in self.pages(
+            query,
+            subscriptions=subscriptions,
+            management_groups=management_groups,
+            result=result,
+        ):
+            result.rows.extend(rows)
+        return result
+
+    def query_subscriptions(
+        self, query: str, subscriptions: Sequence[str], batch_size: int = MAX_BATCH
+    ) -> tuple[list[dict[str, Any]], dict[str, ApiError]]:
+        """Query in batches; a denied batch is split until the denied subscriptions are found.
+
+        Returns the rows and, per subscription that could not be read, the error.
+        """
+        rows: list[dict[str, Any]] = []
+        errors: dict[str, ApiError] = {}
+        batch_size = max(1, min(batch_size, MAX_BATCH))
+
+        def run(batch: Sequence[str]) -> None:
+            try:
+                rows.extend(self.query(query, subscriptions=batch).rows)
+            except ApiError as exc:
+                if exc.status in (401, 403, 404) and len(batch) > 1:
+                    half = len(batch) // 2
+                    run(batch[:half])
+                    run(batch[half:])
+                elif exc.status in (401, 403, 404):
+                    errors[batch[0]] = exc
+                else:
+                    for sub in batch:
+                        errors[sub] = exc
+
+        for i in range(0, len(subscriptions), batch_size):
+            run(subscriptions[i : i + batch_size])
+        return rows, errors
+
+
+def type_filter(types: Sequence[str]) -> str:
+    quoted = ", ".join("'" + t.lower().replace("'", "") + "'" for t in types)
+    return f"where type in~ ({quoted})"
+
+
+def table_query(table: str, types: Sequence[str] = ()) -> str:
+    """The query forms the collector sends: a table, an optional type filter, a stable order."""
+    parts = [table]
+    if types:
+        parts.append(type_filter(types))
+    parts.append("order by id asc")
+    return " | ".join(parts)

@@ -1,0 +1,722 @@
+"""A loopback HTTPS fake of the Azure read APIs, serving one snapshot.
+
+Serves what the collector (and the real azure-identity / azure-core code) needs:
+* OpenID configuration and the token endpoint of a custom authority;
+* Resource Graph (POST /providers/Microsoft.ResourceGraph/resources): the query forms the
+  collector sends (a table, `where type in~ (...)`, `where <column> == '<v>'`, `order by id`),
+  answered with real paging ($top / $skipToken), lower-cased types and the quota headers;
+  anything else is a Resource-Graph-style 400;
+* ARM GETs by path: subscriptions, management groups, get by id, child collections of a parent,
+  lists by provider type at subscription and resource-group scope; nextLink paging; canonical
+  type casing;
+* Microsoft Graph v1.0 collections with @odata.nextLink.
+
+TLS is required because azure-core refuses bearer tokens over plain HTTP; trustme issues the
+certificate and `ca.pem` in the certificate directory is what clients trust. Faults can be
+injected (throttling with or without Retry-After, 403 per subscription, 5xx bursts, latency,
+Graph permission and licence errors), and every request is recorded as (method, path) for tests
+that assert read-only behaviour. Tokens are random strings, never logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+import ssl
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+import msgspec
+
+from aiposture.fakeazure.index import MANAGEMENT_GROUP, SUBSCRIPTION, Entry, SnapshotIndex
+from aiposture.model.snapshot import Snapshot
+
+_ENC = msgspec.json.Encoder()
+_DEC: msgspec.json.Decoder[Any] = msgspec.json.Decoder()
+
+ARG_PATH = "/providers/microsoft.resourcegraph/resources"
+GRAPH_ROUTES = {
+    "servicePrincipals": "servicePrincipals",
+    "applications": "applications",
+    "users": "users",
+    "groups": "groups",
+    "roleManagement/directory/roleAssignments": "directoryRoleAssignments",
+    "roleManagement/directory/roleEligibilitySchedules": "roleEligibilitySchedules",
+    "identity/conditionalAccess/policies": "conditionalAccessPolicies",
+}
+_GRAPH_ROUTES_L = {k.lower(): v for k, v in GRAPH_ROUTES.items()}
+
+
+@dataclass
+class Faults:
+    """Fault injection; change fields while the server runs (tests do)."""
+
+    # Every Nth Resource Graph POST is answered 429 (0: never).
+    throttle_every: int = 0
+    # Retry-After seconds on those 429s; None sends only the x-ms-user-quota-* headers.
+    throttle_retry_after: float | None = None
+    # Resource Graph quota: at most `quota` queries per `quota_window` seconds (0: unlimited).
+    quota: int = 0
+    quota_window: float = 5.0
+    # Subscriptions (ids) whose data answers 403 AuthorizationFailed.
+    deny_subscriptions: set[str] = field(default_factory=set)
+    # The next N requests whose path contains `error_match` are answered 503.
+    error_burst: int = 0
+    error_match: str = ""
+    # Seconds added before answering each ARM/ARG/Graph request.
+    latency: float = 0.0
+    # Graph collections answering 403 (missing permission) or a licence error.
+    graph_denied: set[str] = field(default_factory=set)
+    graph_unlicensed: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: str
+    status: int
+
+
+@dataclass
+class Limits:
+    arm_page: int = 100  # rows per ARM list page (nextLink beyond)
+    graph_page: int = 100  # default Graph $top
+    arg_page: int = 1000  # Resource Graph maximum $top
+
+
+class HttpError(Exception):
+    def __init__(
+        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+# ---------------------------------------------------------------------------------------------
+# Resource Graph query forms
+
+_WHERE_IN = re.compile(r"^where\s+([\w.]+)\s+in~?\s*\((.*)\)$", re.S)
+_WHERE_EQ = re.compile(r"^where\s+([\w.]+)\s*(==|=~)\s*'([^']*)'$")
+_STR = re.compile(r"'([^']*)'")
+
+
+@dataclass
+class ArgQuery:
+    table: str
+    filters: list[tuple[str, set[str]]]  # (column path lower, accepted lower values)
+    columns: list[str] | None = None
+
+
+def parse_query(text: str) -> ArgQuery:
+    parts = [p.strip() for p in text.split("|")]
+    table = parts[0].lower()
+    if table not in (
+        "resources",
+        "resourcecontainers",
+        "authorizationresources",
+        "policyresources",
+        "securityresources",
+    ):
+        raise HttpError(400, "BadRequest", f"Table '{parts[0]}' is not supported by this fake")
+    q = ArgQuery(table, [])
+    for clause in parts[1:]:
+        m = _WHERE_IN.match(clause)
+        if m:
+            q.filters.append((m.group(1).lower(), {v.lower() for v in _STR.findall(m.group(2))}))
+            continue
+        m = _WHERE_EQ.match(clause)
+        if m:
+            q.filters.append((m.group(1).lower(), {m.group(3).lower()}))
+            continue
+        if re.match(r"^order\s+by\s+id(\s+asc)?$", clause, re.I):
+            continue
+        if clause.lower().startswith("project "):
+            q.columns = [c.strip() for c in clause[8:].split(",") if c.strip()]
+            continue
+        raise HttpError(
+            400,
+            "InvalidQuery",
+            f"Query is invalid. Please refer to the documentation for the Azure Resource Graph "
+            f"service and fix the error before retrying. (unsupported clause: {clause[:80]!r})",
+        )
+    return q
+
+
+def _path_value(row: Mapping[str, Any], path: str) -> str:
+    cur: Any = row
+    for part in path.split("."):
+        if not isinstance(cur, Mapping):
+            return ""
+        hit = None
+        for k, v in cur.items():
+            if k.lower() == part:
+                hit = v
+                break
+        cur = hit
+    return "" if cur is None else str(cur).lower()
+
+
+def _token(data: Mapping[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
+
+
+def _untoken(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(base64.urlsafe_b64decode(text.encode()))
+    except ValueError:
+        raise HttpError(400, "BadRequest", "invalid skip token") from None
+    if not isinstance(value, dict):
+        raise HttpError(400, "BadRequest", "invalid skip token")
+    return value
+
+
+def _duration(seconds: float) -> str:
+    # hh:mm:ss like the real header; fractional seconds when the window is sub-second (tests).
+    seconds = max(0.0, seconds)
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    sec = f"{s:06.3f}" if s != int(s) else f"{int(s):02d}"
+    return f"{int(h):02d}:{int(m):02d}:{sec}"
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class FakeAzure:
+    """Serve `snapshot` on https://127.0.0.1:<port>. Use as a context manager or start/stop."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        cert_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: Faults | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        self.index = SnapshotIndex.build(snapshot)
+        self.faults = faults or Faults()
+        self.limits = limits or Limits()
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        self._arg_count = 0
+        self._arg_times: deque[float] = deque()
+        self._tokens: dict[str, str] = {}  # token -> audience ("arm" or "graph")
+        self.cert_dir = Path(cert_dir)
+        self.ca_path = self._certificates(self.cert_dir)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(str(self.cert_dir / "server.pem"))
+        self._httpd = _Server((host, port), _Handler, self, ctx)
+        self.port = self._httpd.server_address[1]
+        self.url = f"https://{host}:{self.port}"
+        self._thread: threading.Thread | None = None
+
+    @staticmethod
+    def _certificates(cert_dir: Path) -> Path:
+        import trustme
+
+        cert_dir.mkdir(parents=True, exist_ok=True)
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        cert.private_key_and_cert_chain_pem.write_to_path(str(cert_dir / "server.pem"))
+        ca.cert_pem.write_to_path(str(cert_dir / "ca.pem"))
+        return cert_dir / "ca.pem"
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> FakeAzure:
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="fake-azure", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeAzure:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def tenant_id(self) -> str:
+        return self.index.tenant_id
+
+    def record(self, method: str, path: str, query: str, status: int) -> None:
+        with self._lock:
+            self.requests.append(Request(method, path, query, status))
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    # ---- dispatch ----------------------------------------------------------------------------
+
+    def handle(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes, host: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(target)
+        path = parts.path
+        params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        base = f"https://{host}"
+        low = path.lower().rstrip("/")
+        try:
+            if low.endswith("/.well-known/openid-configuration") and method == "GET":
+                return self._oidc(path, base)
+            if low.endswith("/oauth2/v2.0/token") and method == "POST":
+                return self._issue_token(body)
+            self._inject(low)
+            if low == ARG_PATH:
+                if method != "POST":
+                    raise HttpError(405, "MethodNotAllowed", "Resource Graph queries are POSTs")
+                self._authorize(headers, "arm")
+                return self._arg(body)
+            if method != "GET":
+                raise HttpError(
+                    405, "MethodNotAllowed", f"{method} is not served: the fake Azure is read-only"
+                )
+            if low.startswith("/v1.0/"):
+                self._authorize(headers, "graph")
+                return self._graph(low[len("/v1.0/") :], params, base, path)
+            self._authorize(headers, "arm")
+            return self._arm(path, low, params, base)
+        except HttpError as exc:
+            err: dict[str, Any] = {"code": exc.code, "message": exc.message}
+            if exc.code == "RateLimiting":
+                err["details"] = [{"code": "RateLimiting", "message": exc.message}]
+            doc = {"error": err}
+            return exc.status, exc.headers, _ENC.encode(doc)
+
+    def _inject(self, low: str) -> None:
+        f = self.faults
+        if f.latency:
+            time.sleep(f.latency)
+        if f.error_burst > 0 and f.error_match.lower() in low:
+            with self._lock:
+                hit = f.error_burst > 0
+                if hit:
+                    f.error_burst -= 1
+            if hit:
+                raise HttpError(503, "ServiceUnavailable", "The service is temporarily unavailable")
+
+    def _authorize(self, headers: Mapping[str, str], audience: str) -> None:
+        auth = headers.get("authorization", "")
+        token = auth[7:] if auth.lower().startswith("bearer ") else ""
+        got = self._tokens.get(token)
+        if got is None:
+            raise HttpError(401, "InvalidAuthenticationToken", "missing or unknown bearer token")
+        if got != audience:
+            raise HttpError(
+                401, "InvalidAuthenticationToken", f"token audience is {got}, not {audience}"
+            )
+
+    # ---- identity ----------------------------------------------------------------------------
+
+    def _oidc(self, path: str, base: str) -> tuple[int, dict[str, str], bytes]:
+        tenant = path.strip("/").split("/")[0]
+        doc = {
+            "issuer": f"{base}/{tenant}/v2.0",
+            "authorization_endpoint": f"{base}/{tenant}/oauth2/v2.0/authorize",
+            "token_endpoint": f"{base}/{tenant}/oauth2/v2.0/token",
+            "jwks_uri": f"{base}/{tenant}/discovery/v2.0/keys",
+            "response_types_supported": ["code", "id_token", "token"],
+            "tenant_region_scope": "WW",
+        }
+        return 200, {}, _ENC.encode(doc)
+
+    def _issue_token(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        if form.get("grant_type") not in (
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        ):
+            raise HttpError(400, "unsupported_grant_type", "only client credentials are served")
+        scope = form.get("scope", "")
+        audience = "graph" if "graph" in scope.lower() else "arm"
+        token = "fake-" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._tokens[token] = audience
+        doc = {
+            "token_type": "Bearer",
+            "expires_in": 3599,
+            "ext_expires_in": 3599,
+            "access_token": token,
+        }
+        return 200, {}, _ENC.encode(doc)
+
+    # ---- Resource Graph ----------------------------------------------------------------------
+
+    def _quota_headers(self, now: float) -> dict[str, str]:
+        f = self.faults
+        if f.quota <= 0:
+            return {
+                "x-ms-user-quota-remaining": "14",
+                "x-ms-user-quota-resets-after": _duration(f.quota_window),
+            }
+        while self._arg_times and now - self._arg_times[0] >= f.quota_window:
+            self._arg_times.popleft()
+        remaining = max(0, f.quota - len(self._arg_times))
+        resets = f.quota_window - (now - self._arg_times[0]) if self._arg_times else 0.0
+        return {
+            "x-ms-user-quota-remaining": str(remaining),
+            "x-ms-user-quota-resets-after": _duration(resets),
+        }
+
+    def _arg(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        f = self.faults
+        now = time.monotonic()
+        with self._lock:
+            self._arg_count += 1
+            n = self._arg_count
+            headers = self._quota_headers(now)
+            over = f.quota > 0 and headers["x-ms-user-quota-remaining"] == "0"
+            if (f.throttle_every and n % f.throttle_every == 0) or over:
+                if f.throttle_retry_after is not None:
+                    headers["Retry-After"] = (
+                        str(int(f.throttle_retry_after))
+                        if float(f.throttle_retry_after).is_integer()
+                        else str(f.throttle_retry_after)
+                    )
+                if not over:
+                    headers["x-ms-user-quota-remaining"] = "0"
+                raise HttpError(
+                    429,
+                    "RateLimiting",
+                    "Client application has been throttled and should not attempt to repeat the "
+                    "request until an amount of time has elapsed. Please see "
+                    "https://aka.ms/resourcegraph-throttling for help.",
+                    headers,
+                )
+            if f.quota > 0:
+                self._arg_times.append(now)
+                headers = self._quota_headers(now)
+        try:
+            req = json.loads(body or b"{}")
+        except ValueError:
+            raise HttpError(400, "BadRequest", "request body is not JSON") from None
+        if not isinstance(req, dict) or not isinstance(req.get("query"), str):
+            raise HttpError(400, "BadRequest", "request body needs a `query` string")
+        q = parse_query(req["query"])
+        options = req.get("options") or {}
+        top = int(options.get("$top") or self.limits.arg_page)
+        if not 1 <= top <= 1000:
+            raise HttpError(400, "BadRequest", "$top must be between 1 and 1000")
+        top = min(top, self.limits.arg_page)
+        subs = [str(s).lower() for s in req.get("subscriptions") or []]
+        mgs = {str(m).lower() for m in req.get("managementGroups") or []}
+        denied = sorted(set(subs) & {s.lower() for s in f.deny_subscriptions})
+        if denied:
+            raise HttpError(
+                403,
+                "AuthorizationFailed",
+                f"The client does not have authorization to perform action "
+                f"'Microsoft.ResourceGraph/resources/read' over scope '/subscriptions/{denied[0]}'",
+            )
+        rows = self._match(q, subs, mgs)
+        key = hashlib.sha256(json.dumps([req["query"], subs, sorted(mgs)]).encode()).hexdigest()[
+            :16
+        ]
+        offset = 0
+        tok = options.get("$skipToken")
+        if tok:
+            state = _untoken(str(tok))
+            if state.get("k") != key:
+                raise HttpError(400, "BadRequest", "skip token does not belong to this query")
+            offset = int(state.get("o", 0))
+        page = rows[offset : offset + top]
+        data = [self._project(self.index.arg_row(e), q.columns) for e in page]
+        doc: dict[str, Any] = {
+            "totalRecords": len(rows),
+            "count": len(data),
+            "resultTruncated": "false",
+            "data": data,
+            "facets": [],
+        }
+        if offset + top < len(rows):
+            doc["$skipToken"] = _token({"k": key, "o": offset + top})
+        return 200, headers, _ENC.encode(doc)
+
+    @staticmethod
+    def _project(row: dict[str, Any], columns: list[str] | None) -> dict[str, Any]:
+        if not columns:
+            return row
+        return {c: row.get(c) for c in columns}
+
+    def _match(self, q: ArgQuery, subs: list[str], mgs: set[str]) -> list[Entry]:
+        idx = self.index
+        types: set[str] | None = None
+        others: list[tuple[str, set[str]]] = []
+        for col, values in q.filters:
+            if col == "type":
+                types = values if types is None else types & values
+            else:
+                others.append((col, values))
+        if types is None:
+            candidates: Iterable[Entry] = idx.by_table.get(q.table, [])
+        else:
+            merged: list[Entry] = []
+            for t in sorted(types):
+                merged.extend(idx.by_table_type.get((q.table, t), []))
+            merged.sort(key=lambda e: e.id_l)
+            candidates = merged
+        denied = {s.lower() for s in self.faults.deny_subscriptions}
+        sub_set = set(subs)
+        out: list[Entry] = []
+        for e in candidates:
+            if sub_set:
+                if e.sub not in sub_set or e.type_l == MANAGEMENT_GROUP:
+                    continue
+            else:
+                # Tenant / MG scope: unreadable subscriptions are silently left out, except
+                # that the subscription itself is still listed (the caller can see it exists).
+                if e.sub in denied and e.type_l != SUBSCRIPTION:
+                    continue
+                if mgs and not idx.in_mgs(e, mgs):
+                    continue
+            if others and not self._row_matches(e, others):
+                continue
+            out.append(e)
+        return out
+
+    def _row_matches(self, e: Entry, filters: list[tuple[str, set[str]]]) -> bool:
+        row: dict[str, Any] | None = None
+        for col, values in filters:
+            if col == "subscriptionid":
+                value = e.sub
+            elif col == "resourcegroup":
+                value = e.rg
+            elif col == "id":
+                value = e.id_l
+            else:
+                if row is None:
+                    row = self.index.arg_row(e)
+                value = _path_value(row, col)
+            if value not in values:
+                return False
+        return True
+
+    # ---- ARM ---------------------------------------------------------------------------------
+
+    def _arm(
+        self, path: str, low: str, params: Mapping[str, str], base: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        idx = self.index
+        if "api-version" not in params:
+            raise HttpError(
+                400,
+                "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.",
+            )
+        parts = low.split("/")
+        if len(parts) > 2 and parts[1] == "subscriptions":
+            sub = parts[2]
+            if sub in {s.lower() for s in self.faults.deny_subscriptions}:
+                raise HttpError(
+                    403,
+                    "AuthorizationFailed",
+                    f"The client does not have authorization to perform action 'read' over "
+                    f"scope '{path}' or the scope is invalid.",
+                )
+        if low == "/subscriptions":
+            subs = [self._subscription_object(e) for e in idx.entries if e.type_l == SUBSCRIPTION]
+            return self._list(subs, params, base, path)
+        if low == "/providers/microsoft.management/managementgroups":
+            rows = [idx.arm_row(e) for e in idx.entries if e.type_l == MANAGEMENT_GROUP]
+            return self._list(rows, params, base, path)
+        entry = idx.by_id.get(low)
+        if entry is not None:
+            return 200, {}, _ENC.encode(idx.arm_row(entry))
+        children = idx.by_parent.get(low)
+        if children:
+            return self._list([idx.arm_row(e) for e in children], params, base, path)
+        typed = self._typed_list(parts)
+        if typed is not None:
+            return self._list([idx.arm_row(e) for e in typed], params, base, path)
+        # An empty child collection of a parent that exists.
+        parent = low.rsplit("/", 1)[0]
+        if "/providers/" in parent and parent.rsplit("/providers/", 1)[1].count("/") == 0:
+            parent = parent.rsplit("/providers/", 1)[0]  # {id}/providers/{ns}/{type}
+        if parent in idx.by_id or self._is_known_scope(parent):
+            return self._list([], params, base, path)
+        raise HttpError(404, "ResourceNotFound", f"The resource '{path}' was not found.")
+
+    def _is_known_scope(self, low: str) -> bool:
+        parts = low.split("/")
+        if len(parts) == 3 and parts[1] == "subscriptions":
+            return f"/subscriptions/{parts[2]}" in self.index.by_id
+        if len(parts) == 5 and parts[1] == "subscriptions" and parts[3] == "resourcegroups":
+            return True
+        return low == ""
+
+    def _typed_list(self, parts: list[str]) -> list[Entry] | None:
+        """/subscriptions/{s}[/resourceGroups/{rg}]/providers/{ns}/{type}."""
+        if len(parts) == 6 and parts[1] == "subscriptions" and parts[3] == "providers":
+            sub, rg, rtype = parts[2], "", f"{parts[4]}/{parts[5]}"
+        elif (
+            len(parts) == 8
+            and parts[1] == "subscriptions"
+            and parts[3] == "resourcegroups"
+            and parts[5] == "providers"
+        ):
+            sub, rg, rtype = parts[2], parts[4], f"{parts[6]}/{parts[7]}"
+        else:
+            return None
+        rows = self.index.by_sub_type.get((sub, rtype), [])
+        return [e for e in rows if not rg or e.rg == rg] or None
+
+    def _subscription_object(self, e: Entry) -> dict[str, Any]:
+        row = self.index.arm_row(e)
+        props = row.get("properties") if isinstance(row.get("properties"), dict) else {}
+        return {
+            "id": row.get("id"),
+            "subscriptionId": e.sub,
+            "displayName": row.get("name"),
+            "state": (props or {}).get("state", "Enabled"),
+            "tenantId": row.get("tenantId") or self.index.tenant_id,
+        }
+
+    def _list(
+        self, rows: list[dict[str, Any]], params: Mapping[str, str], base: str, path: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        size = self.limits.arm_page
+        offset = int(_untoken(params["$skiptoken"]).get("o", 0)) if "$skiptoken" in params else 0
+        page = rows[offset : offset + size]
+        doc: dict[str, Any] = {"value": page}
+        if offset + size < len(rows):
+            query = {k: v for k, v in params.items() if k != "$skiptoken"}
+            query["$skiptoken"] = _token({"o": offset + size})
+            doc["nextLink"] = f"{base}{quote(path)}?{urlencode(query)}"
+        return 200, {}, _ENC.encode(doc)
+
+    # ---- Microsoft Graph ---------------------------------------------------------------------
+
+    def _graph(
+        self, rest: str, params: Mapping[str, str], base: str, path: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        idx = self.index
+        parts = rest.split("/")
+        if len(parts) == 3 and parts[0] == "groups" and parts[2] == "members":
+            gid = parts[1]
+            if not any(str(g.get("id", "")).lower() == gid for g in idx.graph.get("groups", [])):
+                raise HttpError(404, "Request_ResourceNotFound", f"Resource '{gid}' does not exist")
+            objs = []
+            for mid in idx.members.get(gid, []):
+                kind = idx.graph_kind.get(mid.lower(), "directoryObject")
+                objs.append({"@odata.type": f"#microsoft.graph.{kind}", "id": mid})
+            name = "groupMembers"
+        else:
+            name = _GRAPH_ROUTES_L.get(rest, "")
+            if not name:
+                raise HttpError(400, "BadRequest", f"Resource not found for the segment '{rest}'.")
+            objs = idx.graph.get(name, [])
+        if name in self.faults.graph_unlicensed:
+            raise HttpError(
+                403,
+                "AadPremiumLicenseRequired",
+                "The tenant needs an AAD Premium license to access this resource",
+            )
+        if name in self.faults.graph_denied:
+            raise HttpError(
+                403,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            )
+        try:
+            top = int(params.get("$top") or self.limits.graph_page)
+        except ValueError:
+            raise HttpError(400, "BadRequest", "invalid $top") from None
+        top = max(1, min(top, 999, self.limits.graph_page))
+        offset = int(_untoken(params["$skiptoken"]).get("o", 0)) if "$skiptoken" in params else 0
+        doc: dict[str, Any] = {
+            "@odata.context": f"{base}/v1.0/$metadata#{name}",
+            "value": objs[offset : offset + top],
+        }
+        if offset + top < len(objs):
+            query = {k: v for k, v in params.items() if k != "$skiptoken"}
+            query["$skiptoken"] = _token({"o": offset + top})
+            doc["@odata.nextLink"] = f"{base}{quote(path)}?{urlencode(query)}"
+        return 200, {}, _ENC.encode(doc)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: Callable[..., BaseHTTPRequestHandler],
+        fake: FakeAzure,
+        ctx: ssl.SSLContext,
+    ) -> None:
+        super().__init__(address, handler)
+        self.fake = fake
+        self.ctx = ctx
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, addr = self.socket.accept()
+        # Handshake in the handler thread (finish_request), not in the accept loop.
+        return self.ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        try:
+            request.do_handshake()
+        except (ssl.SSLError, OSError):
+            return
+        super().finish_request(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None  # quiet; the fake keeps its own request log (never headers or tokens)
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        # Read the body even when the answer is an error, or keep-alive desynchronises.
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.fake.port}"
+        fake = self.server.fake
+        status, extra, payload = fake.handle(self.command, self.path, headers, body, host)
+        parts = urlsplit(self.path)
+        fake.record(self.command, parts.path, parts.query, status)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for k, v in extra.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = _serve
+    do_POST = _serve
+    do_PUT = _serve
+    do_PATCH = _serve
+    do_DELETE = _serve
+    do_HEAD = _serve
