@@ -314,6 +314,14 @@ class ApiManagement(Resource):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ApiManagementBackend(Resource):
+    """service/backends: where an API Management gateway forwards calls (e.g. Azure OpenAI)."""
+
+    service_key: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Subnet(Resource):
     """A subnet (from a virtualNetworks row or a subnets child row)."""
 

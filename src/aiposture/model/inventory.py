@@ -10,6 +10,7 @@ from typing import TypeVar
 from aiposture.model.entities import (
     AksCluster,
     ApiManagement,
+    ApiManagementBackend,
     AppInsights,
     CognitiveAccount,
     ConditionalAccessPolicy,
@@ -140,6 +141,7 @@ class Inventory:
     app_insights: dict[str, AppInsights] = field(default_factory=dict)
     log_workspaces: dict[str, LogAnalyticsWorkspace] = field(default_factory=dict)
     api_managements: dict[str, ApiManagement] = field(default_factory=dict)
+    apim_backends: dict[str, ApiManagementBackend] = field(default_factory=dict)
     subnets: dict[str, Subnet] = field(default_factory=dict)
     nsgs: dict[str, NetworkSecurityGroup] = field(default_factory=dict)
     private_endpoints: dict[str, PrivateEndpoint] = field(default_factory=dict)

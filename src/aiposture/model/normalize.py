@@ -19,6 +19,7 @@ from aiposture.model.entities import (
     AgentPool,
     AksCluster,
     ApiManagement,
+    ApiManagementBackend,
     AppInsights,
     CognitiveAccount,
     ConditionalAccessPolicy,
@@ -481,6 +482,12 @@ def _apim(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
     )
 
 
+def _apim_backend(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
+    inv.apim_backends[base["key"]] = ApiManagementBackend(
+        **base, service_key=_parent(base["key"]), url=p.text(p.get(_props(row), "url"))
+    )
+
+
 def _subnet_entity(base: dict[str, Any], vnet_key: str, pr: Mapping[str, Any]) -> Subnet:
     return Subnet(
         **base,
@@ -775,6 +782,7 @@ _HANDLERS: dict[str, Handler] = {
     "microsoft.insights/components": _app_insights,
     "microsoft.operationalinsights/workspaces": _log_workspace,
     "microsoft.apimanagement/service": _apim,
+    "microsoft.apimanagement/service/backends": _apim_backend,
     "microsoft.network/virtualnetworks": _vnet,
     "microsoft.network/virtualnetworks/subnets": _subnet,
     "microsoft.network/networksecuritygroups": _nsg,

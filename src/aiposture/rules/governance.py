@@ -1,3 +1,753 @@
 """GOV: landing zones, Azure Policy guardrails, tagging and shadow AI."""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from aiposture.config import Settings
+from aiposture.model.entities import (
+    AksCluster,
+    CognitiveAccount,
+    MLCompute,
+    MLWorkspace,
+    PolicyAssignment,
+    PolicyExemption,
+    Resource,
+    SearchService,
+    Subscription,
+)
+from aiposture.model.inventory import Inventory
+from aiposture.model.types import Pillar, Severity
+from aiposture.rules.common import subscriptions_hosting
+from aiposture.rules.registry import rule
+from aiposture.rules.types import (
+    PolicyFix,
+    Refs,
+    Remediation,
+    RuleContext,
+    Selector,
+    Verdict,
+    ev,
+    failed,
+    not_applicable,
+    passed,
+    unknown,
+)
+
+# ---- effective policy assignments ------------------------------------------------------------
+
+ALLOWED_LOCATIONS = "e56962a6-4747-49cd-b67b-bf8b01975c4c"
+
+
+@dataclass(frozen=True)
+class Initiative:
+    name: str
+    # member definition guid -> the initiative parameter that sets its effect (None = unknown)
+    members: dict[str, str | None]
+
+
+# Initiatives whose membership we verified against their published source. Built-ins are keyed
+# by GUID; ALZ initiatives are custom definitions deployed under the ALZ name, so they are keyed
+# by that name. A custom initiative not listed here is treated as covering nothing (and said so).
+INITIATIVES: dict[str, Initiative] = {
+    # Azure/Enterprise-Scale src/resources/Microsoft.Authorization/policySetDefinitions/
+    # Enforce-Guardrails-OpenAI.json (v1.2.0)
+    "enforce-guardrails-openai": Initiative(
+        "ALZ Enforce-Guardrails-OpenAI",
+        {
+            "fe3fd216-4f83-4fc1-8984-2bbec80a3418": "cognitiveServicesManagedIdentity",
+            "71ef260a-8f18-47b7-abcb-62d0673d94dc": "cognitiveServicesDisableLocalAuth",
+            "46aa9b05-0e60-4eae-a88b-1e9d374fa515": "cognitiveServicesCustomerStorage",
+            "14de9e63-1b31-492e-a5a3-c3f7fd57f555": "cognitiveServicesModifyDisableLocalAuth",
+            "037eea7a-bd0a-46c5-9a66-03aea78705d3": "azureAiNetworkAccess",
+            "d6759c02-b87f-42b7-892e-71b3f471d782": "azureAiPrivateLink",
+            "d45520cb-31ca-44ba-8da2-fcf914608544": "azureAiDisableLocalKey",
+            "55eff01b-f2bd-4c32-9203-db285f709d30": "azureAiDisableLocalKey2",
+            "1b4d1c4e-934c-4703-944c-27c82c06bebb": "azureAiDiagSettings",
+        },
+    ),
+}
+
+
+def definition_ref(assignment: PolicyAssignment) -> tuple[str, str]:
+    """(kind, key) of what an assignment assigns: kind "definition" or "set"; key is the GUID
+    (or name) lower-cased."""
+    pid = assignment.policy_definition_id.lower()
+    kind = "set" if "/policysetdefinitions/" in pid else "definition"
+    return kind, pid.rstrip("/").rsplit("/", 1)[-1]
+
+
+def param_value(assignment: PolicyAssignment, name: str) -> object:
+    for k, v in assignment.parameters.items():
+        if k.lower() == name.lower():
+            return v.get("value") if isinstance(v, dict) else v
+    return None
+
+
+def assigned_definitions(assignment: PolicyAssignment) -> dict[str, str | None]:
+    """Definition GUIDs an assignment puts in force, with the effect it sets when known.
+
+    An effect parameter set to Disabled switches the definition off; it is left out."""
+    kind, key = definition_ref(assignment)
+    out: dict[str, str | None] = {}
+    if kind == "definition":
+        effect = param_value(assignment, "effect")
+        out[key] = str(effect) if effect is not None else None
+    else:
+        ini = INITIATIVES.get(key)
+        if ini is None:
+            return {}
+        for guid, param in ini.members.items():
+            effect = param_value(assignment, param) if param else None
+            out[guid] = str(effect) if effect is not None else None
+    return {g: e for g, e in out.items() if (e or "").lower() != "disabled"}
+
+
+def _within(key: str, scope: str) -> bool:
+    scope = scope.lower().rstrip("/")
+    return key == scope or key.startswith(scope + "/")
+
+
+def _exemption_active(ex: PolicyExemption, now: dt.datetime) -> bool:
+    if not ex.expires_on:
+        return True
+    try:
+        expires = dt.datetime.fromisoformat(ex.expires_on.replace("Z", "+00:00"))
+    except ValueError:
+        return True  # unreadable expiry: Azure would not have accepted it; assume in force
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=dt.UTC)
+    return expires > now
+
+
+@dataclass(frozen=True)
+class EffectivePolicy:
+    assignment: PolicyAssignment
+    definition: str
+    effect: str | None
+
+
+def effective_policies(
+    inv: Inventory, key: str, now: dt.datetime, *, enforced_only: bool = True
+) -> list[EffectivePolicy]:
+    """Policy definitions in force on resource `key`: assigned at a scope containing it
+    (inherited MG -> subscription -> RG -> resource), enforcementMode Default, not excluded by
+    notScopes, not exempted by an active exemption at or above the resource."""
+    key = key.lower()
+    chain = set(inv.scope_chain(key))
+    out = []
+    for a in inv.policy_assignments:
+        if a.scope.lower() not in chain and a.scope != "/":
+            continue
+        if any(_within(key, ns) for ns in a.not_scopes):
+            continue
+        if enforced_only and (a.enforcement_mode or "Default").lower() != "default":
+            continue
+        if any(
+            ex.policy_assignment_id == a.key
+            and _within(key, ex.scope)
+            and _exemption_active(ex, now)
+            for ex in inv.policy_exemptions
+        ):
+            continue
+        for guid, effect in assigned_definitions(a).items():
+            out.append(EffectivePolicy(a, guid, effect))
+    return out
+
+
+def policy_verdict(res: Resource, ctx: RuleContext, wanted: Iterable[str], what: str) -> Verdict:
+    wanted_set = {w.lower() for w in wanted}
+    found = [
+        p for p in effective_policies(ctx.inventory, res.key, ctx.now) if p.definition in wanted_set
+    ]
+    evidence = ev(
+        "policyAssignments[effective]",
+        [{"assignment": p.assignment.id, "definition": p.definition} for p in found],
+    )
+    if found:
+        p = found[0]
+        return passed(
+            f"{what} is enforced by assignment {p.assignment.display_name or p.assignment.name!r}",
+            evidence,
+        )
+    return failed(
+        f"no effective policy assignment ({', '.join(sorted(wanted_set))}) covers it: {what} "
+        "is not guarded",
+        evidence,
+    )
+
+
+# ---- target selection -----------------------------------------------------------------------
+
+GUARDED_TYPES: tuple[type[Resource], ...] = (CognitiveAccount, MLWorkspace, SearchService)
+
+
+def _select(*classes: type[Resource]) -> Selector:
+    def select(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+        out: list[Resource] = []
+        for cls in classes:
+            out.extend(inv.of_type(cls))
+        return [r for r in out if inv.is_ai(r)]
+
+    return select
+
+
+def _top_level_ai(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    out: list[Resource] = []
+    for cls in (CognitiveAccount, MLWorkspace, SearchService, AksCluster):
+        out.extend(r for r in inv.of_type(cls) if inv.is_ai(r))
+    return out
+
+
+def _located_ai(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    return [*_top_level_ai(inv, settings), *inv.of_type(MLCompute)]
+
+
+PUBLIC_NETWORK_POLICIES = {
+    "microsoft.cognitiveservices/accounts": ("037eea7a-bd0a-46c5-9a66-03aea78705d3",),
+    "microsoft.machinelearningservices/workspaces": ("438c38d2-3772-465a-a9cc-7a6666a275ce",),
+    "microsoft.search/searchservices": ("ee980b6d-0eca-4501-8d54-f6290fd512c3",),
+}
+LOCAL_AUTH_POLICIES = {
+    "microsoft.cognitiveservices/accounts": (
+        "71ef260a-8f18-47b7-abcb-62d0673d94dc",
+        "14de9e63-1b31-492e-a5a3-c3f7fd57f555",
+    ),
+    "microsoft.search/searchservices": ("6300012e-e9a4-4649-b41f-a85f5c43be91",),
+    "microsoft.machinelearningservices/workspaces/computes": (
+        "e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f",
+    ),
+}
+DIAGNOSTIC_POLICIES = {
+    "microsoft.cognitiveservices/accounts": (
+        "1b4d1c4e-934c-4703-944c-27c82c06bebb",
+        "55d1f543-d1b0-4811-9663-d6d0dbc6326d",
+    ),
+    "microsoft.search/searchservices": ("b4330a05-a843-4bc8-bf9a-cacce50c67f4",),
+    "microsoft.machinelearningservices/workspaces": ("afe0c3be-ba3b-4544-ba52-0c99672a8ad6",),
+}
+
+POLICY_REQUIRES = ("policyAssignments", "policyExemptions")
+
+
+def _policy_remediation(summary: str, guid: str, effect: str, display: str) -> Remediation:
+    return Remediation(
+        summary=summary,
+        az_cli=f"az policy assignment create --name aip-{guid[:8]} "
+        f"--display-name '{display}' --scope /subscriptions/<SUB> "
+        f'--policy {guid} --params \'{{"effect": {{"value": "{effect}"}}}}\'',
+        bicep="targetScope = 'subscription'\n"
+        f"resource guard 'Microsoft.Authorization/policyAssignments@2024-04-01' = {{\n"
+        f"  name: 'aip-{guid[:8]}'\n  properties: {{\n"
+        f"    displayName: '{display}'\n"
+        f"    policyDefinitionId: tenantResourceId('Microsoft.Authorization/policyDefinitions', "
+        f"'{guid}')\n"
+        "    enforcementMode: 'Default'\n"
+        f"    parameters: {{ effect: {{ value: '{effect}' }} }}\n  }}\n}}",
+        terraform='resource "azurerm_subscription_policy_assignment" "guard" {\n'
+        f'  name                 = "aip-{guid[:8]}"\n'
+        '  subscription_id      = "/subscriptions/<SUB>"\n'
+        f'  policy_definition_id = "/providers/Microsoft.Authorization/policyDefinitions/{guid}"\n'
+        f'  parameters           = jsonencode({{ effect = {{ value = "{effect}" }} }})\n}}',
+        portal=f"Azure portal > Policy > Definitions > search '{display}' > Assign: scope the "
+        "landing-zone management group (or subscription <SUB>), Effect "
+        f"{effect}, Enforcement Enabled > Review + create.",
+        policy=(PolicyFix(guid, effect, display),),
+    )
+
+
+# ---- rules ------------------------------------------------------------------------------------
+
+
+@rule(
+    id="AIP-GOV-001",
+    title="Subscription hosting AI resources sits directly under the tenant root group",
+    pillar=Pillar.GOVERNANCE,
+    severity=Severity.MEDIUM,
+    target=Subscription,
+    target_label="subscription hosting AI resources",
+    select=subscriptions_hosting(),
+    requires=("subscriptions",),
+    remediation=Remediation(
+        summary="Move subscription <NAME> under a landing-zone management group (e.g. "
+        "Landing zones > Corp/Online, or Sandbox) so platform guardrails are inherited.",
+        az_cli="az account management-group subscription add --name <MANAGEMENT_GROUP> "
+        "--subscription <SUB>",
+        bicep="targetScope = 'managementGroup'\n"
+        "resource sub 'Microsoft.Management/managementGroups/subscriptions@2023-04-01' = {\n"
+        "  name: '<SUB>' // deployed at the target landing-zone management group\n}",
+        terraform='resource "azurerm_management_group_subscription_association" "lz" {\n'
+        "  management_group_id = var.landing_zone_management_group_id\n"
+        '  subscription_id     = "/subscriptions/<SUB>"\n}',
+        portal="Azure portal > Management groups > the landing-zone group > + Add "
+        "subscription > <NAME> > Save.",
+    ),
+    references=Refs(other=("CAF Azure landing zones: management group hierarchy",)),
+)
+def landing_zone(sub: Subscription, ctx: RuleContext) -> Verdict:
+    """A subscription directly under the tenant root group inherits none of the landing-zone
+    guardrails (network, logging, Defender, allowed regions) that the platform team assigns
+    to management groups: AI workloads there are shadow IT with production reach."""
+    inv = ctx.inventory
+    chain = sub.mg_ancestors or inv.mg_chain(sub.subscription_id)
+    evidence = ev("properties.managementGroupAncestorsChain[].name", list(chain))
+    if not chain:
+        return unknown(
+            "the subscription's management-group chain was not collected",
+            "managementGroups",
+            evidence=(evidence,),
+        )
+    parent = chain[0].lower()
+    tenant = (inv.metadata.tenant_id or "").lower()
+    mg = inv.management_groups.get(parent)
+    is_root = parent == tenant or (mg is not None and mg.parent_name is None and len(chain) == 1)
+    if is_root:
+        return failed("sits directly under the tenant root management group", evidence)
+    return passed(f"under management group {chain[0]!r}", evidence)
+
+
+@rule(
+    id="AIP-GOV-002",
+    title="No effective Azure Policy guards public network access of this AI resource",
+    pillar=Pillar.GOVERNANCE,
+    severity=Severity.MEDIUM,
+    target=Resource,
+    target_label="AI resource (AI services account, ML workspace, AI Search)",
+    select=_select(*GUARDED_TYPES),
+    requires=POLICY_REQUIRES,
+    remediation=_policy_remediation(
+        "Assign the built-in policy that audits or denies public network access for this "
+        "resource type (shown for AI services accounts; ML workspaces: 438c38d2-3772-465a-a9cc-"
+        "7a6666a275ce; AI Search: ee980b6d-0eca-4501-8d54-f6290fd512c3), or the ALZ "
+        "Enforce-Guardrails-OpenAI initiative, at the landing-zone management group.",
+        "037eea7a-bd0a-46c5-9a66-03aea78705d3",
+        "Deny",
+        "Azure AI Services resources should restrict network access",
+    ),
+    references=Refs(
+        mcsb=("NS-2", "PV-2"),
+        azure_policy=(
+            "037eea7a-bd0a-46c5-9a66-03aea78705d3",
+            "438c38d2-3772-465a-a9cc-7a6666a275ce",
+            "ee980b6d-0eca-4501-8d54-f6290fd512c3",
+        ),
+        other=("ALZ Enforce-Guardrails-OpenAI",),
+    ),
+)
+def public_network_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
+    """Fixing one exposed endpoint does not stop the next deployment from being public. An
+    effective assignment (inherited through management group, subscription and resource
+    group, enforcement Default, not excluded by notScopes or an active exemption, effect not
+    Disabled) of the type's public-network policy keeps the fix from regressing. The
+    catalog's ALZ Deny-Public-Endpoints is not counted: we could not verify that it contains
+    the AI definitions; Enforce-Guardrails-OpenAI (verified) is."""
+    return policy_verdict(res, ctx, PUBLIC_NETWORK_POLICIES.get(res.type, ()), "public access")
+
+
+@rule(
+    id="AIP-GOV-003",
+    title="No effective Azure Policy guards local (key) authentication of this AI resource",
+    pillar=Pillar.GOVERNANCE,
+    severity=Severity.MEDIUM,
+    target=Resource,
+    target_label="AI resource (AI services account, AI Search, ML compute)",
+    select=_select(CognitiveAccount, SearchService, MLCompute),
+    requires=POLICY_REQUIRES,
+    remediation=_policy_remediation(
+        "Assign the built-in policy that denies (or modifies) local key authentication for "
+        "this type (AI services: 71ef260a / 14de9e63; AI Search: 6300012e-e9a4-4649-b41f-"
+        "a85f5c43be91; ML computes: e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f).",
+        "71ef260a-8f18-47b7-abcb-62d0673d94dc",
+        "Deny",
+        "Azure AI Services resources should have key access disabled (disable local "
+        "authentication)",
+    ),
+    references=Refs(
+        mcsb=("IM-1", "PV-2"),
+        azure_policy=(
+            "71ef260a-8f18-47b7-abcb-62d0673d94dc",
+            "14de9e63-1b31-492e-a5a3-c3f7fd57f555",
+            "6300012e-e9a4-4649-b41f-a85f5c43be91",
+            "e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f",
+        ),
+        other=("ALZ Enforce-Guardrails-OpenAI",),
+    ),
+)
+def local_auth_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
+    """API keys are bearer secrets that bypass Entra ID, Conditional Access and per-user
+    audit. Without a policy denying (or modifying) local authentication, any redeployment or
+    new resource comes back with keys enabled."""
+    return policy_verdict(res, ctx, LOCAL_AUTH_POLICIES.get(res.type, ()), "local auth")
+
+
+@rule(
+    id="AIP-GOV-004",
+    title="No effective Azure Policy requires diagnostic logs on this AI resource",
+    pillar=Pillar.GOVERNANCE,
+    severity=Severity.MEDIUM,
+    target=Resource,
+    target_label="AI resource (AI services account, ML workspace, AI Search)",
+    select=_select(*GUARDED_TYPES),
+    requires=POLICY_REQUIRES,
+    remediation=_policy_remediation(
+        "Assign the built-in diagnostic-log policy for the type at the landing-zone "
+        "management group: AuditIfNotExists 1b4d1c4e (AI services), or the "
+        "DeployIfNotExists 55d1f543 (category group to Log Analytics, needs a managed identity "
+        "and a workspace parameter); AI Search b4330a05; ML workspaces afe0c3be.",
+        "1b4d1c4e-934c-4703-944c-27c82c06bebb",
+        "AuditIfNotExists",
+        "Diagnostic logs in Azure AI services resources should be enabled",
+    ),
+    references=Refs(
+        mcsb=("LT-3", "PV-2"),
+        azure_policy=(
+            "1b4d1c4e-934c-4703-944c-27c82c06bebb",
+            "55d1f543-d1b0-4811-9663-d6d0dbc6326d",
+            "b4330a05-a843-4bc8-bf9a-cacce50c67f4",
+            "afe0c3be-ba3b-4544-ba52-0c99672a8ad6",
+        ),
+    ),
+)
+def diagnostics_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
+    """Logging that depends on someone remembering to add a diagnostic setting is missing on
+    the resource that matters. An audit (or deployIfNotExists) policy makes missing logs
+    visible, or fixes them, for every new AI resource."""
+    return policy_verdict(res, ctx, DIAGNOSTIC_POLICIES.get(res.type, ()), "diagnostic logging")
+
+
+def _assignments_over_ai(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    chains = {r.key: set(inv.scope_chain(r.key)) for r in _top_level_ai(inv, settings)}
+    return [
+        a
+        for a in inv.policy_assignments
+        if any(
+            (a.scope in chain or a.scope == "/") and not any(_within(k, ns) for ns in a.not_scopes)
+            for k, chain in chains.items()
+        )
+    ]
+
+
+@rule(
+    id="AIP-GOV-005",
+    title="Policy assignment over AI resources is not enforced, or exempted without expiry",
+    pillar=Pillar.GOVERNANCE,
+    severity=Severity.LOW,
+    target=PolicyAssignment,
+    target_label="policy assignment covering AI resources",
+    select=_assignments_over_ai,
+    requires=POLICY_REQUIRES,
+    remediation=Remediation(
+        summary="Set enforcement mode of assignment <NAME> to Default, and give every "
+        "exemption covering AI resources an expiry date (or remove it).",
+        az_cli="az policy assignment update --name <NAME> --scope <PARENT_SCOPE> "
+        "--enforcement-mode Default\n"
+        "az policy exemption update --name <EXEMPTION> --scope <EXEMPTION_SCOPE> "
+        "--expires-on 2026-12-31T00:00:00Z",
+        bicep="resource a 'Microsoft.Authorization/policyAssignments@2024-04-01' = {\n"
+        "  name: '<NAME>'\n  properties: {\n    enforcementMode: 'Default'\n"
+        "    // policyDefinitionId and parameters unchanged\n  }\n}\n"
+        "resource ex 'Microsoft.Authorization/policyExemptions@2022-07-01-preview' = {\n"
+        "  name: 'exemption-name'\n  properties: {\n"
+        "    policyAssignmentId: '<ID>'\n    exemptionCategory: 'Waiver'\n"
+        "    expiresOn: '2026-12-31T00:00:00Z'\n  }\n}",
+        terraform='resource "azurerm_subscription_policy_assignment" "this" {\n'
+        '  name    = "<NAME>"\n  enforce = true\n  # ... definition and parameters unchanged\n}\n'
+        'resource "azurerm_resource_policy_exemption" "this" {\n'
+        '  policy_assignment_id = "<ID>"\n  exemption_category   = "Waiver"\n'
+        '  expires_on           = "2026-12-31T00:00:00Z"\n  # ... name, resource_id\n}',
+        portal="Azure portal > Policy > Assignments > <NAME> > Edit assignment > Policy "
+        "enforcement: Enabled > Save; Policy > Exemptions > each exemption > set an "
+        "Expiration date.",
+    ),
+    references=Refs(mcsb=("PV-2",)),
+)
+def assignment_enforced(a: PolicyAssignment, ctx: RuleContext) -> Verdict:
+    """An assignment in DoNotEnforce mode still reports compliance but denies and remediates
+    nothing: the guardrail everyone believes in is not there. An exemption without expiry
+    turns a temporary waiver into a permanent hole over AI resources."""
+    inv = ctx.inventory
+    mode = a.enforcement_mode
+    evidence = [ev("properties.enforcementMode", mode)]
+    if (mode or "Default").lower() == "donotenforce":
+        return failed("enforcement mode is DoNotEnforce", *evidence)
+    ai_keys = [r.key for r in _top_level_ai(inv, ctx.settings)]
+    open_ended = [
+        ex
+        for ex in inv.policy_exemptions
+        if ex.policy_assignment_id == a.key
+        and not ex.expires_on
+        and any(_within(k, ex.scope) for k in ai_keys)
+    ]
+    evidence.append(ev("policyExemptions[no expiresOn]", [ex.id for ex in open_ended]))
+    if open_ended:
+        return failed(
+            f"{len(open_ended)} exemption(s) without expiry cover AI resources "
+            f"({', '.join(ex.name for ex in open_ended)})",
+            *evidence,
+        )
+    return passed("enforced, no open-ended exemption over AI resources", *evidence)
+
+
+@rule(
+    id="AIP-GOV-006",
+    title="AI resource is reported NonCompliant by Azure Policy",
+    pillar=Pillar.GOVERNANCE,
+    severity=Severity.MEDIUM,
+    target=Resource,
+    target_label="AI resource",
+    select=_located_ai,
+    requires=("policyStates",),
+    remediation=Remediation(
+        summary="Review the NonCompliant policy states of <NAME> and remediate them (or create "
+        "a remediation task for deployIfNotExists/modify policies).",
+        az_cli="az policy state list --resource <ID> "
+        "--filter \"complianceState eq 'NonCompliant'\" -o table\n"
+        "az policy remediation create --name fix-<NAME> --resource <ID> "
+        "--policy-assignment <ASSIGNMENT_ID>",
+        bicep="// Fix the resource's own template so that it satisfies the policy; for\n"
+        "// deployIfNotExists/modify policies, a remediation resource:\n"
+        "resource fix 'Microsoft.PolicyInsights/remediations@2021-10-01' = {\n"
+        "  name: 'fix-<NAME>'\n  properties: { policyAssignmentId: assignmentId }\n}",
+        terraform='resource "azurerm_resource_policy_remediation" "fix" {\n'
+        '  name                 = "fix-<NAME>"\n'
+        '  resource_id          = "<ID>"\n'
+        "  policy_assignment_id = var.policy_assignment_id\n}",
+        portal="Azure portal > Policy > Compliance > filter resource <NAME> > open each "
+        "non-compliant policy > Create remediation task (or fix the setting it names).",
+    ),
+    references=Refs(mcsb=("PV-2",)),
+)
+def policy_state(res: Resource, ctx: RuleContext) -> Verdict:
+    """Azure Policy has already evaluated the resource and found it out of line with an
+    assigned guardrail. NonCompliant states on AI resources are posture drift that the
+    organisation itself declared unacceptable."""
+    states = [s for s in ctx.inventory.policy_states if s.resource_id == res.key]
+    bad = [s for s in states if (s.compliance_state or "").lower() == "noncompliant"]
+    evidence = ev(
+        "policyStates[complianceState=NonCompliant]",
+        [{"assignment": s.policy_assignment_id, "definition": s.policy_definition_id} for s in bad],
+    )
+    if bad:
+        return failed(f"{len(bad)} NonCompliant policy state(s)", evidence)
+    return passed(f"no NonCompliant policy state ({len(states)} state(s) reported)", evidence)
+
+
+@rule(
+    id="AIP-GOV-007",
+    title="AI resource is missing required tags (shadow AI)",
+    pillar=Pillar.GOVERNANCE,
+    severity=Severity.LOW,
+    target=Resource,
+    target_label="AI resource (account, workspace, search service, AI AKS cluster)",
+    select=_top_level_ai,
+    remediation=Remediation(
+        summary="Tag <NAME> with the required tags (configured in aiposture.toml [tags]; "
+        "default owner, environment, data-classification), and enforce them with the "
+        "'Require a tag on resources' policy.",
+        az_cli="az tag update --resource-id <ID> --operation merge "
+        "--tags owner=<OWNER> environment=<ENV> data-classification=<CLASS>",
+        bicep="// in the resource's template\n"
+        "tags: {\n  owner: '<OWNER>'\n  environment: '<ENV>'\n"
+        "  'data-classification': '<CLASS>'\n}",
+        terraform="# in the resource block for <NAME>\n"
+        'tags = {\n  owner               = "<OWNER>"\n  environment         = "<ENV>"\n'
+        '  data-classification = "<CLASS>"\n}',
+        portal="Azure portal > <NAME> > Tags > add owner, environment, data-classification > "
+        "Apply.",
+        policy=(
+            PolicyFix(
+                "871b6d14-10aa-478d-b590-94f262ecfa99",
+                "Deny",
+                "Require a tag on resources",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("AM-2",),
+        azure_policy=("871b6d14-10aa-478d-b590-94f262ecfa99",),
+        other=("CAF resource tagging",),
+    ),
+)
+def required_tags(res: Resource, ctx: RuleContext) -> Verdict:
+    """An AI resource with no owner, environment or data classification is shadow AI:
+    nobody answers for what data it processes or who may use it, and incident response
+    cannot find its owner. Required tags are configurable (aiposture.toml [tags])."""
+    required = ctx.settings.required_tags
+    if not required:
+        return not_applicable("no required tags configured")
+    missing = [t for t in required if not (res.tag(t) or "").strip()]
+    evidence = ev("tags", dict(res.tags))
+    if missing:
+        return failed(f"missing tag(s): {', '.join(missing)}", evidence)
+    return passed("carries every required tag", evidence)
+
+
+PROD_VALUES = frozenset({"prod", "production", "prd", "live"})
+SANDBOX_VALUES = frozenset(
+    {"sandbox", "dev", "development", "test", "experiment", "experiments", "experimentation", "poc"}
+)
+
+
+def _env(res: Resource) -> str:
+    return (res.tag("environment") or res.tag("env") or "").strip().lower()
+
+
+def _sandbox_mg(inv: Inventory, sub_id: str) -> str | None:
+    for name in inv.mg_chain(sub_id):
+        mg = inv.management_groups.get(name.lower())
+        label = f"{name} {mg.display_name if mg else ''}".lower()
+        if "sandbox" in label:
+            return name
+    return None
+
+
+@rule(
+    id="AIP-GOV-008",
+    title="Production AI resource shares a subscription with sandbox AI resources",
+    pillar=Pillar.GOVERNANCE,
+    severity=Severity.MEDIUM,
+    target=Resource,
+    target_label="production AI resource (environment tag prod/production)",
+    select=lambda inv, settings: [
+        r for r in _top_level_ai(inv, settings) if _env(r) in PROD_VALUES
+    ],
+    remediation=Remediation(
+        summary="Move <NAME> to a production landing-zone subscription (or move the sandbox "
+        "resources out), so sandbox-wide permissions and relaxed policies do not reach it.",
+        az_cli="az resource move --ids <ID> --destination-group <TARGET_RG> "
+        "--destination-subscription-id <TARGET_SUB>",
+        bicep="// Redeploy <NAME> from its template into the production subscription:\n"
+        "targetScope = 'subscription' // deploy with --subscription <TARGET_SUB>",
+        terraform="# point the provider for <NAME> at the production subscription\n"
+        'provider "azurerm" {\n  features {}\n'
+        "  subscription_id = var.production_subscription_id\n}",
+        portal="Azure portal > <NAME> > Overview > Move > Move to another subscription > pick "
+        "the production subscription and resource group > Move.",
+    ),
+    references=Refs(mcsb=("AM-2",), other=("CAF / ALZ Sandbox management group",)),
+)
+def prod_next_to_sandbox(res: Resource, ctx: RuleContext) -> Verdict:
+    """Sandbox subscriptions carry relaxed policies and broad experimenter permissions (e.g.
+    Contributor for data scientists). A production AI resource in such a subscription is
+    reachable with those permissions and escapes production guardrails."""
+    inv = ctx.inventory
+    sub = res.subscription_id
+    sandbox_mg = _sandbox_mg(inv, sub)
+    neighbours = [
+        r.name
+        for r in _top_level_ai(inv, ctx.settings)
+        if r.subscription_id == sub and _env(r) in SANDBOX_VALUES
+    ]
+    evidence = (
+        ev("tags.environment", res.tag("environment")),
+        ev("subscription.managementGroupAncestorsChain", list(inv.mg_chain(sub))),
+        ev("sandboxResourcesInSubscription", neighbours),
+    )
+    if sandbox_mg:
+        return failed(
+            f"its subscription sits under sandbox management group {sandbox_mg}", *evidence
+        )
+    if neighbours:
+        return failed(
+            f"shares its subscription with sandbox AI resources: {', '.join(neighbours)}", *evidence
+        )
+    return passed("no sandbox AI resource in its subscription", *evidence)
+
+
+@rule(
+    id="AIP-GOV-009",
+    title="AI resource outside the allowed regions, or no Allowed-locations policy covers it",
+    pillar=Pillar.GOVERNANCE,
+    severity=Severity.MEDIUM,
+    target=Resource,
+    target_label="AI resource incl. ML computes (where models are trained and served)",
+    select=_located_ai,
+    requires=("resources",),
+    remediation=Remediation(
+        summary="Keep AI resources in the approved regions (aiposture.toml [regions]) and "
+        "assign the built-in 'Allowed locations' policy with those regions at the landing-"
+        "zone management group; move or recreate <NAME> if it is outside them.",
+        az_cli="az policy assignment create --name aip-allowed-locations "
+        "--scope /subscriptions/<SUB> --policy e56962a6-4747-49cd-b67b-bf8b01975c4c "
+        '--params \'{"listOfAllowedLocations": {"value": ["swedencentral", '
+        '"westeurope"]}}\'',
+        bicep="targetScope = 'subscription'\n"
+        "resource loc 'Microsoft.Authorization/policyAssignments@2024-04-01' = {\n"
+        "  name: 'aip-allowed-locations'\n  properties: {\n"
+        "    policyDefinitionId: tenantResourceId('Microsoft.Authorization/policyDefinitions', "
+        "'e56962a6-4747-49cd-b67b-bf8b01975c4c')\n"
+        "    parameters: { listOfAllowedLocations: { value: [ 'swedencentral', 'westeurope' ] } }"
+        "\n  }\n}",
+        terraform='resource "azurerm_subscription_policy_assignment" "locations" {\n'
+        '  name                 = "aip-allowed-locations"\n'
+        '  subscription_id      = "/subscriptions/<SUB>"\n'
+        '  policy_definition_id = "/providers/Microsoft.Authorization/policyDefinitions/'
+        'e56962a6-4747-49cd-b67b-bf8b01975c4c"\n'
+        "  parameters = jsonencode({ listOfAllowedLocations = { value = "
+        '["swedencentral", "westeurope"] } })\n}',
+        portal="Azure portal > Policy > Definitions > 'Allowed locations' > Assign: scope "
+        "subscription <SUB> (or the landing-zone MG), Allowed locations = your approved "
+        "regions > Review + create.",
+        policy=(PolicyFix(ALLOWED_LOCATIONS, "Deny", "Allowed locations"),),
+    ),
+    references=Refs(
+        mcsb=("AM-2",),
+        azure_policy=(ALLOWED_LOCATIONS,),
+        other=("EU AI Act Art. 10 data governance",),
+    ),
+)
+def allowed_regions(res: Resource, ctx: RuleContext) -> Verdict:
+    """Where models are trained and served decides where prompts, grounding and training
+    data are processed: data-residency commitments (GDPR, EU AI Act data governance) break
+    when a compute cluster or model endpoint lands in another geography. The configured
+    allowed regions are checked first; without an effective Allowed-locations policy nothing
+    stops the next deployment elsewhere. Needs policyAssignments for the policy half."""
+    allowed = ctx.settings.allowed_regions
+    location = (res.location or "").lower().replace(" ", "")
+    loc_ev = ev("location", res.location)
+    if allowed and location and location not in allowed:
+        return failed(
+            f"location {res.location} is outside the allowed regions ({', '.join(allowed)})",
+            loc_ev,
+        )
+    inv = ctx.inventory
+    missing = [c for c in POLICY_REQUIRES if not inv.coverage.status(c, res.key).complete]
+    if missing:
+        return unknown(
+            "cannot check the Allowed-locations policy: "
+            + "; ".join(inv.coverage.status(c, res.key).reason for c in missing),
+            *missing,
+            evidence=(loc_ev,),
+        )
+    found = [
+        p for p in effective_policies(inv, res.key, ctx.now) if p.definition == ALLOWED_LOCATIONS
+    ]
+    pol_ev = ev("policyAssignments[Allowed locations]", [p.assignment.id for p in found])
+    if not found:
+        return failed("no effective Allowed-locations policy covers it", loc_ev, pol_ev)
+    for p in found:
+        listed = param_value(p.assignment, "listOfAllowedLocations")
+        if (
+            isinstance(listed, list)
+            and location
+            and location not in {str(x).lower().replace(" ", "") for x in listed}
+        ):
+            return failed(
+                f"location {res.location} is not in the Allowed-locations assignment "
+                f"{p.assignment.name!r} (existing resources are not denied retroactively)",
+                loc_ev,
+                pol_ev,
+            )
+    return passed("in an allowed region and covered by an Allowed-locations policy", loc_ev, pol_ev)
+
+
+def definition_guids_in_force(
+    inv: Inventory, key: str, now: dt.datetime
+) -> dict[str, list[EffectivePolicy]]:
+    """Effective policies on `key`, grouped by definition GUID (for other rule modules)."""
+    out: dict[str, list[EffectivePolicy]] = {}
+    for p in effective_policies(inv, key, now):
+        out.setdefault(p.definition, []).append(p)
+    return out

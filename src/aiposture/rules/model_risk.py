@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
-from aiposture.model.entities import Deployment
+import re
+
+from aiposture.graph.permissions import (
+    BLOB_WRITE,
+    CS_DEPLOYMENT_WRITE,
+    CS_RAI_POLICY_WRITE,
+    Grant,
+    permission_index,
+)
+from aiposture.model.entities import (
+    CognitiveAccount,
+    Deployment,
+    EffectiveContentFilter,
+    StorageAccount,
+)
 from aiposture.model.types import Pillar, Severity
+from aiposture.rules.common import is_deny, is_disabled
+from aiposture.rules.governance import effective_policies, param_value
+from aiposture.rules.model_retirements import retirement_date
 from aiposture.rules.registry import rule
 from aiposture.rules.types import (
     PolicyFix,
@@ -13,8 +30,18 @@ from aiposture.rules.types import (
     Verdict,
     ev,
     failed,
+    not_applicable,
     passed,
     unknown,
+)
+
+PROMPT_FILTER_POLICY = "f3a9c2e0-7b4d-4d8f-9c3a-2e1f6b9a8d4e"
+PROMPT_FILTER_NAME = (
+    "[Preview]: Cognitive Services Deployments should only use allowed prompt content filtering"
+)
+COMPLETION_FILTER_POLICY = "af253d37-136a-42f8-a1fc-30010c083d41"
+COMPLETION_FILTER_NAME = (
+    "[Preview]: Cognitive Services Deployments should only use allowed completion content filtering"
 )
 
 
@@ -68,18 +95,17 @@ from aiposture.rules.types import (
         "attacks: Annotate and block > apply it to deployment <NAME>.",
         policy=(
             PolicyFix(
-                "f3a9c2e0-7b4d-4d8f-9c3a-2e1f6b9a8d4e",
+                PROMPT_FILTER_POLICY,
                 "Audit",
-                "Azure OpenAI deployments should use a content filter with prompt shields",
+                PROMPT_FILTER_NAME + " (filterName = Jailbreak, enabled and blocking)",
             ),
         ),
     ),
     references=Refs(
-        mcsb=("AI-3",),
-        azure_policy=("f3a9c2e0-7b4d-4d8f-9c3a-2e1f6b9a8d4e",),
+        mcsb=("AI-2",),
+        azure_policy=(PROMPT_FILTER_POLICY,),
         owasp_llm=("LLM01",),
         atlas=("AML.T0054", "AML.T0051"),
-        prowler=("aiservices_deployment_jailbreak_filter_enabled",),
     ),
 )
 def prompt_shield(dep: Deployment, ctx: RuleContext) -> Verdict:
@@ -88,7 +114,10 @@ def prompt_shield(dep: Deployment, ctx: RuleContext) -> Verdict:
     and with tools or data attached, into acting for the attacker. Microsoft.Nil turns off
     filtering altogether. The effective filter is the deployment's raiPolicyName: a custom
     raiPolicy on the account, a Microsoft default (Microsoft.Default/DefaultV2, with prompt
-    shields on), or the account default when absent."""
+    shields on), or the account default when absent. The catalog's policy f3a9c2e0 exists:
+    it is the preview built-in "Cognitive Services Deployments should only use allowed prompt
+    content filtering", parameterised by filterName (assign it with Jailbreak). MCSB v2 AI-2
+    (multi-layered content filtering) is the matching control, not AI-3."""
     cf = dep.content_filter
     name_ev = ev("properties.raiPolicyName", dep.rai_policy_name)
     if cf is None or cf.origin == "unresolved":
@@ -109,3 +138,731 @@ def prompt_shield(dep: Deployment, ctx: RuleContext) -> Verdict:
         )
     state = "disabled" if jb.enabled is not True else "not blocking (annotate only)"
     return failed(f"prompt shield in {cf.policy_name} is {state}", name_ev, jb_ev)
+
+
+# ---- shared pieces ----------------------------------------------------------------------------
+
+
+def _filter_or_verdict(dep: Deployment) -> tuple[EffectiveContentFilter | None, Verdict | None]:
+    """The deployment's effective filter, or the verdict when there is none to inspect."""
+    cf = dep.content_filter
+    name_ev = ev("properties.raiPolicyName", dep.rai_policy_name)
+    if cf is None or cf.origin == "unresolved":
+        reason = cf.reason if cf else "content filter not resolved"
+        return None, unknown(reason, "raiPolicies", evidence=(name_ev,))
+    if cf.origin == "none":
+        return None, failed(f"content filtering is disabled ({cf.policy_name})", name_ev)
+    return cf, None
+
+
+def _filter_remediation(
+    summary: str,
+    filters_bicep: str,
+    filters_tf: str,
+    portal: str,
+    policy: tuple[PolicyFix, ...],
+    mode: str = "Blocking",
+) -> Remediation:
+    return Remediation(
+        summary=summary,
+        az_cli="az rest --method put --url 'https://management.azure.com<PARENT_ID>/raiPolicies/"
+        "aiposture-guarded?api-version=2024-10-01' --body @guarded-filter.json\n"
+        '# guarded-filter.json: {"properties": {"basePolicyName": "Microsoft.DefaultV2", '
+        f'"mode": "{mode}", "contentFilters": [...as in the Bicep form...]}}}}\n'
+        "az rest --method patch --url 'https://management.azure.com<PARENT_ID>/deployments/"
+        "<NAME>?api-version=2024-10-01' "
+        '--body \'{"properties": {"raiPolicyName": "aiposture-guarded"}}\'',
+        bicep="resource filter 'Microsoft.CognitiveServices/accounts/raiPolicies@2024-10-01' = {\n"
+        "  parent: account // '<PARENT>'\n  name: 'aiposture-guarded'\n  properties: {\n"
+        f"    basePolicyName: 'Microsoft.DefaultV2'\n    mode: '{mode}'\n"
+        f"    contentFilters: [\n{filters_bicep}    ]\n  }}\n}}\n"
+        "// and on deployment '<NAME>': properties: { raiPolicyName: filter.name }",
+        terraform='resource "azurerm_cognitive_account_rai_policy" "guarded" {\n'
+        '  name                 = "aiposture-guarded"\n'
+        '  cognitive_account_id = "<PARENT_ID>"\n'
+        '  base_policy_name     = "Microsoft.DefaultV2"\n'
+        f'  mode                 = "{mode}"\n{filters_tf}}}\n'
+        '# and in azurerm_cognitive_deployment "<NAME>":\n'
+        "#   rai_policy_name = azurerm_cognitive_account_rai_policy.guarded.name",
+        portal=portal,
+        policy=policy,
+    )
+
+
+def _tf_filter(name: str, source: str, threshold: str = "Low") -> str:
+    return (
+        "  content_filter {\n"
+        f'    name               = "{name}"\n'
+        "    filter_enabled     = true\n"
+        "    block_enabled      = true\n"
+        f'    severity_threshold = "{threshold}"\n'
+        f'    source             = "{source}"\n'
+        "  }\n"
+    )
+
+
+HARM_CATEGORIES = ("hate", "sexual", "violence", "selfharm")
+
+
+@rule(
+    id="AIP-MDL-002",
+    title="Model deployment does not block indirect prompt attacks (grounding data)",
+    pillar=Pillar.MODEL,
+    severity=Severity.MEDIUM,
+    target=Deployment,
+    requires=("deployments",),
+    remediation=_filter_remediation(
+        "Use a content filter on deployment <NAME> with Prompt Shields for indirect attacks "
+        "enabled and blocking (the Microsoft default policy does not include it).",
+        "      { name: 'Jailbreak', enabled: true, blocking: true, source: 'Prompt' }\n"
+        "      { name: 'Indirect Attack', enabled: true, blocking: true, source: 'Prompt' }\n",
+        _tf_filter("Jailbreak", "Prompt") + _tf_filter("Indirect Attack", "Prompt"),
+        "Foundry portal > resource '<PARENT>' > Guardrails + controls > Content filters > "
+        "Create content filter > Input filter: Prompt shields for indirect attacks = Annotate "
+        "and block > Deployment: <NAME> > Create.",
+        (
+            PolicyFix(
+                PROMPT_FILTER_POLICY,
+                "Audit",
+                PROMPT_FILTER_NAME + " (filterName = Indirect Attack, enabled and blocking)",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("AI-2",),
+        azure_policy=(PROMPT_FILTER_POLICY,),
+        owasp_llm=("LLM01", "LLM08"),
+        atlas=("AML.T0051", "AML.T0070"),
+    ),
+)
+def indirect_attack(dep: Deployment, ctx: RuleContext) -> Verdict:
+    """Retrieval-augmented and tool-using apps feed documents, web pages and e-mails into the
+    prompt. Instructions hidden there (indirect prompt injection) steer the model without the
+    user typing anything. Prompt Shields' indirect-attack detection is not part of
+    Microsoft's default policy: it must be switched on in a custom filter."""
+    cf, verdict = _filter_or_verdict(dep)
+    if verdict is not None or cf is None:
+        return verdict or unknown("content filter not resolved", "raiPolicies")
+    s = cf.setting("indirect_attack", "prompt")
+    evidence = ev(
+        f"raiPolicies/{cf.policy_name}.contentFilters[indirect attack,prompt]",
+        None if s is None else {"enabled": s.enabled, "blocking": s.blocking},
+    )
+    if s is not None and s.enabled is True and s.blocking is True:
+        return passed(f"indirect-attack shield on and blocking ({cf.policy_name})", evidence)
+    if s is None:
+        return failed(f"filter {cf.policy_name} has no indirect-attack shield", evidence)
+    state = "disabled" if s.enabled is not True else "not blocking (annotate only)"
+    return failed(f"indirect-attack shield in {cf.policy_name} is {state}", evidence)
+
+
+@rule(
+    id="AIP-MDL-003",
+    title="Model deployment's harm filters are off, annotate-only or at High only",
+    pillar=Pillar.MODEL,
+    severity=Severity.MEDIUM,
+    target=Deployment,
+    requires=("deployments",),
+    remediation=_filter_remediation(
+        "Filter hate, sexual, violence and self-harm on prompts and completions of <NAME> at "
+        "Medium (or Low) and blocking.",
+        "".join(
+            f"      {{ name: '{c}', enabled: true, blocking: true, severityThreshold: "
+            f"'Medium', source: '{src}' }}\n"
+            for c in ("Hate", "Sexual", "Violence", "Selfharm")
+            for src in ("Prompt", "Completion")
+        ),
+        "".join(
+            _tf_filter(c, src, "Medium")
+            for c in ("Hate", "Sexual", "Violence", "SelfHarm")
+            for src in ("Prompt", "Completion")
+        ),
+        "Foundry portal > resource '<PARENT>' > Guardrails + controls > Content filters > "
+        "Create content filter: Input and Output filters, Hate/Sexual/Violence/Self-harm at "
+        "Medium, action Annotate and block > apply to deployment <NAME>.",
+        (
+            PolicyFix(
+                PROMPT_FILTER_POLICY,
+                "Audit",
+                PROMPT_FILTER_NAME + " (one assignment per harm category)",
+            ),
+            PolicyFix(
+                COMPLETION_FILTER_POLICY,
+                "Audit",
+                COMPLETION_FILTER_NAME + " (one assignment per harm category)",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("AI-2",),
+        azure_policy=(PROMPT_FILTER_POLICY, COMPLETION_FILTER_POLICY),
+        owasp_llm=("LLM05", "LLM09"),
+        atlas=("AML.T0054",),
+    ),
+)
+def harm_filters(dep: Deployment, ctx: RuleContext) -> Verdict:
+    """The harm classifiers are the last line between a manipulated model and the user: off,
+    annotate-only or High-only thresholds let hateful, sexual, violent or self-harm content
+    through on the input or the output. The catalog's policy 930f48f9 could not be confirmed
+    to govern harm categories; the prompt (f3a9c2e0) and completion (af253d37) filtering
+    policies, parameterised per category, do."""
+    cf, verdict = _filter_or_verdict(dep)
+    if verdict is not None or cf is None:
+        return verdict or unknown("content filter not resolved", "raiPolicies")
+    weak: list[str] = []
+    seen: dict[str, object] = {}
+    for cat in HARM_CATEGORIES:
+        for src in ("prompt", "completion"):
+            s = cf.setting(cat, src)
+            label = f"{cat}/{src}"
+            if s is None:
+                weak.append(f"{label} not configured")
+                seen[label] = None
+                continue
+            seen[label] = {
+                "enabled": s.enabled,
+                "blocking": s.blocking,
+                "severityThreshold": s.severity_threshold,
+            }
+            if s.enabled is not True:
+                weak.append(f"{label} disabled")
+            elif s.blocking is not True:
+                weak.append(f"{label} annotate-only")
+            elif (s.severity_threshold or "").lower() == "high":
+                weak.append(f"{label} at High only")
+    evidence = ev(f"raiPolicies/{cf.policy_name}.contentFilters[harm categories]", seen)
+    if weak:
+        return failed(f"{cf.policy_name}: " + "; ".join(weak), evidence)
+    return passed(f"all harm categories filtered and blocking ({cf.policy_name})", evidence)
+
+
+ASYNC_MODES = frozenset({"asynchronous_filter", "deferred"})
+
+
+@rule(
+    id="AIP-MDL-004",
+    title="Model deployment streams output before filtering (asynchronous filter)",
+    pillar=Pillar.MODEL,
+    severity=Severity.LOW,
+    target=Deployment,
+    requires=("deployments",),
+    remediation=_filter_remediation(
+        "Set the content filter mode of <NAME>'s raiPolicy to Default/Blocking (synchronous) "
+        "so completions are filtered before they are streamed.",
+        "      // keep the existing filters; only the mode changes\n",
+        "  # keep the existing content_filter blocks; only the mode changes\n",
+        "Foundry portal > resource '<PARENT>' > Guardrails + controls > Content filters > the "
+        "filter of deployment <NAME> > Output filter > Streaming mode: Default (not "
+        "Asynchronous Filter) > Save.",
+        (PolicyFix("c1ad46c6-37f8-4af0-9c71-c208375c87dd", "Audit", ""),),
+        mode="Default",
+    ),
+    references=Refs(
+        mcsb=("AI-2",),
+        azure_policy=("c1ad46c6-37f8-4af0-9c71-c208375c87dd",),
+        owasp_llm=("LLM05",),
+    ),
+)
+def async_filter(dep: Deployment, ctx: RuleContext) -> Verdict:
+    """With the asynchronous filter, completion chunks reach the client before the content
+    filter has run; harmful or protected content is flagged after the user has seen it. The
+    mode is Asynchronous_filter (called Deferred before API 2025-06-01). The preview policy
+    c1ad46c6 audits the allowed raiPolicy modes (parameter raiPolicyMode)."""
+    cf, verdict = _filter_or_verdict(dep)
+    if verdict is not None or cf is None:
+        return verdict or unknown("content filter not resolved", "raiPolicies")
+    mode = cf.mode
+    evidence = ev(f"raiPolicies/{cf.policy_name}.mode", mode)
+    if (mode or "").lower() in ASYNC_MODES:
+        return failed(f"{cf.policy_name} filters asynchronously (mode {mode})", evidence)
+    return passed(f"output is filtered before it is streamed (mode {mode or 'Default'})", evidence)
+
+
+APPROVED_MODELS_POLICY = "aafe3651-cb78-4f68-9f81-e7e41509110f"
+_ASSET = re.compile(r"models/(?P<name>[^/]+)(?:/versions/(?P<version>[^/]+))?", re.IGNORECASE)
+
+
+def _publisher(dep: Deployment) -> str | None:
+    if dep.model_publisher:
+        return dep.model_publisher
+    # Azure OpenAI deployments carry format OpenAI and no publisher.
+    return "OpenAI" if (dep.model_format or "").lower() == "openai" else dep.model_format
+
+
+def _policy_allows(dep: Deployment, params: tuple[object, object]) -> bool:
+    publishers, assets = params
+    pubs = {str(p).lower() for p in publishers} if isinstance(publishers, list) else set()
+    if (_publisher(dep) or "").lower() in pubs:
+        return True
+    for asset in assets if isinstance(assets, list) else ():
+        m = _ASSET.search(str(asset))
+        if (
+            m
+            and m["name"].lower() == (dep.model_name or "").lower()
+            and (m["version"] is None or m["version"].lower() == (dep.model_version or "").lower())
+        ):
+            return True
+    return False
+
+
+@rule(
+    id="AIP-MDL-005",
+    title="Model deployment uses a model outside the approved list",
+    pillar=Pillar.MODEL,
+    severity=Severity.MEDIUM,
+    target=Deployment,
+    requires=("deployments",),
+    remediation=Remediation(
+        summary="Replace deployment <NAME> with an approved model (or add the model to the "
+        "approved list after review), and enforce the list with the built-in approved-models "
+        "policy.",
+        az_cli="az cognitiveservices account deployment delete --name <PARENT> "
+        "--resource-group <RG> --subscription <SUB> --deployment-name <NAME>\n"
+        "az policy assignment create --name aip-approved-models --scope /subscriptions/<SUB> "
+        f'--policy {APPROVED_MODELS_POLICY} --params \'{{"effect": {{"value": "Deny"}}, '
+        '"allowedPublishers": {"value": []}, "allowedAssetIds": {"value": '
+        '["azureml://registries/azure-openai/models/gpt-4o/versions/2024-11-20"]}}\'',
+        bicep="targetScope = 'subscription'\n"
+        "resource approved 'Microsoft.Authorization/policyAssignments@2024-04-01' = {\n"
+        "  name: 'aip-approved-models'\n  properties: {\n"
+        "    policyDefinitionId: tenantResourceId('Microsoft.Authorization/policyDefinitions', "
+        f"'{APPROVED_MODELS_POLICY}')\n"
+        "    parameters: {\n      effect: { value: 'Deny' }\n"
+        "      allowedPublishers: { value: [] }\n"
+        "      allowedAssetIds: { value: [ "
+        "'azureml://registries/azure-openai/models/gpt-4o/versions/2024-11-20' ] }\n"
+        "    }\n  }\n}",
+        terraform='resource "azurerm_subscription_policy_assignment" "approved_models" {\n'
+        '  name                 = "aip-approved-models"\n'
+        '  subscription_id      = "/subscriptions/<SUB>"\n'
+        '  policy_definition_id = "/providers/Microsoft.Authorization/policyDefinitions/'
+        f'{APPROVED_MODELS_POLICY}"\n'
+        "  parameters = jsonencode({\n"
+        '    effect            = { value = "Deny" }\n'
+        "    allowedPublishers = { value = [] }\n"
+        "    allowedAssetIds   = { value = "
+        '["azureml://registries/azure-openai/models/gpt-4o/versions/2024-11-20"] }\n'
+        "  })\n}",
+        portal="Foundry portal > resource '<PARENT>' > Deployments > <NAME> > Delete (after "
+        "moving clients to an approved model); Azure portal > Policy > Definitions > "
+        "'approved' models policy > Assign with your publishers / asset ids, effect Deny.",
+        policy=(
+            PolicyFix(
+                APPROVED_MODELS_POLICY,
+                "Deny",
+                "Cognitive Services Deployments should only use approved Registry Models",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("AI-1",),
+        azure_policy=(APPROVED_MODELS_POLICY,),
+        owasp_llm=("LLM03",),
+        atlas=("AML.T0010",),
+    ),
+)
+def approved_model(dep: Deployment, ctx: RuleContext) -> Verdict:
+    """Unreviewed models (an unvetted open-weights model, a preview version, a publisher the
+    organisation has no agreement with) bring unknown safety behaviour, licence terms and
+    data handling. The approved list comes from aiposture.toml ([[models.approved]],
+    publisher/name/version); when none is configured, from the tenant's own effective
+    approved-models policy assignment (aafe3651, allowedPublishers / allowedAssetIds). With
+    neither, there is nothing to compare against and the rule does not apply."""
+    model = {
+        "publisher": _publisher(dep),
+        "name": dep.model_name,
+        "version": dep.model_version,
+    }
+    model_ev = ev("properties.model", model)
+    approved = ctx.settings.approved_models
+    if approved:
+        if any(a.matches(_publisher(dep), dep.model_name, dep.model_version) for a in approved):
+            return passed("model is on the configured approved list", model_ev)
+        return failed(
+            f"{dep.model_name} {dep.model_version} ({_publisher(dep)}) is not on the "
+            "configured approved list",
+            model_ev,
+        )
+    inv = ctx.inventory
+    for col in ("policyAssignments", "policyExemptions"):
+        cov = inv.coverage.status(col, dep.key)
+        if not cov.complete:
+            return unknown(
+                f"no approved list configured, and the tenant's policy cannot be read: "
+                f"{cov.reason}",
+                col,
+                evidence=(model_ev,),
+            )
+    policies = [
+        p
+        for key in (dep.key, dep.account_key)
+        for p in effective_policies(inv, key, ctx.now)
+        if p.definition == APPROVED_MODELS_POLICY
+    ]
+    if not policies:
+        return not_applicable(
+            "no approved-model list configured ([[models.approved]]) and no effective "
+            "approved-models policy"
+        )
+    pol = policies[0].assignment
+    params = (param_value(pol, "allowedPublishers"), param_value(pol, "allowedAssetIds"))
+    pol_ev = ev(
+        f"policyAssignments/{pol.name}.parameters",
+        {"allowedPublishers": params[0], "allowedAssetIds": params[1]},
+    )
+    if _policy_allows(dep, params):
+        return passed(f"model allowed by policy assignment {pol.name!r}", model_ev, pol_ev)
+    return failed(
+        f"{dep.model_name} {dep.model_version} is not allowed by the tenant's approved-models "
+        f"assignment {pol.name!r} (deployed before it, or the policy is audit-only)",
+        model_ev,
+        pol_ev,
+    )
+
+
+@rule(
+    id="AIP-MDL-006",
+    title="Model deployment pinned to a retired model version (NoAutoUpgrade)",
+    pillar=Pillar.MODEL,
+    severity=Severity.LOW,
+    target=Deployment,
+    requires=("deployments",),
+    remediation=Remediation(
+        summary="Move deployment <NAME> to a supported model version, or set its "
+        "versionUpgradeOption to OnceNewDefaultVersionAvailable / OnceCurrentVersionExpired.",
+        az_cli="az rest --method patch --url 'https://management.azure.com<PARENT_ID>/"
+        "deployments/<NAME>?api-version=2024-10-01' "
+        '--body \'{"properties": {"versionUpgradeOption": "OnceCurrentVersionExpired"}}\'',
+        bicep="resource dep 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = {\n"
+        "  parent: account // '<PARENT>'\n  name: '<NAME>'\n  properties: {\n"
+        "    model: { format: 'OpenAI', name: '<MODEL>', version: '<SUPPORTED_VERSION>' }\n"
+        "    versionUpgradeOption: 'OnceCurrentVersionExpired'\n  }\n}",
+        terraform='resource "azurerm_cognitive_deployment" "this" {\n'
+        '  name                   = "<NAME>"\n'
+        '  cognitive_account_id   = "<PARENT_ID>"\n'
+        '  version_upgrade_option = "OnceCurrentVersionExpired"\n'
+        "  model {\n"
+        '    format  = "OpenAI"\n    name    = "<MODEL>"\n    version = "<SUPPORTED_VERSION>"\n'
+        "  }\n  # ... sku unchanged\n}",
+        portal="Foundry portal > resource '<PARENT>' > Deployments > <NAME> > Edit > Model "
+        "version: a supported version; Version update policy: 'Once the current version "
+        "expires' > Save.",
+    ),
+    references=Refs(mcsb=("AI-1", "PV-5"), owasp_llm=("LLM03",)),
+)
+def retired_model(dep: Deployment, ctx: RuleContext) -> Verdict:
+    """A deployment pinned (NoAutoUpgrade) to a model version past its retirement date no
+    longer receives safety and quality fixes and, once Azure completes the retirement,
+    returns errors; applications then fail over to ad-hoc workarounds. Dates come from
+    Microsoft's retirement tables (shipped) plus aiposture.toml [[models.retirements]]."""
+    option = dep.version_upgrade_option
+    retires = retirement_date(ctx.settings, dep.model_name, dep.model_version)
+    evidence = (
+        ev("properties.versionUpgradeOption", option),
+        ev("properties.model", {"name": dep.model_name, "version": dep.model_version}),
+        ev("retirementDate", retires.isoformat() if retires else None),
+    )
+    today = ctx.now.date()
+    if (option or "").lower() != "noautoupgrade":
+        return passed(f"version upgrades are automatic ({option or 'default'})", *evidence)
+    if retires is None:
+        return passed("pinned, but no known retirement date for this version", *evidence)
+    if retires <= today:
+        return failed(
+            f"pinned (NoAutoUpgrade) to {dep.model_name} {dep.model_version}, retired "
+            f"{retires.isoformat()}",
+            *evidence,
+        )
+    return passed(f"pinned; retirement scheduled {retires.isoformat()}", *evidence)
+
+
+def _principals(grants: list[Grant]) -> dict[str, list[Grant]]:
+    out: dict[str, list[Grant]] = {}
+    for g in grants:
+        out.setdefault(g.principal_id, []).append(g)
+    return out
+
+
+def _principal_label(ctx: RuleContext, pid: str) -> str:
+    p = ctx.inventory.principals.get(pid)
+    return f"{p.display_name} ({pid})" if p and p.display_name else pid
+
+
+@rule(
+    id="AIP-MDL-007",
+    title="Too many, or unapproved, principals can change model deployments or content filters",
+    pillar=Pillar.MODEL,
+    severity=Severity.MEDIUM,
+    target=CognitiveAccount,
+    requires=("roleAssignments",),
+    remediation=Remediation(
+        summary="Limit who can write deployments and raiPolicies on <NAME> to the model-admin "
+        "group (aiposture.toml [models] admins, at most max_admins principals): remove broad "
+        "Contributor / Cognitive Services (OpenAI) Contributor assignments; give users "
+        "Cognitive Services OpenAI User instead.",
+        az_cli="az role assignment list --scope <ID> --include-inherited -o table\n"
+        "az role assignment delete --assignee <PRINCIPAL_ID> --role "
+        "'Cognitive Services OpenAI Contributor' --scope <ID>\n"
+        "az role assignment create --assignee <MODEL_ADMIN_GROUP_ID> --role "
+        "'Cognitive Services OpenAI Contributor' --scope <ID>",
+        bicep="resource admins 'Microsoft.Authorization/roleAssignments@2022-04-01' = {\n"
+        "  scope: account // '<NAME>'\n"
+        "  name: guid(account.id, modelAdminGroupId, 'a001fd3d-188f-4b5d-821b-7da978bf7442')\n"
+        "  properties: {\n"
+        "    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions',"
+        " 'a001fd3d-188f-4b5d-821b-7da978bf7442')\n"
+        "    principalId: modelAdminGroupId\n    principalType: 'Group'\n  }\n}",
+        terraform='resource "azurerm_role_assignment" "model_admins" {\n'
+        '  scope                = "<ID>"\n'
+        '  role_definition_name = "Cognitive Services OpenAI Contributor"\n'
+        "  principal_id         = var.model_admin_group_id\n}\n"
+        "# and remove the other assignments that grant deployments/write or raiPolicies/write",
+        portal="Azure portal > <NAME> > Access control (IAM) > Role assignments: remove "
+        "Contributor / Cognitive Services Contributor / OpenAI Contributor from everyone "
+        "outside the model-admin group (check inherited assignments at RG/subscription).",
+    ),
+    references=Refs(mcsb=("PA-7", "AI-1"), owasp_llm=("LLM03", "LLM06")),
+)
+def model_admins(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
+    """Whoever can write deployments can swap the model behind an application; whoever can
+    write raiPolicies can switch its content filters off. Both actions are matched against
+    role permissions (wildcards, notActions, inherited scopes), so Owner, Contributor and
+    custom roles count, not only the OpenAI roles. FAIL when principals outside the configured
+    model-admin set hold them, or more than max_admins (default 5) do. PIM-eligible holders
+    are not counted."""
+    idx = permission_index(ctx.inventory)
+    grants = idx.grants_on(account.key, CS_DEPLOYMENT_WRITE) + idx.grants_on(
+        account.key, CS_RAI_POLICY_WRITE
+    )
+    holders = _principals(grants)
+    evidence = ev(
+        "roleAssignments[deployments/write|raiPolicies/write]",
+        sorted(
+            {
+                f"{_principal_label(ctx, pid)}: {g.role_name} at {g.scope}"
+                for pid, gs in holders.items()
+                for g in gs
+            }
+        ),
+    )
+    admins = ctx.settings.model_admins
+    outsiders = sorted(pid for pid in holders if admins and pid not in admins)
+    limit = ctx.settings.max_model_admins
+    if outsiders:
+        return failed(
+            f"{len(outsiders)} principal(s) outside the model-admin set can change deployments "
+            "or filters: " + ", ".join(_principal_label(ctx, p) for p in outsiders),
+            evidence,
+        )
+    if len(holders) > limit:
+        return failed(
+            f"{len(holders)} principals can change deployments or content filters (limit {limit})",
+            evidence,
+        )
+    unresolved = idx.unresolved_on(account.key)
+    if unresolved:
+        return unknown(
+            f"{len(unresolved)} assignment(s) use custom roles whose definitions were not "
+            "collected",
+            "roleDefinitions",
+            evidence=(evidence,),
+        )
+    return passed(f"{len(holders)} principal(s) can change deployments/filters", evidence)
+
+
+_BROAD = ("subscription", "managementGroup", "root")
+
+
+def _scope_level(scope: str) -> str:
+    parts = scope.lower().strip("/").split("/")
+    if scope in ("", "/"):
+        return "root"
+    if parts[0] == "providers" and len(parts) >= 3 and parts[1] == "microsoft.management":
+        return "managementGroup"
+    if len(parts) == 2:
+        return "subscription"
+    if len(parts) == 4:
+        return "resourceGroup"
+    return "resource"
+
+
+@rule(
+    id="AIP-MDL-008",
+    title="Training or grounding data store is writable beyond its AI workload",
+    pillar=Pillar.MODEL,
+    severity=Severity.HIGH,
+    target=StorageAccount,
+    target_label="storage account holding training or grounding data (AI-linked)",
+    requires=("roleAssignments",),
+    remediation=Remediation(
+        summary="Make <NAME> writable only by the AI workload's identity and named data "
+        "owners, at the storage-account (or container) scope: remove blob-write roles granted "
+        "at resource group, subscription or management group scope, and disallow anonymous "
+        "blob access.",
+        az_cli="az role assignment list --scope <ID> --include-inherited "
+        "--query \"[?contains(roleDefinitionName, 'Blob Data')]\" -o table\n"
+        "az role assignment delete --ids <BROAD_ASSIGNMENT_ID>\n"
+        "az storage account update --name <NAME> --resource-group <RG> --subscription <SUB> "
+        "--allow-blob-public-access false",
+        bicep="resource sa 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n"
+        "  name: '<NAME>'\n  properties: { allowBlobPublicAccess: false }\n}\n"
+        "resource writer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {\n"
+        "  scope: sa\n  name: guid(sa.id, workloadPrincipalId, "
+        "'ba92f5b4-2d11-453d-a403-e96b0029c9fe')\n"
+        "  properties: {\n    roleDefinitionId: subscriptionResourceId("
+        "'Microsoft.Authorization/roleDefinitions', 'ba92f5b4-2d11-453d-a403-e96b0029c9fe')\n"
+        "    principalId: workloadPrincipalId\n  }\n}",
+        terraform='resource "azurerm_role_assignment" "workload_writer" {\n'
+        '  scope                = "<ID>"\n'
+        '  role_definition_name = "Storage Blob Data Contributor"\n'
+        "  principal_id         = var.workload_principal_id\n}\n"
+        "# set allow_nested_items_to_be_public = false on azurerm_storage_account.<NAME>, and\n"
+        "# remove the subscription/RG-wide blob data role assignments",
+        portal="Azure portal > <NAME> > Access control (IAM) > Role assignments: remove Storage "
+        "Blob Data Owner/Contributor inherited from the subscription or resource group; add "
+        "them at this account for the workload identity only. Settings > Configuration > "
+        "Allow Blob anonymous access: Disabled.",
+        policy=(
+            PolicyFix(
+                "4fa4b6c0-31ca-4c0d-b10d-24b96f62a751",
+                "Deny",
+                "[Preview]: Storage account public access should be disallowed",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("PA-7", "DP-2"),
+        azure_policy=("4fa4b6c0-31ca-4c0d-b10d-24b96f62a751",),
+        owasp_llm=("LLM04", "LLM08"),
+        atlas=("AML.T0020", "AML.T0070"),
+    ),
+)
+def data_poisoning(st: StorageAccount, ctx: RuleContext) -> Verdict:
+    """Whoever can write training data or the documents behind a RAG index can poison the
+    model or plant instructions it will follow. Writers are principals whose roles grant the
+    blob write data action on this account (wildcards and inheritance resolved). FAIL on
+    anonymous blob access, on a blob-write grant at subscription or management-group scope
+    (anyone's, workloads included), or at resource-group scope to a principal that is not
+    one of the AI workloads using this account. Grants on the account itself are deliberate
+    and accepted."""
+    inv = ctx.inventory
+    workload_ids: set[str] = set()
+    for ai_key in inv.ai_linked.get(st.key, set()):
+        res = inv.resource(ai_key)
+        if res is not None:
+            workload_ids.update(res.identity.principal_ids)
+    grants = permission_index(inv).grants_on(st.key, BLOB_WRITE, data=True)
+    broad = []
+    for g in grants:
+        level = _scope_level(g.scope)
+        if level in _BROAD or (level == "resourceGroup" and g.principal_id not in workload_ids):
+            broad.append(g)
+    evidence = (
+        ev("properties.allowBlobPublicAccess", st.allow_blob_public_access),
+        ev(
+            "roleAssignments[blobs/write]",
+            sorted(
+                f"{_principal_label(ctx, g.principal_id)}: {g.role_name} at {g.scope}"
+                for g in grants
+            ),
+        ),
+    )
+    problems = []
+    if st.allow_blob_public_access is True:
+        problems.append("anonymous blob access is allowed")
+    if broad:
+        problems.append(
+            "blob write granted at broad scope to "
+            + ", ".join(
+                sorted(
+                    {
+                        f"{_principal_label(ctx, g.principal_id)} ({g.role_name} at "
+                        f"{_scope_level(g.scope)})"
+                        for g in broad
+                    }
+                )
+            )
+        )
+    if problems:
+        return failed("; ".join(problems), *evidence)
+    return passed(f"{len(grants)} writer(s), all scoped to the account", *evidence)
+
+
+PROVISIONED_SKUS = frozenset(
+    {"provisionedmanaged", "globalprovisionedmanaged", "datazoneprovisionedmanaged"}
+)
+
+
+def _account_public(acc: CognitiveAccount | None) -> bool:
+    if acc is None:
+        return True
+    default_action = acc.network_acls.default_action if acc.network_acls else None
+    return not (is_disabled(acc.public_network_access) or is_deny(default_action))
+
+
+@rule(
+    id="AIP-MDL-009",
+    title="Publicly reachable pay-as-you-go deployment has no capacity cap or rate limit",
+    pillar=Pillar.MODEL,
+    severity=Severity.LOW,
+    target=Deployment,
+    requires=("deployments",),
+    remediation=Remediation(
+        summary="Give deployment <NAME> an explicit capacity (tokens-per-minute quota) sized "
+        "to its real load, and put the account behind a private endpoint or an API gateway "
+        "with per-client token limits.",
+        az_cli="az cognitiveservices account deployment create --name <PARENT> "
+        "--resource-group <RG> --subscription <SUB> --deployment-name <NAME> "
+        "--model-name <MODEL> --model-version <VERSION> --model-format OpenAI "
+        "--sku-name GlobalStandard --sku-capacity 30",
+        bicep="resource dep 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = {\n"
+        "  parent: account // '<PARENT>'\n  name: '<NAME>'\n"
+        "  sku: { name: 'GlobalStandard', capacity: 30 } // 30K tokens per minute\n"
+        "  properties: { model: { format: 'OpenAI', name: '<MODEL>', version: '<VERSION>' } }"
+        "\n}",
+        terraform='resource "azurerm_cognitive_deployment" "this" {\n'
+        '  name                 = "<NAME>"\n'
+        '  cognitive_account_id = "<PARENT_ID>"\n'
+        "  sku {\n"
+        '    name     = "GlobalStandard"\n'
+        "    capacity = 30\n"
+        "  }\n  # ... model unchanged\n}",
+        portal="Foundry portal > resource '<PARENT>' > Deployments > <NAME> > Edit > Tokens "
+        "per Minute Rate Limit: set the quota to the expected load > Save; add an API "
+        "Management llm-token-limit policy for per-client limits.",
+    ),
+    references=Refs(
+        owasp_llm=("LLM10",),
+        atlas=("AML.T0034", "AML.T0029"),
+    ),
+)
+def cost_cap(dep: Deployment, ctx: RuleContext) -> Verdict:
+    """A pay-as-you-go deployment reachable from the internet bills every token an attacker
+    with a stolen key or token sends (cost harvesting, denial of wallet). The deployment's
+    capacity (sku.capacity, thousands of tokens per minute, reflected in rateLimits) is the
+    only per-deployment brake; without one it can consume the whole subscription quota.
+    Provisioned deployments are fixed-cost and do not apply."""
+    sku = (dep.sku or "").lower()
+    acc = ctx.inventory.accounts.get(dep.account_key)
+    evidence = (
+        ev("sku", {"name": dep.sku or None, "capacity": dep.sku_capacity}),
+        ev("properties.rateLimits", [list(r) for r in dep.rate_limits]),
+        ev(
+            "account.publicNetworkAccess",
+            acc.public_network_access if acc is not None else "account not collected",
+        ),
+    )
+    if sku in PROVISIONED_SKUS:
+        return not_applicable("provisioned (fixed-cost) deployment")
+    if not _account_public(acc):
+        return passed("the account is not reachable from public networks", *evidence)
+    if dep.sku_capacity is None and not dep.rate_limits:
+        return failed(
+            "public pay-as-you-go deployment with no capacity cap or rate limit", *evidence
+        )
+    return passed(
+        f"capacity capped at {dep.sku_capacity}K tokens per minute"
+        if dep.sku_capacity is not None
+        else "rate limits set",
+        *evidence,
+    )
