@@ -35,7 +35,7 @@ from aiposture.report import FILE_FORMATS
     "fmt",
     default="terminal",
     show_default=True,
-    help="terminal, or one or more of: json (comma-separated).",
+    help="terminal, or one or more of: json, html, sarif, ocsf, csv, md (comma-separated).",
 )
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
 @click.option(
@@ -44,6 +44,15 @@ from aiposture.report import FILE_FORMATS
 @click.option("--config", type=click.Path(path_type=Path), help="aiposture.toml to use.")
 @click.option("--scope", type=click.Choice(["ai", "all"]), help="Which storage/KV/ACR to assess.")
 @click.option("--fail-on", help="Exit 1 when a FAIL at or above this severity exists.")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="Earlier JSON report: mark findings new, unchanged or resolved.",
+)
+@click.option(
+    "--fail-on-new",
+    help="With --baseline: exit 1 when a NEW FAIL at or above this severity exists.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Terminal: list PASS findings too.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 def scan(
@@ -55,6 +64,8 @@ def scan(
     config: Path | None,
     scope: str | None,
     fail_on: str | None,
+    baseline: Path | None,
+    fail_on_new: str | None,
     verbose: bool,
     quiet: bool,
 ) -> int:
@@ -67,6 +78,13 @@ def scan(
     if len(formats) > 1 and output is not None:
         raise click.UsageError("several formats need --output-dir, not --output")
     threshold = parse_severity(fail_on)
+    new_threshold = parse_severity(fail_on_new)
+    if new_threshold is not None and baseline is None:
+        raise click.UsageError("--fail-on-new needs --baseline FILE")
+    from aiposture.report.baseline import compare, load_baseline
+
+    # Read the baseline before scanning, so a bad file fails fast.
+    previous = load_baseline(baseline) if baseline is not None else None
     settings = settings_from_options(config, scope)
     source = build_source(demo, inputs)
     err = stderr_console(quiet)
@@ -75,6 +93,8 @@ def scan(
         result = run_scan(settings, source, now=dt.datetime.now(dt.UTC), progress=update)
     finally:
         stop()
+    if previous is not None:
+        result.extras["baseline"] = compare(result, previous, str(baseline))
 
     if output_dir is not None:
         try:
@@ -105,4 +125,14 @@ def scan(
         n = len(result.failures(threshold))
         err.print(f"{n} failing finding(s) at or above {threshold.value}: exit 1")
         return 1
+    if new_threshold is not None:
+        from aiposture.report.baseline import new_failures
+
+        fresh = new_failures(result, new_threshold)
+        if fresh:
+            err.print(
+                f"{len(fresh)} new failing finding(s) at or above {new_threshold.value} "
+                "since the baseline: exit 1"
+            )
+            return 1
     return 0

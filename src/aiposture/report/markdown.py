@@ -7,18 +7,21 @@ Resource-derived text is escaped for Markdown and for the HTML that GitHub rende
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterable
 
 from aiposture.app import ScanResult
-from aiposture.model.types import Pillar, Status
+from aiposture.model.types import Status
 from aiposture.report.baseline import NEW, resolved_entries, state_of
 from aiposture.report.html.scores import pillar_scores
 from aiposture.report.views import clean, sort_findings
 from aiposture.rules.types import Finding
 
-# Punctuation that starts Markdown syntax; `<`, `>` and `&` become HTML entities instead.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
+# Punctuation that makes Markdown syntax inside a line; `<`, `>` and `&` become HTML entities.
+# (`-` and `.` only matter at the start of a line, where md() text never stands; `(` only
+# after `]`, which is escaped.)
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#+!|~])")
 MAX_DETAILS = 50
 
 
@@ -26,7 +29,7 @@ def md(text: object) -> str:
     """Inline-safe text: no Markdown, no HTML, no @mentions, no line breaks."""
     s = clean(str(text)).replace("\r", " ").replace("\n", " ").replace("\t", " ")
     s = _MD_SPECIAL.sub(r"\\\1", s)
-    s = html.escape(s, quote=True)
+    s = html.escape(s, quote=False)
     return s.replace("@", "&#64;")
 
 
@@ -146,15 +149,12 @@ def render_markdown(result: ScanResult) -> bytes:
                 "",
                 f"{len(fails) - MAX_DETAILS} more failing finding(s): see the HTML or JSON report.",
             ]
-    pillars_failing = sorted({f.rule.pillar for f in fails}, key=list(Pillar).index)
-    if pillars_failing:
-        lines += ["", "Pillars with failures: " + ", ".join(p.label for p in pillars_failing)]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _details(f: Finding) -> list[str]:
     rem = f.remediation
-    evidence = "; ".join(f"{e.path} = {e.value!r}" for e in f.evidence) or "-"
+    evidence = "; ".join(f"{e.path} = {json.dumps(e.value, default=str)}" for e in f.evidence)
     return [
         "<details>",
         f"<summary>{f.severity.value.upper()} {f.rule.id} · {md(f.resource_name)}</summary>",
@@ -163,7 +163,7 @@ def _details(f: Finding) -> list[str]:
         "",
         f"Resource: {md(f.resource_id)}",
         "",
-        f"Evidence: {md(evidence)}",
+        f"Evidence: {md(evidence or '-')}",
         "",
         f"Fix: {md(rem.summary)}",
         "",

@@ -149,6 +149,8 @@ def _bom(result: ScanResult) -> dict[str, Any]:
         t = str(e["type"])
         e = dict(e)
         e["used_by_names"] = [names.get(k, k.rsplit("/", 1)[-1]) for k in e["used_by"]]
+        res = result.inventory.resource(str(e["id"]))
+        e["tags"] = sorted(res.tags.items()) if res is not None else []
         if e["role"] == "ai-linked":
             sections["Linked data stores, vaults and registries"].append(e)
         elif t == "microsoft.cognitiveservices/accounts":
