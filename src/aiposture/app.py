@@ -93,6 +93,10 @@ def scan_inventory(
     now: dt.datetime,
     graph_factory: Callable[[Inventory], Any] | None = None,
 ) -> ScanResult:
+    if graph_factory is None:
+        from aiposture.graph.build import build_graph
+
+        graph_factory = build_graph  # built lazily, only if a graph rule runs
     factory = (lambda: graph_factory(inv)) if graph_factory is not None else None
     rules = [r for r in all_rules() if r.id not in settings.disabled_rules]
     findings = evaluate(inv, settings, now=now, graph_factory=factory, rules=rules)

@@ -7,4 +7,5 @@ from aiposture.rules import (  # noqa: F401 - imported for their @rule registrat
     model_risk,
     monitoring,
     network,
+    paths,
 )

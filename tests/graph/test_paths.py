@@ -1,0 +1,257 @@
+"""Attack paths: the demo's expected paths (docs/demo-tenant.md), rule verdicts on tiny
+tenants, hop explanations and the cheapest cut."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aiposture.app import ScanResult
+from aiposture.collect.demo import demo_snapshot
+from aiposture.graph.build import EdgeKind, build_graph
+from aiposture.graph.paths import cheapest_cut, find_paths
+from aiposture.model.normalize import normalize
+from conftest import FIXED_NOW, make_inventory, statuses
+from graph.test_build import (
+    ACCOUNT,
+    BASE_ROWS,
+    BLOB_OWNER,
+    CONTRIBUTOR,
+    CS_USER,
+    DATA_SCIENTIST,
+    KV_RBAC,
+    KV_SECRETS_USER,
+    MI_OPERATOR,
+    OWNER,
+    RBAC,
+    RG,
+    STORAGE,
+    SUB_ID,
+    UAMI,
+    WORKSPACE,
+    ra,
+)
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "demo-tenant.md"
+GRAPH_COLLECTIONS = (*RBAC, "graph.users", "graph.servicePrincipals", "graph.applications")
+
+
+def scan(rows: list[dict[str, Any]], graph: dict[str, Any] | None = None) -> ScanResult:
+    from aiposture.app import scan_inventory
+    from aiposture.config import Settings
+
+    inv = make_inventory([*BASE_ROWS, *rows], complete=GRAPH_COLLECTIONS, graph=graph or {})
+    return scan_inventory(inv, Settings(), "test", now=FIXED_NOW)
+
+
+def _leaf(rid: str) -> str:
+    return rid.rsplit("/", 1)[-1]
+
+
+# ---- the demo -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_paths() -> set[tuple[str, str, str, str]]:
+    sg = build_graph(normalize(demo_snapshot()))
+    return {
+        (p.rule_id, p.entry.name, p.hops[-1].dst.name, p.target_kind) for p in find_paths(sg).paths
+    }
+
+
+def _documented() -> set[tuple[str, str, str, str]]:
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("## Part paths (attack paths)", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(
+        r"^\|\s*(AIP-PATH-\d{3})\s*\|\s*([^|]+?)\s*\|\s*([^|]+?)\s*\|\s*([^|]+?)\s*\|",
+        section,
+        flags=re.MULTILINE,
+    )
+    return {(r, e.strip("` "), t.strip("` "), k.strip("` ")) for r, e, t, k in rows}
+
+
+def test_documented_demo_paths_are_found(demo_paths: set[tuple[str, str, str, str]]) -> None:
+    documented = _documented()
+    assert len(documented) >= 10
+    assert documented <= demo_paths, documented - demo_paths
+
+
+def test_every_path_rule_has_pass_and_fail_in_demo(demo_result: ScanResult) -> None:
+    for n in range(1, 6):
+        got = {s for _name, s in statuses(demo_result, f"AIP-PATH-00{n}")}
+        assert {"PASS", "FAIL"} <= got, (n, got)
+
+
+def test_demo_path_rule_verdicts(demo_result: ScanResult) -> None:
+    fails = {
+        (f.rule.id, f.resource_name)
+        for f in demo_result.findings
+        if f.rule.id.startswith("AIP-PATH") and f.status.value == "FAIL"
+    }
+    assert {
+        ("AIP-PATH-001", "ais-contoso-chatbot"),
+        ("AIP-PATH-002", "mlw-sandbox-experiments"),
+        ("AIP-PATH-003", "ais-contoso-chatbot"),
+        ("AIP-PATH-004", "stchatbotdata"),
+        ("AIP-PATH-004", "stsandboxml"),
+        ("AIP-PATH-005", "ci-datascientist-01"),
+        ("AIP-PATH-005", "id-batch-scoring"),
+    } <= fails
+    assert ("AIP-PATH-001", "oai-contoso-corp-prod") not in fails
+    assert ("AIP-PATH-004", "stcontosoaihub") not in fails
+
+
+def test_demo_finding_explains_hops_and_cut(demo_result: ScanResult) -> None:
+    [f] = [
+        f
+        for f in demo_result.findings
+        if f.rule.id == "AIP-PATH-001" and f.resource_name == "ais-contoso-chatbot"
+    ]
+    ev = {e.path: e.value for e in f.evidence}
+    assert ev["path[0].hop[0]"].startswith("internet Internet --publicAccess--> resource ")
+    assert "Storage Blob Data Owner" in ev["path[0].hop[2]"]
+    # Both paths (read and write) go through the one subscription-wide Blob Data Owner grant.
+    assert ev["cut.breaks"] == "2 of 2 paths"
+    assert ev["cut.az_cli"].startswith("az role assignment delete --ids ")
+    assert {"cut.bicep", "cut.terraform", "cut.portal"} <= ev.keys()
+
+
+# ---- tiny tenants ---------------------------------------------------------------------------
+
+
+def test_path_001_pass_when_identity_has_no_data_role() -> None:
+    result = scan([])
+    assert ("oai-1", "PASS") in statuses(result, "AIP-PATH-001")
+
+
+def test_path_001_fail_and_cut_is_the_broad_grant() -> None:
+    result = scan([ra(1, "mi-account", BLOB_OWNER, SUB_ID, ptype="ServicePrincipal")])
+    assert ("oai-1", "FAIL") in statuses(result, "AIP-PATH-001")
+    sg = build_graph(result.inventory)
+    paths = find_paths(sg).for_subject("AIP-PATH-001", ACCOUNT)
+    assert {p.target_kind for p in paths} == {"data-read", "data-write"}
+    assert [h.edge.kind for h in paths[0].hops] == [
+        EdgeKind.PUBLIC_ACCESS,
+        EdgeKind.HAS_IDENTITY,
+        paths[0].hops[2].edge.kind,
+    ]
+    cut = cheapest_cut(paths)
+    assert cut is not None and cut.key.endswith("/roleassignments/ra-1")
+    assert (cut.breaks, cut.of) == (2, 2)
+
+
+def test_path_002_workload_owner_fails_and_unknown_role_is_unknown() -> None:
+    result = scan([ra(1, "mi-workspace", OWNER, RG, ptype="ServicePrincipal")])
+    assert ("mlw-1", "FAIL") in statuses(result, "AIP-PATH-002")
+    assert ("oai-1", "PASS") in statuses(result, "AIP-PATH-002")
+    unknown_role = "99999999-9999-9999-9999-999999999999"
+    result = scan([ra(1, "mi-account", unknown_role, RG, ptype="ServicePrincipal")])
+    assert ("oai-1", "UNKNOWN") in statuses(result, "AIP-PATH-002")
+
+
+def test_path_003_guest_through_group() -> None:
+    graph = {
+        "users": [
+            {
+                "id": "u-guest",
+                "displayName": "Guest",
+                "userType": "Guest",
+                "userPrincipalName": "g_x.com#EXT#@t.onmicrosoft.com",
+            },
+            {"id": "u-member", "displayName": "Member", "userType": "Member"},
+        ],
+        "groups": [{"id": "g-ai", "displayName": "AI users"}],
+        "groupMembers": [{"groupId": "g-ai", "memberId": "u-guest"}],
+    }
+    result = scan([ra(1, "g-ai", CS_USER, ACCOUNT, ptype="Group")], graph)
+    assert ("oai-1", "FAIL") in statuses(result, "AIP-PATH-003")
+    [p] = find_paths(build_graph(result.inventory)).for_subject("AIP-PATH-003", ACCOUNT)
+    assert (p.entry.key, p.entry_kind, [h.edge.kind for h in p.hops]) == (
+        "u-guest",
+        "guest",
+        [EdgeKind.MEMBER_OF, EdgeKind.MANAGE_KEYS],
+    )
+    # The member without a guest flag is not an entry point.
+    result = scan([ra(1, "u-member", CS_USER, ACCOUNT)], graph)
+    assert ("oai-1", "PASS") in statuses(result, "AIP-PATH-003")
+
+
+def test_path_003_unknown_without_graph_data() -> None:
+    from aiposture.app import scan_inventory
+    from aiposture.config import Settings
+
+    inv = make_inventory([*BASE_ROWS, ra(1, "u-x", CS_USER, ACCOUNT)], complete=RBAC)
+    result = scan_inventory(inv, Settings(), "test", now=FIXED_NOW)
+    assert ("oai-1", "UNKNOWN") in statuses(result, "AIP-PATH-003")
+
+
+def test_path_004_broad_writer_and_narrow_writer() -> None:
+    broad = scan([ra(1, "sp-etl", CONTRIBUTOR, SUB_ID, ptype="ServicePrincipal")])
+    assert ("stai1", "FAIL") in statuses(broad, "AIP-PATH-004")
+    [p] = find_paths(build_graph(broad.inventory)).for_subject("AIP-PATH-004", STORAGE)
+    assert (p.entry_kind, p.hops[-1].edge.kind, p.hops[-1].dst.key) == (
+        "broad-writer",
+        EdgeKind.DATA_FLOW,
+        WORKSPACE.lower(),
+    )
+    narrow = scan([ra(1, "sp-etl", CONTRIBUTOR, STORAGE, ptype="ServicePrincipal")])
+    assert ("stai1", "PASS") in statuses(narrow, "AIP-PATH-004")
+
+
+def test_path_005_run_as_and_assign_identity() -> None:
+    rows = [
+        ra(1, "mi-uami", KV_SECRETS_USER, KV_RBAC, ptype="ServicePrincipal"),
+        ra(2, "u-ds", DATA_SCIENTIST, WORKSPACE),
+    ]
+    result = scan(rows)
+    assert ("ci-1", "FAIL") in statuses(result, "AIP-PATH-005")
+    # Managed Identity Operator alone cannot create compute to attach the identity to ...
+    result = scan([rows[0], ra(3, "u-mio", MI_OPERATOR, UAMI)])
+    assert ("id-1", "PASS") in statuses(result, "AIP-PATH-005")
+    # ... with Contributor somewhere it can.
+    result = scan([rows[0], ra(3, "u-mio", MI_OPERATOR, UAMI), ra(4, "u-mio", CONTRIBUTOR, RG)])
+    assert ("id-1", "FAIL") in statuses(result, "AIP-PATH-005")
+    paths = find_paths(build_graph(result.inventory)).for_subject("AIP-PATH-005", UAMI)
+    # Contributor's `*` includes the assign action too: two paths, one per assignment.
+    assert {(p.entry.key, p.hops[0].edge.role) for p in paths} == {
+        ("u-mio", "Managed Identity Operator"),
+        ("u-mio", "Contributor"),
+    }
+    assert {tuple(h.edge.kind for h in p.hops) for p in paths} == {
+        (EdgeKind.ASSIGN_IDENTITY, EdgeKind.HAS_IDENTITY, EdgeKind.READ_SECRETS)
+    }
+    cut = cheapest_cut(paths)
+    assert cut is not None and cut.hop.edge.role == "Key Vault Secrets User"  # breaks both
+
+
+def test_eligible_hop_lowers_severity() -> None:
+    from graph.test_build import eligibility
+
+    result = scan([eligibility(1, "mi-workspace", OWNER, RG)])
+    [p] = find_paths(build_graph(result.inventory)).for_subject("AIP-PATH-002", WORKSPACE)
+    assert p.severity.value == "high"  # critical, lowered: needs a PIM activation
+
+
+def test_cut_commands_quote_attacker_controlled_names() -> None:
+    evil = f"{RG}/providers/Microsoft.Storage/storageAccounts/st$(touch x);'"
+    rows = [
+        {
+            "id": WORKSPACE,
+            "name": "mlw-1",
+            "type": "Microsoft.MachineLearningServices/workspaces",
+            "properties": {"storageAccount": evil},
+        },
+        {"id": evil, "name": "st$(touch x);'", "type": "Microsoft.Storage/storageAccounts"},
+    ]
+    inv = make_inventory([r for r in BASE_ROWS if r["id"] != WORKSPACE] + rows, complete=RBAC)
+    [p] = find_paths(build_graph(inv)).for_subject("AIP-PATH-004", evil)
+    assert p.entry_kind == "internet"  # anonymous access not disabled, network open
+    cut = cheapest_cut([p])
+    assert cut is not None
+    argv = shlex.split(cut.fix()["az_cli"])
+    assert argv[:4] == ["az", "resource", "update", "--ids"]
+    assert argv[4] == evil  # one argument, nothing for the shell to run
