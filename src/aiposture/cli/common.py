@@ -20,7 +20,11 @@ def stderr_console(quiet: bool = False) -> Console:
     return Console(stderr=True, quiet=quiet)
 
 
-def build_source(demo: bool, inputs: Sequence[Path]) -> Source:
+def build_source(demo: bool, inputs: Sequence[Path], live: Source | None = None) -> Source:
+    if live is not None:
+        if demo or inputs:
+            raise click.UsageError("give one of --live, --demo or --input")
+        return live
     if demo and inputs:
         raise click.UsageError("give either --demo or --input, not both")
     if demo:

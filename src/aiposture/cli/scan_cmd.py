@@ -17,6 +17,7 @@ from aiposture.cli.common import (
     stderr_console,
     write_output,
 )
+from aiposture.cli.live_cmd import LiveOptions, live_options
 from aiposture.errors import InputError
 from aiposture.report import FILE_FORMATS
 
@@ -55,6 +56,7 @@ from aiposture.report import FILE_FORMATS
 )
 @click.option("--verbose", "-v", is_flag=True, help="Terminal: list PASS findings too.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@live_options
 def scan(
     demo: bool,
     inputs: tuple[Path, ...],
@@ -68,6 +70,7 @@ def scan(
     fail_on_new: str | None,
     verbose: bool,
     quiet: bool,
+    live: LiveOptions,
 ) -> int:
     """Assess a tenant: the demo, exported JSON or a snapshot."""
     formats = [f.strip().lower() for f in fmt.split(",") if f.strip()]
@@ -86,7 +89,7 @@ def scan(
     # Read the baseline before scanning, so a bad file fails fast.
     previous = load_baseline(baseline) if baseline is not None else None
     settings = settings_from_options(config, scope)
-    source = build_source(demo, inputs)
+    source = build_source(demo, inputs, live.source(quiet) if live.live else None)
     err = stderr_console(quiet)
     update, stop = load_progress(err)
     try:

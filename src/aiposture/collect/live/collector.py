@@ -542,6 +542,8 @@ class LiveSource:
         self.progress = progress
         self.credential = credential
         self.collector: LiveCollector | None = None
+        # Kept even when load() raises KeyboardInterrupt, so `collect` can write it (partial).
+        self.last_snapshot: Snapshot | None = None
 
     def describe(self) -> str:
         return f"live collection ({self.cloud.name}, {self.cloud.arm_endpoint})"
@@ -552,6 +554,7 @@ class LiveSource:
         cred = self.credential or make_credential(self.auth, self.cloud)
         self.collector = LiveCollector(self.cloud, cred, self.options, self.progress)
         snap = self.collector.collect()
+        self.last_snapshot = snap
         aborted = self.collector.report.aborted
         if isinstance(aborted, KeyboardInterrupt):
             raise aborted

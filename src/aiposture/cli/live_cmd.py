@@ -1,0 +1,368 @@
+"""`aiposture collect`, `aiposture permissions`, `aiposture fake-azure`, and the `scan --live`
+options (applied to `scan` with the `live_options` decorator)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from aiposture.cli.common import stderr_console
+from aiposture.errors import CollectionError, InputError
+
+if TYPE_CHECKING:
+    from aiposture.collect.live.collector import LiveSource
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_AUTH_MODES = ("default", "cli", "env", "managed-identity", "workload-identity")
+_CLOUDS = ("AzureCloud", "AzureUSGovernment", "AzureChinaCloud")
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    live: bool
+    auth: str
+    cloud: str
+    arm_endpoint: str | None
+    graph_endpoint: str | None
+    authority: str | None
+    ca_bundle: Path | None
+    subscriptions: tuple[str, ...]
+    management_groups: tuple[str, ...]
+    concurrency: int
+
+    KEYS = (
+        "live",
+        "auth",
+        "cloud",
+        "arm_endpoint",
+        "graph_endpoint",
+        "authority",
+        "ca_bundle",
+        "subscriptions",
+        "management_groups",
+        "concurrency",
+    )
+
+    @classmethod
+    def pop(cls, kwargs: dict[str, Any]) -> LiveOptions:
+        return cls(**{k: kwargs.pop(k) for k in cls.KEYS})
+
+    def source(self, quiet: bool) -> LiveSource:
+        """The live Source, with a progress display on stderr unless quiet."""
+        from aiposture.collect.live.cloud import resolve_cloud
+        from aiposture.collect.live.collector import CollectOptions
+
+        if self.ca_bundle is not None and not self.ca_bundle.is_file():
+            raise InputError(f"{self.ca_bundle}: --ca-bundle file not found; give a PEM file")
+        if not 1 <= self.concurrency <= 64:
+            raise click.BadParameter("--concurrency must be between 1 and 64")
+        cloud = resolve_cloud(
+            self.cloud,
+            arm_endpoint=self.arm_endpoint,
+            graph_endpoint=self.graph_endpoint,
+            authority=self.authority,
+            ca_bundle=str(self.ca_bundle) if self.ca_bundle else None,
+        )
+        options = CollectOptions(
+            subscriptions=tuple(s.strip() for s in self.subscriptions if s.strip()),
+            management_groups=tuple(m.strip() for m in self.management_groups if m.strip()),
+            concurrency=self.concurrency,
+        )
+        return _cli_source(cloud, self.auth, options, stderr_console(quiet))
+
+
+def _cli_source(cloud: Any, auth: str, options: Any, console: Console) -> LiveSource:
+    from aiposture.collect.live.collector import LiveSource
+
+    class CliLiveSource(LiveSource):
+        """Adds the rich progress display and the final summary line."""
+
+        def load(self) -> Any:
+            progress = RichProgress(console)
+            self.progress = progress
+            try:
+                return super().load()
+            finally:
+                progress.close()
+                if self.collector is not None:
+                    console.print(f"live collection: {self.collector.report.summary()}")
+
+    return CliLiveSource(cloud, auth, options)
+
+
+class RichProgress:
+    """One progress row per phase (queries/pages, ARM fan-out, Graph), with counts."""
+
+    LABELS: ClassVar[dict[str, str]] = {
+        "queries": "Resource Graph pages",
+        "arm": "ARM child lists",
+        "graph": "Microsoft Graph collections",
+    }
+
+    def __init__(self, console: Console) -> None:
+        self.enabled = not console.quiet
+        self._tasks: dict[str, Any] = {}
+        self._progress: Any = None
+        if self.enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=not console.is_terminal,
+            )
+            self._progress.start()
+
+    def start(self, phase: str, total: int | None = None) -> None:
+        if self._progress is not None and phase not in self._tasks:
+            self._tasks[phase] = self._progress.add_task(self.LABELS.get(phase, phase), total=total)
+
+    def advance(self, phase: str, n: int = 1) -> None:
+        if self._progress is not None:
+            if phase not in self._tasks:
+                self.start(phase)
+            self._progress.advance(self._tasks[phase], n)
+
+    def finish(self, phase: str) -> None:
+        if self._progress is not None and phase in self._tasks:
+            task = self._tasks[phase]
+            done = self._progress.tasks[task].completed
+            self._progress.update(task, total=done, completed=done)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+def live_options(func: F) -> F:
+    """Add the live-collection options to a command; the function receives `live=LiveOptions`."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, live=LiveOptions.pop(kwargs), **kwargs)
+
+    options = [
+        click.option("--live", is_flag=True, help="Collect from Azure now (read-only)."),
+        click.option(
+            "--auth",
+            type=click.Choice(_AUTH_MODES),
+            default="default",
+            show_default=True,
+            help="Credential: DefaultAzureCredential, Azure CLI login, environment service "
+            "principal, managed identity or workload identity.",
+        ),
+        click.option(
+            "--cloud",
+            type=click.Choice(_CLOUDS, case_sensitive=False),
+            default="AzureCloud",
+            show_default=True,
+            help="Azure cloud (sovereign clouds use their own endpoints).",
+        ),
+        click.option("--arm-endpoint", help="Custom ARM (and Resource Graph) URL."),
+        click.option("--graph-endpoint", help="Custom Microsoft Graph URL."),
+        click.option("--authority", help="Custom login authority URL."),
+        click.option(
+            "--ca-bundle",
+            type=click.Path(path_type=Path),
+            help="PEM file of CAs to trust (overrides the system store and REQUESTS_CA_BUNDLE).",
+        ),
+        click.option(
+            "--subscription",
+            "subscriptions",
+            multiple=True,
+            help="Subscription id to assess (repeatable; default: every readable one).",
+        ),
+        click.option(
+            "--management-group",
+            "management_groups",
+            multiple=True,
+            help="Management group to assess (repeatable).",
+        ),
+        click.option(
+            "--concurrency",
+            type=int,
+            default=8,
+            show_default=True,
+            help="ARM and Graph requests in flight at once.",
+        ),
+    ]
+    for opt in reversed(options):
+        wrapper = opt(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------------------------
+# collect
+
+
+@click.command()
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Snapshot file to write (.json or .json.gz).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@live_options
+def collect(output: Path, quiet: bool, live: LiveOptions) -> int:
+    """Collect a snapshot from Azure (read-only) to scan later with `scan --input`."""
+    from aiposture.model.snapshot import write_snapshot
+
+    err = stderr_console(quiet)
+    source = live.source(quiet)
+    aborted: BaseException | None = None
+    try:
+        snapshot = source.load()
+    except KeyboardInterrupt as exc:
+        aborted = exc
+        snapshot = None
+    except CollectionError:
+        raise
+    collector = source.collector
+    if snapshot is None:
+        snapshot = source.last_snapshot
+        if snapshot is None:
+            raise CollectionError("live collection interrupted before anything was collected")
+    if collector is not None and collector.report.aborted is not None:
+        aborted = collector.report.aborted
+    try:
+        write_snapshot(snapshot, output)
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write snapshot: {exc.strerror or exc}") from None
+    if aborted is not None:
+        click.echo(f"aiposture: wrote a PARTIAL snapshot to {output}", err=True)
+        return 130 if isinstance(aborted, KeyboardInterrupt) else 3
+    if not quiet:
+        err.print(f"wrote snapshot ({snapshot.resource_count:,} resources) to {output}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# permissions
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "json"]),
+    default="terminal",
+    show_default=True,
+)
+def permissions(fmt: str) -> None:
+    """The least-privilege roles and Graph permissions the collector needs."""
+    from aiposture.collect.live.permissions import REQUIREMENTS
+
+    if fmt == "json":
+        doc = [r.as_dict() for r in REQUIREMENTS]
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    console = Console()
+    table = Table(title="What aiposture's collector needs (all read-only)", show_lines=True)
+    table.add_column("Grant")
+    table.add_column("Where")
+    table.add_column("Used for")
+    table.add_column("Lost without it")
+    for r in REQUIREMENTS:
+        table.add_row(r.grant, r.where, r.used_for, r.lost_without)
+    console.print(table)
+    console.print(
+        "Azure roles: assign at the root scope to be assessed (tenant root management group, "
+        "a management group or each subscription). Graph permissions: application permissions "
+        "on the collector's app registration, with admin consent."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# fake-azure
+
+
+@click.command("fake-azure")
+@click.option("--demo", is_flag=True, help="Serve the embedded demo tenant.")
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Snapshot or export to serve (repeatable).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address.")
+@click.option("--port", type=int, default=8443, show_default=True)
+@click.option(
+    "--cert-dir",
+    type=click.Path(path_type=Path),
+    default=Path("fake-azure-certs"),
+    show_default=True,
+    help="Where the CA (ca.pem) and server certificate are written.",
+)
+@click.option("--deny-subscription", multiple=True, help="Answer 403 for this subscription.")
+@click.option("--throttle-every", type=int, default=0, help="429 every Nth Resource Graph query.")
+@click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
+def fake_azure(
+    demo: bool,
+    inputs: tuple[Path, ...],
+    host: str,
+    port: int,
+    cert_dir: Path,
+    deny_subscription: tuple[str, ...],
+    throttle_every: int,
+    latency: float,
+) -> None:
+    """Serve a snapshot as a loopback fake Azure (HTTPS) for the live collector."""
+    from aiposture.cli.common import build_source
+    from aiposture.fakeazure.server import FakeAzure, Faults
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise click.BadParameter("the fake Azure listens on loopback only", param_hint="--host")
+    snapshot = build_source(demo, inputs).load()
+    faults = Faults(
+        deny_subscriptions=set(deny_subscription), throttle_every=throttle_every, latency=latency
+    )
+    try:
+        fake = FakeAzure(snapshot, cert_dir, host=host, port=port, faults=faults)
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    url = fake.url
+    click.echo(f"fake Azure serving {snapshot.resource_count:,} resources at {url}", err=True)
+    click.echo("Try (any client id/secret works):", err=True)
+    click.echo(
+        f"  AZURE_TENANT_ID={fake.tenant_id} AZURE_CLIENT_ID=fake AZURE_CLIENT_SECRET=fake \\\n"
+        f"  aiposture scan --live --auth env --authority {url} --arm-endpoint {url} "
+        f"--graph-endpoint {url} --ca-bundle {fake.ca_path}",
+        err=True,
+    )
+    try:
+        fake.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake.stop()
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(collect)
+    cli.add_command(permissions)
+    cli.add_command(fake_azure)
