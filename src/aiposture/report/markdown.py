@@ -30,7 +30,8 @@ def md(text: object) -> str:
     s = clean(str(text)).replace("\r", " ").replace("\n", " ").replace("\t", " ")
     s = _MD_SPECIAL.sub(r"\\\1", s)
     s = html.escape(s, quote=False)
-    return s.replace("@", "&#64;")
+    # GitHub links @names in rendered text (entities included); a zero-width space stops it.
+    return s.replace("@", "@\u200b")
 
 
 def fence(content: str, lang: str = "") -> str:

@@ -27,6 +27,7 @@
   [text, pillar, severity, status, baseline].forEach(function (c) {
     if (c) { c.addEventListener("input", apply); c.addEventListener("change", apply); }
   });
+  $("filters").addEventListener("submit", function (ev) { ev.preventDefault(); });
   $("filter-reset").addEventListener("click", function () {
     [text, pillar, severity, status, baseline].forEach(function (c) { if (c) { c.value = ""; } });
     apply();
