@@ -1,0 +1,321 @@
+"""AIP-GOV-*: management groups, effective policy assignments, tags, regions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiposture.config import Settings
+from conftest import run_rules, statuses
+
+TENANT = "00000000-0000-0000-0000-0000000000aa"
+MG = "/providers/Microsoft.Management/managementGroups"
+SUB = "00000000-0000-0000-0000-00000000b001"
+SUB2 = "00000000-0000-0000-0000-00000000b002"
+RG = f"/subscriptions/{SUB}/resourceGroups/rg-ai"
+ACC = f"{RG}/providers/Microsoft.CognitiveServices/accounts/oai-gov"
+POLICY = ("resources", "subscriptions", "policyAssignments", "policyExemptions", "policyStates")
+NETWORK = "037eea7a-bd0a-46c5-9a66-03aea78705d3"
+LOCATIONS = "e56962a6-4747-49cd-b67b-bf8b01975c4c"
+
+
+def subscription(sub: str, chain: list[str]) -> dict[str, Any]:
+    return {
+        "id": f"/subscriptions/{sub}",
+        "name": f"sub-{sub[-4:]}",
+        "type": "Microsoft.Resources/subscriptions",
+        "subscriptionId": sub,
+        "properties": {
+            "state": "Enabled",
+            "managementGroupAncestorsChain": [{"name": n, "displayName": n} for n in chain],
+        },
+    }
+
+
+def account(
+    name: str = "oai-gov", rg: str = RG, tags: dict[str, str] | None = None, loc: str = "westeurope"
+) -> dict[str, Any]:
+    return {
+        "id": f"{rg}/providers/Microsoft.CognitiveServices/accounts/{name}",
+        "name": name,
+        "type": "Microsoft.CognitiveServices/accounts",
+        "kind": "OpenAI",
+        "location": loc,
+        "tags": tags or {},
+        "properties": {"publicNetworkAccess": "Disabled"},
+    }
+
+
+def assignment(
+    scope: str,
+    name: str,
+    definition: str,
+    *,
+    initiative: bool = False,
+    enforcement: str | None = "Default",
+    not_scopes: list[str] | None = None,
+    params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    kind = "policySetDefinitions" if initiative else "policyDefinitions"
+    props: dict[str, Any] = {
+        "policyDefinitionId": definition
+        if definition.startswith("/")
+        else f"/providers/Microsoft.Authorization/{kind}/{definition}",
+        "scope": scope,
+        "notScopes": not_scopes or [],
+        "parameters": {k: {"value": v} for k, v in (params or {}).items()},
+    }
+    if enforcement is not None:
+        props["enforcementMode"] = enforcement
+    return {
+        "id": f"{scope}/providers/Microsoft.Authorization/policyAssignments/{name}",
+        "name": name,
+        "type": "Microsoft.Authorization/policyAssignments",
+        "properties": props,
+    }
+
+
+def exemption(scope: str, assignment_id: str, expires: str | None = None) -> dict[str, Any]:
+    props: dict[str, Any] = {"policyAssignmentId": assignment_id, "exemptionCategory": "Waiver"}
+    if expires:
+        props["expiresOn"] = expires
+    return {
+        "id": f"{scope}/providers/Microsoft.Authorization/policyExemptions/ex1",
+        "name": "ex1",
+        "type": "Microsoft.Authorization/policyExemptions",
+        "properties": props,
+    }
+
+
+def base_rows() -> list[dict[str, Any]]:
+    return [subscription(SUB, ["corp", "landingzones", TENANT]), account()]
+
+
+# ---- GOV-001 -------------------------------------------------------------------------------
+
+
+def test_landing_zone() -> None:
+    rows = [
+        subscription(SUB, ["corp", TENANT]),
+        subscription(SUB2, [TENANT]),
+        account(),
+        account("oai-rogue", rg=f"/subscriptions/{SUB2}/resourceGroups/rg-x"),
+    ]
+    r = run_rules(rows, complete=POLICY)
+    assert statuses(r, "AIP-GOV-001") == {("sub-b001", "PASS"), ("sub-b002", "FAIL")}
+
+
+def test_landing_zone_unknown_without_chain() -> None:
+    r = run_rules([account()], complete=("resources",))
+    assert {s for _, s in statuses(r, "AIP-GOV-001")} == {"UNKNOWN"}
+
+
+# ---- GOV-002/003/004: effective assignments --------------------------------------------------
+
+
+def test_policy_inherited_from_management_group() -> None:
+    rows = [*base_rows(), assignment(f"{MG}/landingzones", "net", NETWORK)]
+    r = run_rules(rows, complete=POLICY)
+    assert statuses(r, "AIP-GOV-002") == {("oai-gov", "PASS")}
+    assert statuses(r, "AIP-GOV-003") == {("oai-gov", "FAIL")}
+
+
+def test_policy_not_effective_when_excluded_disabled_or_not_enforced() -> None:
+    cases = {
+        "notScopes": assignment(f"/subscriptions/{SUB}", "net", NETWORK, not_scopes=[RG.upper()]),
+        "DoNotEnforce": assignment(
+            f"/subscriptions/{SUB}", "net", NETWORK, enforcement="DoNotEnforce"
+        ),
+        "effect Disabled": assignment(
+            f"/subscriptions/{SUB}", "net", NETWORK, params={"effect": "Disabled"}
+        ),
+        "other subscription": assignment(f"/subscriptions/{SUB2}", "net", NETWORK),
+    }
+    for label, a in cases.items():
+        r = run_rules([*base_rows(), a], complete=POLICY)
+        assert statuses(r, "AIP-GOV-002") == {("oai-gov", "FAIL")}, label
+
+
+def test_exemptions_active_and_expired() -> None:
+    a = assignment(f"/subscriptions/{SUB}", "net", NETWORK)
+    active = [*base_rows(), a, exemption(RG, a["id"])]
+    assert statuses(run_rules(active, complete=POLICY), "AIP-GOV-002") == {("oai-gov", "FAIL")}
+    expired = [*base_rows(), a, exemption(RG, a["id"], "2026-01-31T00:00:00Z")]
+    assert statuses(run_rules(expired, complete=POLICY), "AIP-GOV-002") == {("oai-gov", "PASS")}
+
+
+def test_alz_openai_initiative_counts_and_its_parameters_apply() -> None:
+    alz = (
+        f"{MG}/contoso/providers/Microsoft.Authorization/policySetDefinitions/"
+        "Enforce-Guardrails-OpenAI"
+    )
+    rows = [*base_rows(), assignment(f"{MG}/landingzones", "alz", alz, initiative=True)]
+    r = run_rules(rows, complete=POLICY)
+    for rid in ("AIP-GOV-002", "AIP-GOV-003", "AIP-GOV-004"):
+        assert statuses(r, rid) == {("oai-gov", "PASS")}, rid
+    off = assignment(
+        f"{MG}/landingzones",
+        "alz",
+        alz,
+        initiative=True,
+        params={"azureAiNetworkAccess": "Disabled"},
+    )
+    r = run_rules([*base_rows(), off], complete=POLICY)
+    assert statuses(r, "AIP-GOV-002") == {("oai-gov", "FAIL")}
+    assert statuses(r, "AIP-GOV-003") == {("oai-gov", "PASS")}
+
+
+def test_unknown_custom_initiative_does_not_count() -> None:
+    custom = f"{MG}/contoso/providers/Microsoft.Authorization/policySetDefinitions/my-own"
+    rows = [*base_rows(), assignment(f"/subscriptions/{SUB}", "c", custom, initiative=True)]
+    assert statuses(run_rules(rows, complete=POLICY), "AIP-GOV-002") == {("oai-gov", "FAIL")}
+
+
+def test_policy_rules_unknown_without_assignments() -> None:
+    r = run_rules(base_rows(), complete=("resources", "subscriptions"))
+    for rid in ("AIP-GOV-002", "AIP-GOV-003", "AIP-GOV-004", "AIP-GOV-009"):
+        assert statuses(r, rid) == {("oai-gov", "UNKNOWN")}, rid
+
+
+def test_policy_export_shape_with_odd_casing() -> None:
+    rows = [
+        *base_rows(),
+        {
+            "ID": f"/SUBSCRIPTIONS/{SUB}/PROVIDERS/MICROSOFT.AUTHORIZATION/POLICYASSIGNMENTS/NET",
+            "TYPE": "microsoft.authorization/policyassignments",
+            "Properties": {
+                "PolicyDefinitionId": f"/PROVIDERS/MICROSOFT.AUTHORIZATION/POLICYDEFINITIONS/"
+                f"{NETWORK.upper()}",
+                "Scope": f"/SUBSCRIPTIONS/{SUB}",
+                "EnforcementMode": "default",
+            },
+        },
+    ]
+    r = run_rules(rows, complete=POLICY)
+    assert statuses(r, "AIP-GOV-002") == {("oai-gov", "PASS")}
+
+
+# ---- GOV-005 -------------------------------------------------------------------------------
+
+
+def test_assignment_enforcement_and_open_ended_exemptions() -> None:
+    good = assignment(f"/subscriptions/{SUB}", "good", NETWORK, enforcement=None)  # absent=Default
+    lax = assignment(f"/subscriptions/{SUB}", "lax", LOCATIONS, enforcement="DoNotEnforce")
+    waived = assignment(f"{MG}/landingzones", "waived", "71ef260a-8f18-47b7-abcb-62d0673d94dc")
+    elsewhere = assignment(
+        f"/subscriptions/{SUB2}", "elsewhere", NETWORK, enforcement="DoNotEnforce"
+    )
+    rows = [*base_rows(), good, lax, waived, elsewhere, exemption(RG, waived["id"])]
+    r = run_rules(rows, complete=POLICY)
+    assert statuses(r, "AIP-GOV-005") == {("good", "PASS"), ("lax", "FAIL"), ("waived", "FAIL")}
+
+
+# ---- GOV-006 -------------------------------------------------------------------------------
+
+
+def test_policy_states() -> None:
+    def state(resource: str, value: str) -> dict[str, Any]:
+        return {
+            "id": f"{resource}/providers/Microsoft.PolicyInsights/policyStates/{value}",
+            "type": "microsoft.policyinsights/policystates",
+            "properties": {"complianceState": value, "resourceId": resource},
+        }
+
+    other = f"{RG}/providers/Microsoft.CognitiveServices/accounts/oai-ok"
+    rows = [*base_rows(), account("oai-ok"), state(ACC, "NonCompliant"), state(other, "Compliant")]
+    r = run_rules(rows, complete=POLICY)
+    assert statuses(r, "AIP-GOV-006") == {("oai-gov", "FAIL"), ("oai-ok", "PASS")}
+    r = run_rules(rows, complete=("resources",))
+    assert {s for _, s in statuses(r, "AIP-GOV-006")} == {"UNKNOWN"}
+
+
+# ---- GOV-007 -------------------------------------------------------------------------------
+
+
+def test_required_tags_default_and_configured() -> None:
+    tagged = {"Owner": "a@contoso.com", "ENVIRONMENT": "prod", "data-classification": "internal"}
+    rows = [
+        account("tagged", tags=tagged),
+        account("bare"),
+        account("blank", tags={"owner": " ", "environment": "dev", "data-classification": "x"}),
+    ]
+    r = run_rules(rows)
+    assert statuses(r, "AIP-GOV-007") == {("tagged", "PASS"), ("bare", "FAIL"), ("blank", "FAIL")}
+    r = run_rules(rows, Settings(required_tags=("cost-center",)))
+    assert {s for _, s in statuses(r, "AIP-GOV-007")} == {"FAIL"}
+
+
+# ---- GOV-008 -------------------------------------------------------------------------------
+
+
+def test_production_next_to_sandbox() -> None:
+    sandbox_rg = f"/subscriptions/{SUB2}/resourceGroups/rg-lab"
+    rows = [
+        subscription(SUB, ["corp", TENANT]),
+        subscription(SUB2, ["sandbox", TENANT]),
+        {
+            "id": f"{MG}/sandbox",
+            "name": "sandbox",
+            "type": "Microsoft.Management/managementGroups",
+            "properties": {"displayName": "Sandbox", "details": {"parent": {"name": TENANT}}},
+        },
+        account("prod-alone", tags={"environment": "prod"}),
+        account("prod-mixed", rg=RG, tags={"environment": "Production"}),
+        account("lab", rg=RG, tags={"environment": "sandbox"}),
+        account("prod-in-sandbox", rg=sandbox_rg, tags={"environment": "prod"}),
+    ]
+    r = run_rules(rows, complete=POLICY)
+    assert statuses(r, "AIP-GOV-008") == {
+        ("prod-alone", "FAIL"),  # shares SUB with the sandbox-tagged 'lab'
+        ("prod-mixed", "FAIL"),
+        ("prod-in-sandbox", "FAIL"),
+    }
+    rows_ok = [subscription(SUB, ["corp", TENANT]), account("prod-alone", tags={"env": "prd"})]
+    assert statuses(run_rules(rows_ok, complete=POLICY), "AIP-GOV-008") == {("prod-alone", "PASS")}
+
+
+# ---- GOV-009 -------------------------------------------------------------------------------
+
+
+def test_allowed_regions() -> None:
+    loc = assignment(
+        f"/subscriptions/{SUB}",
+        "loc",
+        LOCATIONS,
+        params={"listOfAllowedLocations": ["westeurope", "swedencentral"]},
+    )
+    rows = [
+        *base_rows(),
+        account("east", loc="eastus"),
+        loc,
+        {
+            "id": f"{RG}/providers/Microsoft.MachineLearningServices/workspaces/mlw",
+            "name": "mlw",
+            "type": "Microsoft.MachineLearningServices/workspaces",
+            "location": "swedencentral",
+            "properties": {},
+        },
+        {
+            "id": f"{RG}/providers/Microsoft.MachineLearningServices/workspaces/mlw/computes/gpu",
+            "name": "gpu",
+            "type": "Microsoft.MachineLearningServices/workspaces/computes",
+            "location": "East US",
+            "properties": {"computeType": "AmlCompute"},
+        },
+    ]
+    r = run_rules(rows, complete=POLICY)
+    assert statuses(r, "AIP-GOV-009") == {
+        ("oai-gov", "PASS"),
+        ("mlw", "PASS"),
+        ("east", "FAIL"),  # not in the assignment's list (existing resource)
+        ("gpu", "FAIL"),
+    }
+    configured = Settings(allowed_regions=("swedencentral",))
+    r = run_rules(rows, configured, complete=POLICY)
+    assert statuses(r, "AIP-GOV-009") == {
+        ("oai-gov", "FAIL"),
+        ("mlw", "PASS"),
+        ("east", "FAIL"),
+        ("gpu", "FAIL"),
+    }
+    no_policy = [*base_rows()]
+    assert statuses(run_rules(no_policy, complete=POLICY), "AIP-GOV-009") == {("oai-gov", "FAIL")}
