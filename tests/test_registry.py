@@ -1,0 +1,69 @@
+"""Registry meta-test: the conventions every rule must keep, turned into failures."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from aiposture.app import ScanResult
+from aiposture.model.types import Status
+from aiposture.rules.registry import ID_PATTERN, all_rules
+from aiposture.rules.types import RuleSpec
+
+RULES = all_rules()
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+MCSB = re.compile(r"^[A-Z]{2}-\d{1,2}$")
+OWASP = re.compile(r"^LLM(0[1-9]|10)$")
+ATLAS = re.compile(r"^AML\.T\d{4}(\.\d{3})?$")
+
+
+def _ids(rules: list[RuleSpec[Any]]) -> list[str]:
+    return [r.id for r in rules]
+
+
+def test_ids_unique_and_well_formed() -> None:
+    ids = _ids(RULES)
+    assert len(ids) == len(set(ids))
+    bad = [i for i in ids if not ID_PATTERN.match(i)]
+    assert bad == []
+
+
+def test_catalog_mdl_gov_mon_rules_exist() -> None:
+    ids = set(_ids(RULES))
+    for prefix, n in (("MDL", 9), ("GOV", 9), ("MON", 10)):
+        missing = [f"AIP-{prefix}-{i:03d}" for i in range(1, n + 1)]
+        assert [m for m in missing if m not in ids] == []
+
+
+@pytest.mark.parametrize("spec", RULES, ids=_ids(RULES))
+def test_rule_metadata(spec: RuleSpec[Any]) -> None:
+    assert spec.title.strip()
+    assert len(spec.rationale.split()) >= 12, "docstring must explain why it matters"
+    rem = spec.remediation
+    for form in ("summary", "az_cli", "bicep", "terraform", "portal"):
+        assert getattr(rem, form).strip(), f"remediation.{form} is empty"
+    refs = spec.references
+    for pid in (*refs.azure_policy, *(p.definition_id for p in rem.policy)):
+        assert GUID.match(pid), f"policy id {pid!r} is not a lower-case GUID"
+    for p in rem.policy:
+        assert p.effect.strip(), "a PolicyFix needs its effect"
+    assert all(MCSB.match(c) for c in refs.mcsb), refs.mcsb
+    assert all(OWASP.match(c) for c in refs.owasp_llm), refs.owasp_llm
+    assert all(ATLAS.match(c) for c in refs.atlas), refs.atlas
+    assert spec.requires, "declare the collections the rule reads"
+
+
+@pytest.mark.parametrize("spec", RULES, ids=_ids(RULES))
+def test_rule_has_pass_and_fail_in_demo(spec: RuleSpec[Any], demo_result: ScanResult) -> None:
+    seen = {f.status for f in demo_result.findings if f.rule.id == spec.id}
+    assert Status.PASS in seen, f"{spec.id}: no PASS in the demo tenant ({seen})"
+    assert Status.FAIL in seen, f"{spec.id}: no FAIL in the demo tenant ({seen})"
+
+
+def test_required_collections_are_collected_by_the_demo(demo_result: ScanResult) -> None:
+    """A typo in `requires` would make a rule UNKNOWN everywhere; the demo collects all."""
+    cov = demo_result.inventory.coverage
+    missing = sorted({(r.id, c) for r in RULES for c in r.requires if not cov.status(c).complete})
+    assert missing == []
