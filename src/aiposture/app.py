@@ -81,7 +81,8 @@ def scan(
     graph_factory: Callable[[Inventory], Any] | None = None,
 ) -> ScanResult:
     now = now or dt.datetime.now(dt.UTC)
-    _snapshot, inv = load_inventory(source, progress=progress)
+    # Keep only the inventory: the snapshot's raw bytes can go before rules and reports run.
+    inv = load_inventory(source, progress=progress)[1]
     return scan_inventory(inv, settings, source.describe(), now=now, graph_factory=graph_factory)
 
 

@@ -17,6 +17,8 @@ import msgspec
 from aiposture.errors import InputError
 from aiposture.model.normalize import infer_type
 from aiposture.model.snapshot import (
+    CHILD_COLLECTIONS,
+    GRAPH_COLLECTIONS,
     Coverage,
     Metadata,
     Snapshot,
@@ -31,6 +33,13 @@ from aiposture.model.snapshot import (
 from aiposture.model.types import CoverageStatus
 
 JSON_SUFFIXES = (".json", ".json.gz", ".jsonc")
+# Collections a live collection records; an export-only scan lists the absent ones.
+_KNOWN_COLLECTIONS = (
+    *dict.fromkeys(CHILD_COLLECTIONS.values()),
+    "diagnosticSettings",
+    "activityLogExport",
+    *(f"graph.{g}" for g in GRAPH_COLLECTIONS),
+)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -177,6 +186,18 @@ def _merge(
             )
         )
     if rows and not natives:
+        # Say so explicitly for what plain exports do not carry, so reports show the gap and
+        # rules needing it answer UNKNOWN.
+        for col in _KNOWN_COLLECTIONS:
+            if col not in coverage:
+                cov.append(
+                    Coverage(
+                        collection=col,
+                        scope="tenant",
+                        status=CoverageStatus.NOT_COLLECTED,
+                        reason="not present in the exported files",
+                    )
+                )
         tenant = next(iter(tenant_ids)) if len(tenant_ids) == 1 else ""
         meta = Metadata(
             tenant_id=tenant, source="export", tool=ToolInfo(), scopes=tuple(export_files)

@@ -8,6 +8,7 @@ Resource rows, counted, and ignored by rules.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -69,6 +70,7 @@ from aiposture.model.snapshot import Snapshot
 
 Row = Mapping[str, Any]
 Handler = Callable[[Inventory, Row, dict[str, Any]], None]
+_intern = sys.intern
 
 
 def normalize(snapshot: Snapshot, progress: Callable[[int], None] | None = None) -> Inventory:
@@ -134,24 +136,31 @@ def _is_subscription_id(rid: str) -> bool:
 def _base(row: Row, rid: str, tl: str) -> dict[str, Any]:
     key = rid.lower()
     parts = key.split("/")
-    sub = parts[2] if len(parts) > 2 and parts[1] == "subscriptions" else ""
-    rg = parts[4] if len(parts) > 4 and parts[3] == "resourcegroups" else ""
+    # Shared by many rows: one copy each (a million-resource tenant has millions of rows).
+    sub = _intern(parts[2]) if len(parts) > 2 and parts[1] == "subscriptions" else ""
+    rg = _intern(parts[4]) if len(parts) > 4 and parts[3] == "resourcegroups" else ""
+    tl = _intern(tl)
     name = row.get("name")
     if not isinstance(name, str):
         name = p.text(p.get(row, "name")) or rid.rstrip("/").rsplit("/", 1)[-1]
-    sku = p.get(row, "sku")
+    # ARM and Resource Graph spell the envelope in lower case; a row with a literal `id` key is
+    # such a row, so absent keys are absent (no case-insensitive scan: this is the hot path).
+    get = row.get if "id" in row else lambda k: p.get(row, k)
+    sku = get("sku")
+    ident = get("identity")
+    tags = get("tags")
     return {
         "id": rid,
         "key": key,
         "name": name,
         "type": tl,
-        "location": p.text(p.get(row, "location")) or "",
+        "location": p.text(get("location")) or "",
         "subscription_id": sub,
         "resource_group": rg,
-        "kind": p.text(p.get(row, "kind")) or "",
+        "kind": p.text(get("kind")) or "",
         "sku": (p.text(p.get(sku, "name")) or "") if isinstance(sku, Mapping) else "",
-        "tags": p.str_map(p.get(row, "tags")),
-        "identity": _identity(p.get(row, "identity")),
+        "tags": p.str_map(tags) if tags else {},
+        "identity": _identity(ident) if ident else NO_IDENTITY,
     }
 
 
@@ -602,23 +611,30 @@ def _resource_group(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
 
 def _role_assignment(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
     pr = _props(row) or row  # `az role assignment list` rows are flat
-    rd = p.lower(p.get(pr, "roleDefinitionId")) or ""
-    scope = p.lower(p.get(pr, "scope"))
+    # Usually most rows of a tenant: when the bag is spelled as ARM spells it, absent keys are
+    # absent (skip the case-insensitive scan); repeated ids are interned to save memory.
+    get = pr.get if type(pr) is dict and "principalId" in pr else lambda k: p.get(pr, k)
+    rd = _intern(p.lower(get("roleDefinitionId")) or "")
+    scope = p.lower(get("scope"))
     if scope is None:
         scope = base["key"].split("/providers/microsoft.authorization/roleassignments/", 1)[0]
-    scope = scope.rstrip("/") or "/"
+    scope = _intern(scope.rstrip("/") or "/")
     inv.role_assignments.append(
         RoleAssignment(
             **base,
-            principal_id=p.lower(p.get(pr, "principalId")) or "",
-            principal_type=p.text(p.get(pr, "principalType")),
+            principal_id=_intern(p.lower(get("principalId")) or ""),
+            principal_type=_intern_opt(p.text(get("principalType"))),
             role_definition_id=rd,
-            role_definition_guid=rd.rsplit("/", 1)[-1],
+            role_definition_guid=_intern(rd.rsplit("/", 1)[-1]),
             scope=scope,
-            condition=p.text(p.get(pr, "condition")),
-            description=p.text(p.get(pr, "description")),
+            condition=p.text(get("condition")),
+            description=p.text(get("description")),
         )
     )
+
+
+def _intern_opt(v: str | None) -> str | None:
+    return None if v is None else _intern(v)
 
 
 def _role_definition(inv: Inventory, row: Row, base: dict[str, Any]) -> None:

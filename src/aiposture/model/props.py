@@ -10,13 +10,19 @@ from collections.abc import Mapping
 from typing import Any
 
 JsonDict = Mapping[str, Any]
+_MISSING: Any = object()
 
 
 def get(d: object, key: str) -> Any:
     """`d[key]` with a case-insensitive fallback; None when absent or when `d` is not a dict."""
-    if not isinstance(d, Mapping):
+    if type(d) is dict:
+        # Decoded JSON is a plain dict: skip the (slow) ABC check on the hot path.
+        v = d.get(key, _MISSING)
+        if v is not _MISSING:
+            return v
+    elif not isinstance(d, Mapping):
         return None
-    if key in d:
+    elif key in d:
         return d[key]
     low = key.lower()
     for k, v in d.items():

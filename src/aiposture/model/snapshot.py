@@ -367,6 +367,9 @@ _CHILD_COLLECTIONS = {
 }
 
 
+CHILD_COLLECTIONS: Mapping[str, str] = _CHILD_COLLECTIONS
+
+
 def collection_of(type_lower: str, id_lower: str) -> str:
     """The collection a row belongs to (coverage is recorded per collection)."""
     if type_lower == "microsoft.insights/diagnosticsettings":

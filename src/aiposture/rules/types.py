@@ -218,7 +218,7 @@ def _tf_str(v: str) -> str:
 
 
 def _plain(v: str) -> str:
-    return "".join(ch for ch in v if ch.isprintable())
+    return v if v.isprintable() else "".join(ch for ch in v if ch.isprintable())
 
 
 def render_remediation(rem: Remediation, values: dict[str, str]) -> RenderedRemediation:
