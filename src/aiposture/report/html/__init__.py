@@ -110,26 +110,33 @@ def _severity_chart(result: ScanResult) -> dict[str, Any]:
 
 
 def _group_chart(result: ScanResult) -> dict[str, Any]:
-    """Horizontal bars: resource groups with the most failing findings."""
-    counts = Counter(
-        (f.subscription_id[:8], f.resource_group or "(no group)")
-        for f in result.findings
-        if f.is_failure
-    )
+    """Horizontal bars: resource groups (or, for subscription-level checks, subscriptions)
+    with the most failing findings."""
+    subs = result.inventory.subscriptions
+    counts = Counter((f.subscription_id, f.resource_group) for f in result.findings if f.is_failure)
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_GROUPS]
     biggest = max((n for _, n in top), default=0) or 1
-    label_w, bar_w, row_h = 200, 280, 24
-    bars = [
-        {
-            "label": rg,
-            "sub": sub,
-            "y": 10 + i * row_h,
-            "x": label_w,
-            "w": round(bar_w * n / biggest, 1),
-            "n": n,
-        }
-        for i, ((sub, rg), n) in enumerate(top)
-    ]
+    label_w, bar_w, row_h = 220, 260, 24
+    bars = []
+    for i, ((sub_id, rg), n) in enumerate(top):
+        sub = subs.get(sub_id)
+        sub_name = (sub.display_name or sub.name) if sub is not None else sub_id
+        if rg:
+            label = rg
+        elif sub_id:
+            label = f"subscription {sub_name}"
+        else:
+            label = "tenant-wide"
+        bars.append(
+            {
+                "label": label,
+                "sub": sub_name or "-",
+                "y": 10 + i * row_h,
+                "x": label_w,
+                "w": round(bar_w * n / biggest, 1),
+                "n": n,
+            }
+        )
     return {"bars": bars, "width": label_w + bar_w + 50, "height": 20 + len(bars) * row_h}
 
 
