@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from aiposture.app import ScanResult
 from aiposture.app import scan as run_scan
 from aiposture.cli.common import (
     build_source,
@@ -54,6 +55,11 @@ from aiposture.report import FILE_FORMATS
     "--fail-on-new",
     help="With --baseline: exit 1 when a NEW FAIL at or above this severity exists.",
 )
+@click.option(
+    "--framework",
+    type=click.Choice(["mcsb", "owasp-llm", "atlas"]),
+    help="Add a compliance view: results grouped by control/technique.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Terminal: list PASS findings too.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @live_options
@@ -68,6 +74,7 @@ def scan(
     fail_on: str | None,
     baseline: Path | None,
     fail_on_new: str | None,
+    framework: str | None,
     verbose: bool,
     quiet: bool,
     live: LiveOptions,
@@ -98,6 +105,10 @@ def scan(
         stop()
     if previous is not None:
         result.extras["baseline"] = compare(result, previous, str(baseline))
+    if framework is not None:
+        from aiposture.report.compliance import attach_compliance
+
+        attach_compliance(result, framework)
 
     if output_dir is not None:
         try:
@@ -113,10 +124,12 @@ def scan(
                     from aiposture.report.terminal import render_terminal
 
                     render_terminal(result, Console(file=fh, width=100), verbose=verbose)
+                    _render_compliance(result, Console(file=fh, width=100))
             else:
                 from aiposture.report.terminal import render_terminal
 
                 render_terminal(result, Console(), verbose=verbose)
+                _render_compliance(result, Console())
             continue
         ext, factory = FILE_FORMATS[f]
         data = factory()(result)
@@ -139,3 +152,11 @@ def scan(
             )
             return 1
     return 0
+
+
+def _render_compliance(result: ScanResult, console: Console) -> None:
+    view = result.extras.get("compliance")
+    if view is not None:
+        from aiposture.report.compliance import render_compliance
+
+        render_compliance(view, console)

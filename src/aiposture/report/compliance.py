@@ -1,0 +1,58 @@
+"""The compliance view (`scan --framework`): terminal table; JSON is the view dict itself,
+merged into the JSON report as `compliance` through ScanResult.extras."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from aiposture.app import ScanResult
+from aiposture.rules.frameworks import compliance_view
+
+STATUS_STYLE = {"failing": "bold red", "covered": "green", "no rule": "dim"}
+
+
+def attach_compliance(result: ScanResult, framework: str) -> dict[str, Any]:
+    """Compute the view for `framework` and put it into result.extras["compliance"]."""
+    view = compliance_view(framework, result.rules, result.findings)
+    result.extras["compliance"] = view
+    return view
+
+
+def render_compliance(view: dict[str, Any], console: Console) -> None:
+    table = Table(
+        title=f"Compliance view: {view['name']}",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    table.add_column("Control", no_wrap=True)
+    table.add_column("Title", overflow="fold", max_width=40)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Fail", justify="right")
+    table.add_column("Pass", justify="right")
+    table.add_column("Unknown", justify="right")
+    table.add_column("Rules", overflow="fold")
+    for c in view["controls"]:
+        table.add_row(
+            Text(c["id"]),
+            Text(c["title"]),
+            Text(c["status"], style=STATUS_STYLE.get(c["status"], "")),
+            str(c["fail"]),
+            str(c["pass"]),
+            str(c["unknown"]),
+            Text(", ".join(c["rules"]) or "-"),
+        )
+    console.print()
+    console.print(table)
+    s = view["summary"]
+    console.print(
+        Text.assemble(
+            (f"{s['failing']} failing", "bold red" if s["failing"] else "green"),
+            f", {s['covered']} covered, {s['no rule']} without a rule "
+            f"(of {len(view['controls'])} controls)",
+        )
+    )
