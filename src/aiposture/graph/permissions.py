@@ -266,6 +266,14 @@ class PermissionIndex:
             out.extend(self._eligible_by_principal.get(pid, ()))
         return out
 
+    def grants_at(self, scope: str, *, include_eligible: bool = False) -> list[Grant]:
+        """Every assignment made exactly at `scope` (whatever its role)."""
+        key = scope.lower().rstrip("/") or "/"
+        out = [g for grants in self._active.get(key, {}).values() for g in grants]
+        if include_eligible:
+            out.extend(g for grants in self._eligible.get(key, {}).values() for g in grants)
+        return out
+
     def permits(self, grant: Grant, action: str, *, data: bool = False) -> bool:
         return grant.role is not None and role_permits(grant.role, action, data=data)
 

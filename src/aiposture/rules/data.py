@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from aiposture.model.entities import CognitiveAccount, StorageAccount
+from collections.abc import Iterable
+
+from aiposture.config import Settings
+from aiposture.model.entities import (
+    CognitiveAccount,
+    KeyVault,
+    MLConnection,
+    MLWorkspace,
+    Resource,
+    StorageAccount,
+)
+from aiposture.model.inventory import Inventory
 from aiposture.model.types import Pillar, Severity
 from aiposture.rules.registry import rule
 from aiposture.rules.types import (
@@ -14,6 +25,7 @@ from aiposture.rules.types import (
     ev,
     failed,
     passed,
+    unknown,
 )
 
 
@@ -121,4 +133,352 @@ def storage_blob_public_access(sa: StorageAccount, ctx: RuleContext) -> Verdict:
         "anonymous blob access is "
         + ("allowed" if value else "not explicitly disallowed (property absent)"),
         evidence,
+    )
+
+
+def _workspaces_with_encryption(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    # Hub-based projects are encrypted by their hub; judging them again adds noise.
+    return [w for w in inv.workspaces.values() if w.kind.lower() != "project"]
+
+
+@rule(
+    id="AIP-DAT-002",
+    title="ML workspace is not encrypted with a customer-managed key",
+    pillar=Pillar.DATA,
+    severity=Severity.LOW,
+    target=MLWorkspace,
+    target_label="ML workspace / Foundry hub",
+    select=_workspaces_with_encryption,
+    remediation=Remediation(
+        summary="Customer-managed keys can only be set when a workspace is created: create a "
+        "replacement for <NAME> with encryption from a key vault (purge protection on) and move "
+        "its assets.",
+        az_cli="az ml workspace create --name <NAME>-cmk --resource-group <RG> "
+        "--subscription <SUB> --customer-managed-key <KEY_URI> --key-vault <KEY_VAULT_ID>",
+        bicep="resource ws 'Microsoft.MachineLearningServices/workspaces@2024-10-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n  identity: { type: 'SystemAssigned' }\n"
+        "  properties: {\n    encryption: {\n      status: 'Enabled'\n"
+        "      keyVaultProperties: { keyVaultArmId: keyVaultId, keyIdentifier: keyUri }\n"
+        "    }\n  }\n}",
+        terraform='resource "azurerm_machine_learning_workspace" "this" {\n'
+        '  name                = "<NAME>"\n'
+        '  resource_group_name = "<RG>"\n'
+        "  encryption {\n"
+        "    key_vault_id = azurerm_key_vault.cmk.id\n"
+        "    key_id       = azurerm_key_vault_key.cmk.id\n"
+        "  }\n"
+        "  # ... other arguments unchanged (forces a new workspace)\n}",
+        portal="Azure portal > Create Azure Machine Learning workspace > Encryption: 'Encrypt "
+        "data using a customer-managed key' > select vault and key (existing workspace <NAME> "
+        "cannot be switched).",
+        policy=(
+            PolicyFix(
+                "ba769a63-b8cc-4b2d-abf6-ac33c7204be8",
+                "Deny",
+                "Azure Machine Learning workspaces should be encrypted with a customer-managed key",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("DP-5",),
+        azure_policy=("ba769a63-b8cc-4b2d-abf6-ac33c7204be8",),
+        owasp_llm=("LLM02",),
+    ),
+)
+def workspace_cmk(ws: MLWorkspace, ctx: RuleContext) -> Verdict:
+    """Workspace metadata, run history, environments and the Cosmos DB / search instances
+    Azure ML provisions for it are encrypted with Microsoft-managed keys unless a
+    customer-managed key is configured; regulated training data usually needs key custody and
+    revocation. `encryption.status` absent means Disabled."""
+    status = ws.encryption_status
+    evidence = ev("properties.encryption.status", status)
+    if (status or "").lower() == "enabled":
+        return passed("encrypted with a customer-managed key", evidence)
+    return failed(f"encryption.status is {status or 'absent (Microsoft-managed keys)'}", evidence)
+
+
+@rule(
+    id="AIP-DAT-004",
+    title="Storage account used by AI accepts Shared Key (account key / SAS) authorization",
+    pillar=Pillar.DATA,
+    severity=Severity.MEDIUM,
+    target=StorageAccount,
+    target_label="storage account (AI-linked)",
+    remediation=Remediation(
+        summary="Disallow Shared Key authorization on storage account <NAME> after moving its "
+        "clients (ML datastores, AI Search indexers, apps) to Entra ID.",
+        az_cli="az storage account update --name <NAME> --resource-group <RG> "
+        "--subscription <SUB> --allow-shared-key-access false",
+        bicep="resource sa 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
+        "    allowSharedKeyAccess: false\n    defaultToOAuthAuthentication: true\n  }\n}",
+        terraform='resource "azurerm_storage_account" "this" {\n'
+        '  name                            = "<NAME>"\n'
+        '  resource_group_name             = "<RG>"\n'
+        "  shared_access_key_enabled       = false\n"
+        "  default_to_oauth_authentication = true\n"
+        "  # ... other arguments unchanged\n}",
+        portal="Azure portal > <NAME> > Settings > Configuration > Allow storage account key "
+        "access: Disabled > Save.",
+        policy=(
+            PolicyFix(
+                "8c6a50c6-9ffd-4ae7-986f-5fa6111f9a54",
+                "Deny",
+                "Storage accounts should prevent shared key access",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("IM-1",),
+        azure_policy=("8c6a50c6-9ffd-4ae7-986f-5fa6111f9a54",),
+        owasp_llm=("LLM04", "LLM02"),
+        atlas=("AML.T0020",),
+        checkov=("CKV2_AZURE_40",),
+        psrule=("Azure.Storage.LocalAuth",),
+    ),
+)
+def storage_shared_key(sa: StorageAccount, ctx: RuleContext) -> Verdict:
+    """Account keys and the SAS tokens signed with them grant access that RBAC cannot scope
+    or revoke per caller and that the logs cannot attribute; anyone who can list keys (every
+    Contributor) gets all the AI training and grounding data. `allowSharedKeyAccess` absent is
+    equivalent to true."""
+    value = sa.allow_shared_key_access
+    evidence = ev("properties.allowSharedKeyAccess", value)
+    if value is False:
+        return passed("Shared Key authorization is disallowed", evidence)
+    return failed(
+        f"Shared Key authorization is allowed (allowSharedKeyAccess is "
+        f"{'absent (true)' if value is None else value})",
+        evidence,
+    )
+
+
+_TLS_ORDER = {"tls1_0": 0, "tls1_1": 1, "tls1_2": 2, "tls1_3": 3}
+
+
+@rule(
+    id="AIP-DAT-005",
+    title="Storage account used by AI allows old TLS versions or plain HTTP",
+    pillar=Pillar.DATA,
+    severity=Severity.MEDIUM,
+    target=StorageAccount,
+    target_label="storage account (AI-linked)",
+    remediation=Remediation(
+        summary="Require TLS 1.2 or later and HTTPS-only traffic on storage account <NAME>.",
+        az_cli="az storage account update --name <NAME> --resource-group <RG> "
+        "--subscription <SUB> --min-tls-version TLS1_2 --https-only true",
+        bicep="resource sa 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
+        "    minimumTlsVersion: 'TLS1_2'\n    supportsHttpsTrafficOnly: true\n  }\n}",
+        terraform='resource "azurerm_storage_account" "this" {\n'
+        '  name                       = "<NAME>"\n'
+        '  resource_group_name        = "<RG>"\n'
+        '  min_tls_version            = "TLS1_2"\n'
+        "  https_traffic_only_enabled = true\n"
+        "  # ... other arguments unchanged\n}",
+        portal="Azure portal > <NAME> > Settings > Configuration: Secure transfer required "
+        "Enabled, Minimum TLS version 'Version 1.2' > Save.",
+        policy=(
+            PolicyFix(
+                "fe83a0eb-a853-422d-aac2-1bffd182c5d0",
+                "Deny",
+                "Storage accounts should have the specified minimum TLS version",
+            ),
+            PolicyFix(
+                "404c3081-a854-4457-ae30-26a93ef643f9",
+                "Deny",
+                "Secure transfer to storage accounts should be enabled",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("DP-3",),
+        azure_policy=(
+            "fe83a0eb-a853-422d-aac2-1bffd182c5d0",
+            "404c3081-a854-4457-ae30-26a93ef643f9",
+        ),
+        checkov=("CKV_AZURE_44", "CKV_AZURE_3"),
+        psrule=("Azure.Storage.MinTLS", "Azure.Storage.SecureTransfer"),
+    ),
+)
+def storage_tls(sa: StorageAccount, ctx: RuleContext) -> Verdict:
+    """Training data and model artefacts in transit over TLS 1.0/1.1 or plain HTTP can be read
+    or altered on the path. `minimumTlsVersion` absent meant TLS1_0 for accounts created
+    through older API versions, so only an explicit TLS1_2 or later passes;
+    `supportsHttpsTrafficOnly` absent takes the current default (true)."""
+    tls = sa.minimum_tls_version
+    https = sa.supports_https_traffic_only
+    evidence = (
+        ev("properties.minimumTlsVersion", tls),
+        ev("properties.supportsHttpsTrafficOnly", https),
+    )
+    problems = []
+    if _TLS_ORDER.get((tls or "").lower(), -1) < _TLS_ORDER["tls1_2"]:
+        problems.append(f"minimum TLS version is {tls or 'absent (TLS1_0 on older accounts)'}")
+    if https is False:
+        problems.append("plain HTTP is allowed (supportsHttpsTrafficOnly false)")
+    if problems:
+        return failed("; ".join(problems), *evidence)
+    return passed(f"TLS {tls} minimum, HTTPS only", *evidence)
+
+
+@rule(
+    id="AIP-DAT-006",
+    title="Key vault used by AI has no purge protection",
+    pillar=Pillar.DATA,
+    severity=Severity.MEDIUM,
+    target=KeyVault,
+    target_label="key vault (AI-linked)",
+    remediation=Remediation(
+        summary="Enable purge protection on key vault <NAME> (it cannot be turned off again).",
+        az_cli="az keyvault update --name <NAME> --resource-group <RG> --subscription <SUB> "
+        "--enable-purge-protection true",
+        bicep="resource kv 'Microsoft.KeyVault/vaults@2023-07-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
+        "    enableSoftDelete: true\n    enablePurgeProtection: true\n  }\n}",
+        terraform='resource "azurerm_key_vault" "this" {\n'
+        '  name                     = "<NAME>"\n'
+        '  resource_group_name      = "<RG>"\n'
+        "  purge_protection_enabled = true\n"
+        "  # ... other arguments unchanged\n}",
+        portal="Azure portal > <NAME> > Settings > Properties > Purge protection: 'Enable purge "
+        "protection' > Save.",
+        policy=(
+            PolicyFix(
+                "0b60c0b2-2dc2-4e1c-b5c9-abbed971de53",
+                "Deny",
+                "Key vaults should have deletion protection enabled",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("DP-6", "DP-8"),
+        azure_policy=("0b60c0b2-2dc2-4e1c-b5c9-abbed971de53",),
+        checkov=("CKV_AZURE_110",),
+        psrule=("Azure.KeyVault.PurgeProtect",),
+    ),
+)
+def key_vault_purge_protection(kv: KeyVault, ctx: RuleContext) -> Verdict:
+    """The vault holds the customer-managed keys of AI accounts and workspaces and their
+    connection secrets. Without purge protection an attacker or a mistake can permanently
+    destroy those keys, and with them every byte encrypted under them (a ransom lever).
+    Absent means not enabled."""
+    value = kv.enable_purge_protection
+    evidence = ev("properties.enablePurgeProtection", value)
+    if value is True:
+        return passed("purge protection is enabled", evidence)
+    return failed("purge protection is not enabled", evidence)
+
+
+@rule(
+    id="AIP-DAT-007",
+    title="Key vault used by AI uses access policies instead of Azure RBAC",
+    pillar=Pillar.DATA,
+    severity=Severity.LOW,
+    target=KeyVault,
+    target_label="key vault (AI-linked)",
+    remediation=Remediation(
+        summary="Switch key vault <NAME> to the Azure RBAC permission model after recreating "
+        "its access policies as role assignments (Key Vault Secrets User, Crypto User, ...).",
+        az_cli="az keyvault update --name <NAME> --resource-group <RG> --subscription <SUB> "
+        "--enable-rbac-authorization true",
+        bicep="resource kv 'Microsoft.KeyVault/vaults@2023-07-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
+        "    enableRbacAuthorization: true\n  }\n}",
+        terraform='resource "azurerm_key_vault" "this" {\n'
+        '  name                      = "<NAME>"\n'
+        '  resource_group_name       = "<RG>"\n'
+        "  enable_rbac_authorization = true\n"
+        "  # ... other arguments unchanged\n}",
+        portal="Azure portal > <NAME> > Settings > Access configuration > Permission model: "
+        "'Azure role-based access control' > Apply.",
+        policy=(
+            PolicyFix(
+                "12d4fa5e-1f9f-4c21-97a9-b99b3c6611b5",
+                "Deny",
+                "Azure Key Vault should use RBAC permission model",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("IM-1", "PA-7"),
+        azure_policy=("12d4fa5e-1f9f-4c21-97a9-b99b3c6611b5",),
+        psrule=("Azure.KeyVault.RBAC",),
+    ),
+)
+def key_vault_rbac(kv: KeyVault, ctx: RuleContext) -> Verdict:
+    """With access policies, anyone who can write the vault resource (every Contributor, Key
+    Vault Contributor) can grant themselves every secret: the access policy is part of the
+    resource. Azure RBAC separates managing the vault from reading its secrets, supports PIM
+    and shows up in access reviews. Absent means access policies."""
+    value = kv.enable_rbac_authorization
+    evidence = ev("properties.enableRbacAuthorization", value)
+    if value is True:
+        return passed("Azure RBAC permission model", evidence)
+    return failed("access-policy permission model (enableRbacAuthorization not true)", evidence)
+
+
+_CREDENTIAL_AUTH = frozenset(
+    {
+        "apikey",
+        "accesskey",
+        "accountkey",
+        "customkeys",
+        "pat",
+        "usernamepassword",
+        "sas",
+        "serviceprincipal",
+        "oauth2",
+    }
+)
+_IDENTITY_AUTH = frozenset({"aad", "managedidentity", "none"})
+
+
+@rule(
+    id="AIP-DAT-008",
+    title="ML workspace / Foundry connection stores a credential instead of using Entra ID",
+    pillar=Pillar.DATA,
+    severity=Severity.MEDIUM,
+    target=MLConnection,
+    requires=("resources", "connections"),
+    remediation=Remediation(
+        summary="Recreate connection <NAME> of workspace <PARENT> with Microsoft Entra ID "
+        "(identity-based) authentication, give the workspace / project identity a data role on "
+        "the target, and rotate the credential it stored.",
+        az_cli="az ml connection create --workspace-name <PARENT> --resource-group <RG> "
+        "--subscription <SUB> --file connection.yml  "
+        "# connection.yml: same name and target, no api_key/credentials (Entra ID auth)",
+        bicep="resource conn 'Microsoft.MachineLearningServices/workspaces/connections"
+        "@2024-10-01' = {\n  name: '<PARENT>/<NAME>'\n  properties: {\n"
+        "    category: category\n    target: target\n    authType: 'AAD'\n  }\n}",
+        terraform="# azurerm has no workspace connection resource; use azapi:\n"
+        'resource "azapi_resource" "conn" {\n'
+        '  type      = "Microsoft.MachineLearningServices/workspaces/connections@2024-10-01"\n'
+        '  name      = "<NAME>"\n'
+        '  parent_id = "<PARENT_ID>"\n'
+        "  body = { properties = { category = var.category, target = var.target, "
+        'authType = "AAD" } }\n}',
+        portal="Azure AI Foundry portal > Management center > Connected resources > <NAME> > "
+        "Edit: Authentication 'Microsoft Entra ID' > Save (or delete and recreate it).",
+    ),
+    references=Refs(mcsb=("IM-3", "IM-1"), owasp_llm=("LLM02",), atlas=("AML.T0024",)),
+)
+def connection_auth(conn: MLConnection, ctx: RuleContext) -> Verdict:
+    """Credential-based connections store an API key, account key, SAS, PAT or password in the
+    workspace's key vault; every user who can use the connection can read or exfiltrate the
+    secret, and it works outside Azure too. Entra ID connections use the caller's or the
+    workspace's identity. Beyond the catalog's list, AccountKey, CustomKeys, ServicePrincipal
+    (client secret) and OAuth2 (client secret) also store a credential and fail; authType None
+    (anonymous target) stores nothing and passes."""
+    auth = conn.auth_type
+    evidence = (ev("properties.authType", auth), ev("properties.category", conn.category))
+    low = (auth or "").lower()
+    if low in _CREDENTIAL_AUTH:
+        return failed(f"connection stores a credential (authType {auth})", *evidence)
+    if low in _IDENTITY_AUTH:
+        return passed(f"no stored credential (authType {auth})", *evidence)
+    return unknown(
+        f"authType {auth or 'absent'} is not one aiposture knows",
+        "properties.authType",
+        evidence=evidence,
     )

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from aiposture.model.entities import CognitiveAccount, MLWorkspace, SearchService
+from collections.abc import Iterable
+
+from aiposture.config import Settings
+from aiposture.model.entities import (
+    AksCluster,
+    CognitiveAccount,
+    KeyVault,
+    MLCompute,
+    MLWorkspace,
+    NetworkAcls,
+    NetworkSecurityGroup,
+    Resource,
+    SearchService,
+    SecurityRule,
+    StorageAccount,
+    Subnet,
+)
+from aiposture.model.inventory import Inventory
 from aiposture.model.types import Pillar, Severity
 from aiposture.rules.common import is_deny, is_disabled
 from aiposture.rules.registry import rule
 from aiposture.rules.types import (
+    Evidence,
     PolicyFix,
     Refs,
     Remediation,
@@ -14,7 +32,9 @@ from aiposture.rules.types import (
     Verdict,
     ev,
     failed,
+    not_applicable,
     passed,
+    unknown,
 )
 
 
@@ -256,3 +276,608 @@ def workspace_public_network(ws: MLWorkspace, ctx: RuleContext) -> Verdict:
     if is_disabled(pna):
         return passed("public network access is disabled", evidence)
     return failed(f"publicNetworkAccess is {pna or 'absent (Enabled)'}", evidence)
+
+
+def _openai_accounts(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    return [a for a in inv.accounts.values() if a.is_openai_capable]
+
+
+@rule(
+    id="AIP-NET-003",
+    title="AI services account does not restrict outbound network access",
+    pillar=Pillar.NETWORK,
+    severity=Severity.MEDIUM,
+    target=CognitiveAccount,
+    target_label="AI services account (kinds OpenAI, AIServices)",
+    select=_openai_accounts,
+    remediation=Remediation(
+        summary="Turn on outbound restriction for <NAME> and list only the FQDNs it must reach "
+        "(its own storage, search and key vault endpoints) in allowedFqdnList.",
+        az_cli="az resource update --ids <ID> --set properties.restrictOutboundNetworkAccess=true "
+        "'properties.allowedFqdnList=[\"<FQDN>\"]'",
+        bicep="resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
+        "    restrictOutboundNetworkAccess: true\n"
+        "    allowedFqdnList: [ '<FQDN>' ]\n  }\n}",
+        terraform='resource "azurerm_cognitive_account" "this" {\n'
+        '  name                               = "<NAME>"\n'
+        '  resource_group_name                = "<RG>"\n'
+        "  outbound_network_access_restricted = true\n"
+        '  fqdns                              = ["<FQDN>"]\n'
+        "  # ... other arguments unchanged\n}",
+        portal="The portal does not expose this setting: use the az CLI, Bicep or Terraform "
+        "form for <NAME>, listing the data sources its 'On your data' / agent features use.",
+    ),
+    references=Refs(
+        mcsb=("DP-2", "NS-1"),
+        owasp_llm=("LLM06", "LLM02"),
+        other=("ALZ policy Enforce-GR-OpenAI (restrictOutboundNetworkAccess)",),
+    ),
+)
+def account_outbound(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
+    """Azure OpenAI can call out on its own (On Your Data connectors, assistants/agents tools,
+    web grounding). Without outbound restriction a prompt-injected or misconfigured workload
+    can send data to any URL. With `restrictOutboundNetworkAccess` true the service only
+    reaches `allowedFqdnList`; true with an empty list blocks every data source, which the
+    catalog counts as misconfigured rather than safe because users then turn it off again."""
+    flag = account.restrict_outbound_network_access
+    fqdns = list(account.allowed_fqdn_list)
+    evidence = (
+        ev("properties.restrictOutboundNetworkAccess", flag),
+        ev("properties.allowedFqdnList", fqdns),
+    )
+    if flag is True and fqdns:
+        return passed(f"outbound restricted to {len(fqdns)} FQDN(s)", *evidence)
+    if flag is True:
+        return failed("outbound restriction is on but allowedFqdnList is empty", *evidence)
+    return failed(
+        f"outbound network access is unrestricted (restrictOutboundNetworkAccess is "
+        f"{'absent' if flag is None else flag})",
+        *evidence,
+    )
+
+
+def _hubs_and_workspaces(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    # Hub-based projects inherit their hub's managed network; feature stores are not AI
+    # endpoints. Default (kind absent) workspaces and hubs carry the setting.
+    return [w for w in inv.workspaces.values() if w.kind.lower() in ("", "default", "hub")]
+
+
+@rule(
+    id="AIP-NET-006",
+    title="ML workspace / Foundry hub does not limit outbound traffic to approved destinations",
+    pillar=Pillar.NETWORK,
+    severity=Severity.MEDIUM,
+    target=MLWorkspace,
+    target_label="ML workspace / Foundry hub",
+    select=_hubs_and_workspaces,
+    remediation=Remediation(
+        summary="Put workspace <NAME> in a managed virtual network with isolation mode "
+        "AllowOnlyApprovedOutbound and add outbound rules only for the sources it needs.",
+        az_cli="az ml workspace update --name <NAME> --resource-group <RG> --subscription <SUB> "
+        "--managed-network allow_only_approved_outbound",
+        bicep="resource ws 'Microsoft.MachineLearningServices/workspaces@2024-10-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
+        "    managedNetwork: { isolationMode: 'AllowOnlyApprovedOutbound' }\n  }\n}",
+        terraform='resource "azurerm_machine_learning_workspace" "this" {\n'
+        '  name                = "<NAME>"\n'
+        '  resource_group_name = "<RG>"\n'
+        "  managed_network {\n"
+        '    isolation_mode = "AllowOnlyApprovedOutbound"\n'
+        "  }\n"
+        "  # ... other arguments unchanged\n}",
+        portal="Azure portal > <NAME> > Settings > Networking > Workspace managed outbound "
+        "access: 'Allow Only Approved Outbound' > add the required outbound rules > Save.",
+        policy=(
+            PolicyFix(
+                "6ddb1705-c8cf-450e-aa4b-19ad6703c440",
+                "Deny",
+                "Azure Machine Learning and Ai Studio should use Allow Only Approved Outbound "
+                "Managed Vnet mode (assign with isolationMode = AllowOnlyApprovedOutbound)",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("NS-1", "DP-2"),
+        azure_policy=("6ddb1705-c8cf-450e-aa4b-19ad6703c440",),
+        owasp_llm=("LLM02", "LLM03"),
+        atlas=("AML.T0024",),
+    ),
+)
+def workspace_managed_network(ws: MLWorkspace, ctx: RuleContext) -> Verdict:
+    """Training jobs, notebooks and prompt flows run arbitrary code with the workspace's
+    identity. With internet outbound allowed (or no managed network at all) that code can pull
+    unvetted packages and models and push training data anywhere. AllowOnlyApprovedOutbound
+    routes egress through a managed firewall with explicit rules. Absent = Disabled."""
+    mode = ws.managed_network_isolation
+    evidence = ev("properties.managedNetwork.isolationMode", mode)
+    if (mode or "").lower() == "allowonlyapprovedoutbound":
+        return passed("managed network allows only approved outbound traffic", evidence)
+    return failed(
+        f"managed network isolation mode is {mode or 'absent (Disabled)'}; outbound traffic "
+        "is not limited to approved destinations",
+        evidence,
+    )
+
+
+_MANAGED_MODES = ("allowinternetoutbound", "allowonlyapprovedoutbound")
+
+
+def _workspace_isolation(inv: Inventory, ws: MLWorkspace) -> str | None:
+    """The managed network mode that applies to a workspace (projects inherit the hub's)."""
+    mode = ws.managed_network_isolation
+    if ws.kind.lower() == "project" and ws.hub_id:
+        hub = inv.workspaces.get(ws.hub_id)
+        if hub is not None and hub.managed_network_isolation:
+            mode = hub.managed_network_isolation
+    return mode
+
+
+@rule(
+    id="AIP-NET-007",
+    title="ML compute has a public IP or sits outside any virtual network",
+    pillar=Pillar.NETWORK,
+    severity=Severity.MEDIUM,
+    target=MLCompute,
+    requires=("resources", "computes"),
+    remediation=Remediation(
+        summary="Recreate compute <NAME> without a public IP, in the workspace's managed "
+        "virtual network (or a subnet of your own virtual network).",
+        az_cli="az ml compute create --name <NAME> --workspace-name <PARENT> "
+        "--resource-group <RG> --subscription <SUB> --type ComputeInstance --size <VM_SIZE> "
+        "--enable-node-public-ip false --vnet-name <VNET> --subnet <SUBNET_ID>",
+        bicep="resource compute 'Microsoft.MachineLearningServices/workspaces/computes@2024-10-01'"
+        " = {\n  name: '<PARENT>/<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
+        "    computeType: 'ComputeInstance'\n    properties: {\n"
+        "      vmSize: vmSize\n      enableNodePublicIp: false\n"
+        "      subnet: { id: subnetId }\n    }\n  }\n}",
+        terraform='resource "azurerm_machine_learning_compute_instance" "this" {\n'
+        '  name                          = "<NAME>"\n'
+        '  machine_learning_workspace_id = "<PARENT_ID>"\n'
+        "  virtual_machine_size          = var.vm_size\n"
+        "  node_public_ip_enabled        = false\n"
+        "  subnet_resource_id            = var.subnet_id\n}",
+        portal="Azure ML studio > Compute > New: under Advanced settings pick 'Enable virtual "
+        "network' (or rely on the workspace managed network) and turn 'No public IP' on; then "
+        "delete <NAME>. Existing computes cannot be moved.",
+        policy=(
+            PolicyFix(
+                "7804b5c7-01dc-4723-969b-ae300cc07ff1",
+                "Audit",
+                "Audit Azure Machine Learning Compute Cluster and Instance is behind virtual "
+                "network",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("NS-1", "NS-2"),
+        azure_policy=("7804b5c7-01dc-4723-969b-ae300cc07ff1",),
+        owasp_llm=("LLM03",),
+        psrule=("Azure.ML.ComputeVnet",),
+    ),
+)
+def compute_network(compute: MLCompute, ctx: RuleContext) -> Verdict:
+    """A compute instance or cluster with a public IP is reachable (SSH, Jupyter agents)
+    from the internet and egresses directly; outside any virtual network it cannot reach
+    private data stores without opening them. `enableNodePublicIp` absent means true (Azure's
+    default). A compute of a workspace with a managed network needs no subnet of its own.
+    Attached computes (AKS, VMs, Databricks) are judged by their own resource's rules."""
+    ctype = (compute.compute_type or "").lower()
+    if ctype not in ("computeinstance", "amlcompute"):
+        return not_applicable(f"compute type {compute.compute_type or 'unknown'} is attached")
+    public_ip = compute.enable_node_public_ip
+    evidence = [
+        ev("properties.computeType", compute.compute_type),
+        ev("properties.properties.enableNodePublicIp", public_ip),
+        ev("properties.properties.subnet.id", compute.subnet_id),
+    ]
+    if public_ip is not False:
+        return failed(
+            "nodes get a public IP (enableNodePublicIp is "
+            f"{'absent (true)' if public_ip is None else public_ip})",
+            *evidence,
+        )
+    if compute.subnet_id:
+        return passed("no public IP, in a customer virtual network subnet", *evidence)
+    ws = ctx.inventory.workspaces.get(compute.workspace_key)
+    if ws is None:
+        return unknown(
+            "compute has no subnet and its workspace is not in the snapshot, so whether a "
+            "managed network applies is unknown",
+            "resources",
+            evidence=evidence,
+        )
+    mode = _workspace_isolation(ctx.inventory, ws)
+    evidence.append(ev("workspace.properties.managedNetwork.isolationMode", mode))
+    if (mode or "").lower() in _MANAGED_MODES:
+        return passed(f"no public IP, in the workspace managed network ({mode})", *evidence)
+    return failed(
+        "compute has no subnet and the workspace has no managed network: it runs outside "
+        "any virtual network",
+        *evidence,
+    )
+
+
+def _ai_clusters(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    return [c for c in inv.aks_clusters.values() if inv.is_ai(c)]
+
+
+_OPEN_RANGES = ("0.0.0.0/0", "*", "internet", "any")
+
+
+@rule(
+    id="AIP-NET-008",
+    title="AKS cluster running AI workloads exposes its API server to any network",
+    pillar=Pillar.NETWORK,
+    severity=Severity.HIGH,
+    target=AksCluster,
+    target_label="AKS cluster (GPU node pool or tagged AI)",
+    select=_ai_clusters,
+    remediation=Remediation(
+        summary="Make <NAME> a private cluster, or restrict its API server to your admin and "
+        "CI address ranges with authorized IP ranges.",
+        az_cli="az aks update --name <NAME> --resource-group <RG> --subscription <SUB> "
+        "--api-server-authorized-ip-ranges <CIDR>",
+        bicep="resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
+        "    apiServerAccessProfile: {\n      authorizedIPRanges: [ '<CIDR>' ]\n"
+        "      // or: enablePrivateCluster: true (new clusters)\n    }\n  }\n}",
+        terraform='resource "azurerm_kubernetes_cluster" "this" {\n'
+        '  name                = "<NAME>"\n'
+        '  resource_group_name = "<RG>"\n'
+        "  api_server_access_profile {\n"
+        '    authorized_ip_ranges = ["<CIDR>"]\n'
+        "  }\n"
+        "  # or: private_cluster_enabled = true\n"
+        "  # ... other arguments unchanged\n}",
+        portal="Azure portal > <NAME> > Settings > Networking > Public access: 'Enable "
+        "authorized IP ranges' and list your ranges > Save.",
+        policy=(
+            PolicyFix(
+                "0e246bcf-5f6f-4f87-bc6f-775d4712c7ea",
+                "Audit",
+                "Authorized IP ranges should be defined on Kubernetes Services",
+            ),
+            PolicyFix(
+                "040732e8-d947-40b8-95d6-854c95024bf8",
+                "Deny",
+                "Azure Kubernetes Service Private Clusters should be enabled",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("NS-2",),
+        azure_policy=(
+            "0e246bcf-5f6f-4f87-bc6f-775d4712c7ea",
+            "040732e8-d947-40b8-95d6-854c95024bf8",
+        ),
+        owasp_llm=("LLM03", "LLM10"),
+        checkov=("CKV_AZURE_6", "CKV_AZURE_115"),
+        psrule=("Azure.AKS.AuthorizedIPs",),
+    ),
+)
+def aks_api_server(cluster: AksCluster, ctx: RuleContext) -> Verdict:
+    """The Kubernetes API server of a GPU cluster controls model-serving pods, their secrets
+    and their workload identities. Exposed to the whole internet it is one leaked kubeconfig
+    or API vulnerability away from model theft and cryptomining on expensive GPUs. A range of
+    0.0.0.0/0 restricts nothing."""
+    ranges = list(cluster.authorized_ip_ranges)
+    evidence = (
+        ev(
+            "properties.apiServerAccessProfile.enablePrivateCluster", cluster.enable_private_cluster
+        ),
+        ev("properties.apiServerAccessProfile.authorizedIPRanges", ranges),
+    )
+    if cluster.enable_private_cluster is True:
+        return passed("private cluster: the API server has no public endpoint", *evidence)
+    real = [r for r in ranges if r.strip().lower() not in _OPEN_RANGES]
+    if real:
+        return passed(f"API server restricted to {len(real)} authorized range(s)", *evidence)
+    return failed("public API server with no (or open) authorized IP ranges", *evidence)
+
+
+def _public_firewall(
+    pna: str | None, acls: NetworkAcls | None
+) -> tuple[bool, str, tuple[Evidence, ...]]:
+    default_action = acls.default_action if acls else None
+    evidence = (
+        ev("properties.publicNetworkAccess", pna),
+        ev("properties.networkAcls.defaultAction", default_action),
+    )
+    low = (pna or "").strip().lower()
+    if low in ("disabled", "securedbyperimeter"):
+        return False, f"public network access is {pna}", evidence
+    if is_deny(default_action):
+        return False, "firewall default action is Deny (allow-listed networks only)", evidence
+    return (
+        True,
+        f"reachable from any network: publicNetworkAccess is {pna or 'absent (Enabled)'} and "
+        f"networkAcls.defaultAction is {default_action or 'absent (Allow)'}",
+        evidence,
+    )
+
+
+@rule(
+    id="AIP-NET-009",
+    title="Storage account used by AI is reachable from all networks",
+    pillar=Pillar.NETWORK,
+    severity=Severity.HIGH,
+    target=StorageAccount,
+    target_label="storage account (AI-linked)",
+    remediation=Remediation(
+        summary="Set the firewall of storage account <NAME> to deny by default (allow only "
+        "private endpoints, selected networks and trusted Azure services), or disable public "
+        "network access.",
+        az_cli="az storage account update --name <NAME> --resource-group <RG> "
+        "--subscription <SUB> --default-action Deny --bypass AzureServices",
+        bicep="resource st 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
+        "    publicNetworkAccess: 'Disabled'\n"
+        "    networkAcls: { defaultAction: 'Deny', bypass: 'AzureServices' }\n  }\n}",
+        terraform='resource "azurerm_storage_account" "this" {\n'
+        '  name                          = "<NAME>"\n'
+        '  resource_group_name           = "<RG>"\n'
+        "  public_network_access_enabled = false\n"
+        "  network_rules {\n"
+        '    default_action = "Deny"\n'
+        '    bypass         = ["AzureServices"]\n'
+        "  }\n"
+        "  # ... other arguments unchanged\n}",
+        portal="Azure portal > <NAME> > Security + networking > Networking > Public network "
+        "access: 'Enabled from selected virtual networks and IP addresses' or 'Disabled' > Save.",
+        policy=(
+            PolicyFix(
+                "34c877ad-507e-4c82-993e-3452a6e0ad3c",
+                "Deny",
+                "Storage accounts should restrict network access",
+            ),
+            PolicyFix(
+                "b2982f36-99f2-4db5-8eff-283140c09693",
+                "Deny",
+                "Storage accounts should disable public network access",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("NS-2",),
+        azure_policy=(
+            "34c877ad-507e-4c82-993e-3452a6e0ad3c",
+            "b2982f36-99f2-4db5-8eff-283140c09693",
+        ),
+        owasp_llm=("LLM04", "LLM02"),
+        atlas=("AML.T0020",),
+        checkov=("CKV_AZURE_35", "CKV_AZURE_59"),
+        prowler=("storage_default_network_access_rule_is_denied",),
+        psrule=("Azure.Storage.Firewall",),
+    ),
+)
+def storage_public_network(st: StorageAccount, ctx: RuleContext) -> Verdict:
+    """This account holds training data, grounding documents or model artifacts of an AI
+    workload. Reachable from every network, a leaked key or SAS token or an over-broad role
+    is enough to read or poison that data from anywhere. publicNetworkAccess absent means
+    Enabled; networkAcls absent mean Allow."""
+    public, message, evidence = _public_firewall(st.public_network_access, st.network_acls)
+    if public:
+        return failed(message, *evidence)
+    return passed(message, *evidence)
+
+
+@rule(
+    id="AIP-NET-010",
+    title="Key vault used by AI is reachable from all networks",
+    pillar=Pillar.NETWORK,
+    severity=Severity.MEDIUM,
+    target=KeyVault,
+    target_label="key vault (AI-linked)",
+    remediation=Remediation(
+        summary="Set the firewall of key vault <NAME> to deny by default (private endpoint, "
+        "selected networks, trusted Microsoft services), or disable public network access.",
+        az_cli="az keyvault update --name <NAME> --resource-group <RG> --subscription <SUB> "
+        "--default-action Deny --bypass AzureServices",
+        bicep="resource kv 'Microsoft.KeyVault/vaults@2023-07-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
+        "    publicNetworkAccess: 'Disabled'\n"
+        "    networkAcls: { defaultAction: 'Deny', bypass: 'AzureServices' }\n  }\n}",
+        terraform='resource "azurerm_key_vault" "this" {\n'
+        '  name                          = "<NAME>"\n'
+        '  resource_group_name           = "<RG>"\n'
+        "  public_network_access_enabled = false\n"
+        "  network_acls {\n"
+        '    default_action = "Deny"\n'
+        '    bypass         = "AzureServices"\n'
+        "  }\n"
+        "  # ... other arguments unchanged\n}",
+        portal="Azure portal > <NAME> > Settings > Networking > Firewalls and virtual "
+        "networks: 'Allow public access from specific virtual networks and IP addresses' or "
+        "'Disable public access' > Apply.",
+        policy=(
+            PolicyFix(
+                "55615ac9-af46-4a59-874e-391cc3dfb490",
+                "Deny",
+                "Azure Key Vault should have firewall enabled",
+            ),
+            PolicyFix(
+                "405c5871-3e91-4644-8a63-58e19d68ff5b",
+                "Deny",
+                "Azure Key Vault should disable public network access",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("NS-2",),
+        azure_policy=(
+            "55615ac9-af46-4a59-874e-391cc3dfb490",
+            "405c5871-3e91-4644-8a63-58e19d68ff5b",
+        ),
+        owasp_llm=("LLM02",),
+        checkov=("CKV_AZURE_109",),
+        psrule=("Azure.KeyVault.Firewall",),
+    ),
+)
+def key_vault_public_network(kv: KeyVault, ctx: RuleContext) -> Verdict:
+    """The vault of an AI workload holds its connection secrets, API keys and encryption
+    keys. Open to every network, any stolen token with secret access works from anywhere.
+    publicNetworkAccess absent means Enabled; networkAcls absent mean Allow."""
+    public, message, evidence = _public_firewall(kv.public_network_access, kv.network_acls)
+    if public:
+        return failed(message, *evidence)
+    return passed(message, *evidence)
+
+
+# ---- AIP-NET-011: subnets hosting AI compute or AI private endpoints -------------------------
+
+_SENSITIVE_PORTS = {22: "SSH", 3389: "RDP", 443: "HTTPS API"}
+_INTERNET_SOURCES = ("*", "internet", "0.0.0.0/0", "0.0.0.0", "any", "::/0")  # noqa: S104
+
+
+def _ai_subnets(inv: Inventory) -> dict[str, str]:
+    """subnet key -> why it hosts AI (first reason seen)."""
+    out: dict[str, str] = {}
+    for c in inv.computes.values():
+        if c.subnet_id:
+            out.setdefault(c.subnet_id.lower(), f"ML compute {c.name}")
+    for cluster in inv.aks_clusters.values():
+        if inv.is_ai(cluster):
+            for pool in cluster.agent_pools:
+                if pool.vnet_subnet_id:
+                    out.setdefault(
+                        pool.vnet_subnet_id.lower(), f"AKS {cluster.name} pool {pool.name}"
+                    )
+    for pe in inv.private_endpoints.values():
+        if not pe.subnet_id:
+            continue
+        for target in pe.target_ids:
+            res = inv.resource(target)
+            if res is not None and inv.is_ai(res):
+                out.setdefault(pe.subnet_id.lower(), f"private endpoint of {res.name}")
+    return out
+
+
+def _subnet_targets(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    targets: list[Resource] = []
+    for key in sorted(_ai_subnets(inv)):
+        sn = inv.subnets.get(key)
+        if sn is None:
+            # Not in the snapshot: keep it as a target so the gap shows as UNKNOWN.
+            parts = key.split("/")
+            sub = parts[2] if len(parts) > 2 else ""
+            rg = parts[4] if len(parts) > 4 else ""
+            sn = Subnet(
+                id=key,
+                key=key,
+                name=parts[-1],
+                type="microsoft.network/virtualnetworks/subnets",
+                subscription_id=sub,
+                resource_group=rg,
+                vnet_key=key.rsplit("/", 2)[0],
+            )
+        targets.append(sn)
+    return targets
+
+
+def _port_covers(spec: str, port: int) -> bool:
+    spec = spec.strip()
+    if spec == "*":
+        return True
+    if "-" in spec:
+        lo, _, hi = spec.partition("-")
+        return lo.strip().isdigit() and hi.strip().isdigit() and int(lo) <= port <= int(hi)
+    return spec.isdigit() and int(spec) == port
+
+
+def _rule_applies(r: SecurityRule, port: int) -> bool:
+    if r.direction != "inbound":
+        return False
+    if (r.protocol or "*").lower() not in ("*", "tcp"):
+        return False
+    if not any(s.strip().lower() in _INTERNET_SOURCES for s in r.source_prefixes):
+        return False
+    return any(_port_covers(p, port) for p in r.destination_ports)
+
+
+def _open_from_internet(nsg: NetworkSecurityGroup) -> list[tuple[str, int, str]]:
+    """(rule name, port, label) for sensitive ports the first matching rule allows from the
+    internet (rules evaluated by priority, as Azure does; the implicit DenyAllInBound ends)."""
+    ordered = sorted(nsg.rules, key=lambda r: r.priority if r.priority is not None else 65500)
+    found = []
+    for port, label in _SENSITIVE_PORTS.items():
+        for r in ordered:
+            if _rule_applies(r, port):
+                if r.access == "allow":
+                    found.append((r.name, port, label))
+                break
+    return found
+
+
+@rule(
+    id="AIP-NET-011",
+    title="Subnet hosting AI compute or AI private endpoints is not segmented by an NSG",
+    pillar=Pillar.NETWORK,
+    severity=Severity.MEDIUM,
+    target=Subnet,
+    target_label="subnet of ML computes, AI AKS node pools or AI private endpoints",
+    select=_subnet_targets,
+    remediation=Remediation(
+        summary="Associate a network security group with subnet <NAME> and remove inbound "
+        "rules that allow SSH, RDP or HTTPS from Internet / * / 0.0.0.0/0 (use Bastion or a "
+        "VPN for administration).",
+        az_cli="az network vnet subnet update --ids <ID> --network-security-group <NSG_ID>\n"
+        "az network nsg rule delete --resource-group <RG> --nsg-name <NSG> --name <RULE>",
+        bicep="resource nsg 'Microsoft.Network/networkSecurityGroups@2023-11-01' = {\n"
+        "  name: 'nsg-<NAME>'\n  location: '<LOCATION>'\n"
+        "  properties: { securityRules: [] } // no inbound allow from Internet\n}\n"
+        "// in the virtual network's subnet '<NAME>':\n"
+        "properties: { networkSecurityGroup: { id: nsg.id } }",
+        terraform='resource "azurerm_network_security_group" "this" {\n'
+        '  name                = "nsg-<NAME>"\n'
+        '  location            = "<LOCATION>"\n'
+        '  resource_group_name = "<RG>"\n}\n\n'
+        'resource "azurerm_subnet_network_security_group_association" "this" {\n'
+        '  subnet_id                 = "<ID>"\n'
+        "  network_security_group_id = azurerm_network_security_group.this.id\n}",
+        portal="Azure portal > the virtual network > Subnets > <NAME> > Network security "
+        "group: select one > Save; then in the NSG > Inbound security rules delete rules with "
+        "source Any/Internet on ports 22, 3389 or 443.",
+        policy=(
+            PolicyFix(
+                "e71308d3-144b-4262-b144-efdc3cc90517",
+                "AuditIfNotExists",
+                "Subnets should be associated with a Network Security Group",
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("NS-1",),
+        azure_policy=("e71308d3-144b-4262-b144-efdc3cc90517",),
+        owasp_llm=("LLM10",),
+        other=("Zero Trust network segmentation",),
+    ),
+)
+def ai_subnet_segmentation(subnet: Subnet, ctx: RuleContext) -> Verdict:
+    """Subnets where training computes, GPU node pools or the private endpoints of AI
+    services live are the private side of the AI estate. Without an NSG, or with one that lets
+    the internet reach SSH, RDP or the HTTPS API port, the private endpoint or VNet injection
+    no longer isolates anything. Rules are evaluated by priority: an earlier deny wins."""
+    inv = ctx.inventory
+    why = _ai_subnets(inv).get(subnet.key, "AI")
+    if subnet.key not in inv.subnets:
+        return unknown(
+            f"subnet (used by {why}) is not in the snapshot: its virtual network was not collected",
+            "resources",
+        )
+    evidence = [ev("hosts", why), ev("properties.networkSecurityGroup.id", subnet.nsg_id)]
+    if not subnet.nsg_id:
+        return failed(f"no network security group on the subnet (used by {why})", *evidence)
+    nsg = inv.nsgs.get(subnet.nsg_id)
+    if nsg is None:
+        return unknown(
+            "the subnet's network security group is not in the snapshot",
+            "resources",
+            evidence=evidence,
+        )
+    open_rules = _open_from_internet(nsg)
+    evidence.append(ev("securityRules(open from internet)", [f"{n}:{p}" for n, p, _ in open_rules]))
+    if open_rules:
+        what = ", ".join(f"{label} ({port}) via rule {name}" for name, port, label in open_rules)
+        return failed(f"NSG {nsg.name} allows inbound from the internet to {what}", *evidence)
+    return passed(f"NSG {nsg.name} blocks SSH, RDP and HTTPS from the internet", *evidence)
