@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from aiposture.errors import InputError
+from aiposture.model import props
 from aiposture.model.normalize import infer_type
 from aiposture.model.snapshot import (
     CHILD_COLLECTIONS,
@@ -134,11 +135,15 @@ class FileSource:
                         "object with id and type"
                     )
                 rid = row.get("id")
+                if rid is None:  # PowerShell-style exports spell it Id / ResourceId
+                    rid = props.get(row, "id") or props.get(row, "resourceId")
                 if not isinstance(rid, str) or not rid:
                     raise InputError(
                         f"{path}: item [{i}] has no `id`; every ARM resource row needs its id"
                     )
                 rtype = row.get("type")
+                if rtype is None:
+                    rtype = props.get(row, "type") or props.get(row, "resourceType")
                 if not isinstance(rtype, str) or not rtype:
                     inferred = infer_type(row, rid)
                     if inferred is None:

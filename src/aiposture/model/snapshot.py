@@ -149,6 +149,9 @@ def decode_error_line(path: Path, data: bytes, exc: msgspec.DecodeError) -> str:
             line = data.count(b"\n", 0, pos) + 1
             col = pos - (data.rfind(b"\n", 0, pos) + 1) + 1
             where = f" at line {line}, column {col}"
+    elif "truncated" in msg:
+        lines = data.count(b"\n") + 1
+        where = f" at end of file (line {lines})"
     return f"{path}: invalid JSON{where}: {msg}; fix the file or export it again"
 
 
