@@ -73,7 +73,10 @@ def arg_table(type_l: str, id_l: str) -> str | None:
         return "securityresources"
     if id_l.count("/providers/") > 1:
         return None  # extension resources (diagnostic settings, onboarding states, ...)
-    if type_l.count("/") == 1 or type_l in ARG_CHILD_TYPES:
+    # Tracked resources live in resource groups; subscription-level extension resources
+    # (activity-log diagnostic settings, ...) are ARM-only.
+    in_rg = "/resourcegroups/" in id_l
+    if in_rg and (type_l.count("/") == 1 or type_l in ARG_CHILD_TYPES):
         return "resources"
     return None
 

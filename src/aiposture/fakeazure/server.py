@@ -585,7 +585,10 @@ class FakeAzure:
         else:
             return None
         rows = self.index.by_sub_type.get((sub, rtype), [])
-        return [e for e in rows if not rg or e.rg == rg] or None
+        # Only resources of that type itself: not extension resources nested under others.
+        return [
+            e for e in rows if (not rg or e.rg == rg) and e.id_l.count("/providers/") == 1
+        ] or None
 
     def _subscription_object(self, e: Entry) -> dict[str, Any]:
         row = self.index.arm_row(e)

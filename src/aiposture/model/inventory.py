@@ -289,6 +289,14 @@ class Inventory:
                 continue
             if r.subscription_id:
                 out.add(r.subscription_id)
+        # A subscription whose resources could not be read may host AI: keep it as a target,
+        # so its rules say UNKNOWN (through their coverage gate) instead of vanishing.
+        for rec in self.coverage.gaps():
+            scope = rec.scope.lower().rstrip("/")
+            parts = scope.split("/")
+            is_sub = len(parts) == 3 and parts[1] == "subscriptions"
+            if rec.collection == "resources" and is_sub and parts[2] in self.subscriptions:
+                out.add(parts[2])
         return out
 
 

@@ -21,6 +21,7 @@ DIAGNOSTICS_API = "2021-05-01-preview"
 SENTINEL_API = "2024-03-01"
 PIM_API = "2020-10-01"
 PRICINGS_API = "2024-01-01"
+APIM_API = "2024-05-01"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ def child_tasks(parent: Mapping[str, Any]) -> list[ListTask]:
     elif rtype == "microsoft.machinelearningservices/workspaces":
         out.append(ListTask("computes", rid, f"{rid}/computes", ML_API))
         out.append(ListTask("connections", rid, f"{rid}/connections", ML_API))
+    elif rtype == "microsoft.apimanagement/service":
+        # Backends show which AI endpoints a gateway fronts (LLM logging checks).
+        out.append(ListTask("apiManagementBackends", rid, f"{rid}/backends", APIM_API))
     elif rtype == "microsoft.operationalinsights/workspaces":
         out.append(
             ListTask(

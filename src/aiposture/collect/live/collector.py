@@ -78,6 +78,7 @@ CHILD_COLLECTIONS = (
     "computes",
     "connections",
     "sentinel",
+    "apiManagementBackends",
 )
 SUBSCRIPTION_COLLECTIONS = ("activityLogExport", "roleEligibilitySchedules")
 
@@ -349,7 +350,13 @@ class LiveCollector:
             {
                 r.id
                 for r in interim.all_resources()
-                if "/subscriptions/" in r.key and (interim.is_ai(r) or interim.is_ai_linked(r.key))
+                if "/subscriptions/" in r.key
+                and (
+                    interim.is_ai(r)
+                    or interim.is_ai_linked(r.key)
+                    # API Management gateways in front of AI endpoints log LLM traffic.
+                    or r.type == "microsoft.apimanagement/service"
+                )
             }
         )
         tasks.extend(arm_mod.diagnostics_task(t) for t in diag_targets)
@@ -396,7 +403,8 @@ class LiveCollector:
                 "diagnosticSettings",
                 scope,
                 CoverageStatus.PARTIAL,
-                "diagnostic settings are read for AI and AI-linked resources only",
+                "diagnostic settings are read for AI and AI-linked resources and API Management "
+                "gateways only",
             )
         st.done.update(CHILD_COLLECTIONS)
         st.done.update(("diagnosticSettings", "pricings", *SUBSCRIPTION_COLLECTIONS))
