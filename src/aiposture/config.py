@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,6 +88,27 @@ class Settings:
     allowed_regions: tuple[str, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     source: str = ""  # the config file, for messages
+
+    def check_rule_ids(self, known: Iterable[str]) -> None:
+        """Fail on rule ids that match no rule (a typo would silently disable nothing)."""
+        ids = {k.upper() for k in known}
+        where = self.source or "config"
+        for section, rule_ids in (
+            ("rules.disable", sorted(self.disabled_rules)),
+            ("rules.severity", sorted(self.severity_overrides)),
+        ):
+            for rid in rule_ids:
+                if rid not in ids:
+                    raise ConfigError(
+                        f"{where}: {section}: unknown rule id {rid!r}; "
+                        "`aiposture rules` lists the ids"
+                    )
+        for sup in self.suppressions:
+            if not any(fnmatch.fnmatchcase(i, sup.rule.upper()) for i in ids):
+                raise ConfigError(
+                    f"{where}: [[suppress]] rule {sup.rule!r} matches no rule; "
+                    "`aiposture rules` lists the ids"
+                )
 
 
 # ---- file schema (msgspec validates types and unknown keys) ---------------------------------

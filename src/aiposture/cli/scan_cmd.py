@@ -96,6 +96,9 @@ def scan(
     # Read the baseline before scanning, so a bad file fails fast.
     previous = load_baseline(baseline) if baseline is not None else None
     settings = settings_from_options(config, scope)
+    from aiposture.rules.registry import all_rules
+
+    settings.check_rule_ids(r.id for r in all_rules())
     source = build_source(demo, inputs, live.source(quiet) if live.live else None)
     err = stderr_console(quiet)
     update, stop = load_progress(err)

@@ -131,6 +131,11 @@ def _print_finding(console: Console, f: Finding) -> None:
     )
     if f.suppressed and f.suppression is not None:
         head.append(f"  [suppressed: {clean(f.suppression.reason)}]", style="dim")
+    elif f.suppression is not None and f.suppression.expired:
+        head.append(
+            f"  [suppression expired {f.suppression.expires}: {clean(f.suppression.reason)}]",
+            style="yellow",
+        )
     console.print(head)
     console.print(Text("    ") + t(f.message))
     if f.status is Status.FAIL:
