@@ -189,7 +189,39 @@ def _bom(result: ScanResult) -> dict[str, Any]:
         "identities": identities,
         "count": len(entries),
         "extra": _extra_bom(result.extras.get("bom")),
+        "reach": _identity_reach(result.extras.get("bom")),
     }
+
+
+def _identity_reach(bom: Any) -> list[dict[str, Any]]:
+    """What each AI resource's identities can do, from a richer BOM (graph stage) if present:
+    objects with resources[].identities[].capabilities[] (read leniently, attribute or key)."""
+
+    def get(obj: Any, name: str) -> Any:
+        return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+    rows = []
+    for res in get(bom, "resources") or () if bom is not None else ():
+        for ident in get(res, "identities") or ():
+            for cap in get(ident, "capabilities") or ():
+                flags = [
+                    label
+                    for label in ("inherited", "eligible", "conditional")
+                    if get(cap, label) is True
+                ]
+                rows.append(
+                    {
+                        "resource": str(get(res, "name") or ""),
+                        "identity": f"{get(ident, 'kind') or ''} {get(ident, 'name') or ''}",
+                        "can": str(get(cap, "kind") or ""),
+                        "target": str(get(cap, "target_name") or ""),
+                        "target_id": str(get(cap, "target_id") or ""),
+                        "role": str(get(cap, "role") or ""),
+                        "scope": str(get(cap, "scope") or ""),
+                        "flags": ", ".join(flags),
+                    }
+                )
+    return rows
 
 
 def _extra_bom(bom: Any) -> list[dict[str, str]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 BOX_W, BOX_H, GAP = 360, 46, 40
 MAX_LABEL = 44
+MAX_EDGE_LABEL = 90
 MAX_PATHS = 30  # worst first; the rest are in the findings
 
 
@@ -42,8 +43,8 @@ def _first(m: Mapping[str, Any], *keys: str) -> Any:
     return None
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+def _short(text: str, limit: int = MAX_LABEL) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _step(raw: Any) -> dict[str, str] | None:
@@ -132,7 +133,8 @@ def attack_path_diagrams(paths: Any, limit: int = MAX_PATHS) -> list[dict[str, A
                 "x": 10 + BOX_W // 2,
                 "y1": b["y"] + BOX_H,
                 "y2": b["y"] + BOX_H + GAP - 4,
-                "label": _short(steps[i + 1]["via"]),
+                "label": _short(steps[i + 1]["via"], MAX_EDGE_LABEL),
+                "full": steps[i + 1]["via"],
             }
             for i, b in enumerate(boxes[:-1])
         ]
@@ -143,7 +145,7 @@ def attack_path_diagrams(paths: Any, limit: int = MAX_PATHS) -> list[dict[str, A
                 "description": str(_first(m, "description", "narrative", "impact") or ""),
                 "boxes": boxes,
                 "arrows": arrows,
-                "width": BOX_W + 20 + 260,
+                "width": BOX_W + 20 + 560,
                 "height": 20 + len(boxes) * (BOX_H + GAP) - GAP,
             }
         )

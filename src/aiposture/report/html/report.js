@@ -78,13 +78,14 @@
   openHash();
 
   // Printing shows every finding that passes the filters, expanded.
+  var all = Array.prototype.slice.call(document.querySelectorAll("details"));
   var wasOpen = [];
   window.addEventListener("beforeprint", function () {
-    wasOpen = items.map(function (el) { return el.open; });
-    items.forEach(function (el) { el.open = true; });
+    wasOpen = all.map(function (el) { return el.open; });
+    all.forEach(function (el) { el.open = true; });
   });
   window.addEventListener("afterprint", function () {
-    items.forEach(function (el, i) { el.open = wasOpen[i]; });
+    all.forEach(function (el, i) { el.open = wasOpen[i]; });
   });
   apply();
 })();

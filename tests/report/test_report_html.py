@@ -1,0 +1,173 @@
+"""HTML view model and optional sections: attack paths and the richer BOM from later stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+
+from aiposture.app import ScanResult
+from aiposture.report.html import render_html, view_model
+from aiposture.report.html.paths import attack_path_diagrams
+from aiposture.report.views import sort_findings
+
+
+@dataclass(frozen=True)
+class _Node:
+    name: str
+    rtype: str
+    resource_id: str = ""
+
+
+@dataclass(frozen=True)
+class _Edge:
+    kind: str
+    why: str
+
+
+@dataclass(frozen=True)
+class _Hop:
+    src: _Node
+    dst: _Node
+    edge: _Edge
+
+
+@dataclass(frozen=True)
+class _Path:
+    rule_id: str
+    entry_kind: str
+    target_kind: str
+    hops: tuple[_Hop, ...]
+    severity: str
+
+
+class _Svg(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.texts: list[str] = []
+        self.rects = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.stack.append(tag)
+        self.rects += tag == "rect" and any(
+            k == "class" and v and v.startswith("node") for k, v in attrs
+        )
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self.stack and self.stack[-1] == "text":
+            self.texts.append(data)
+
+
+def _hop_path() -> _Path:
+    internet = _Node("Internet", "internet")
+    acc = _Node("oai-<b>x</b>", "microsoft.cognitiveservices/accounts", "/subscriptions/s/a")
+    st = _Node("stdata", "microsoft.storage/storageaccounts", "/subscriptions/s/st")
+    return _Path(
+        rule_id="AIP-PATH-001",
+        entry_kind="internet",
+        target_kind="data-read",
+        hops=(
+            _Hop(internet, acc, _Edge("publicAccess", "publicNetworkAccess=Enabled")),
+            _Hop(acc, st, _Edge("readData", "role 'Storage Blob Data Reader'")),
+        ),
+        severity="critical",
+    )
+
+
+def test_paths_from_hops_and_from_steps() -> None:
+    diagrams = attack_path_diagrams(
+        [
+            _hop_path(),
+            {
+                "title": "guest to secrets",
+                "severity": "high",
+                "steps": [
+                    {"name": "guest@contoso", "type": "user"},
+                    {"name": "kv-prod", "type": "vault", "via": "Key Vault Secrets User"},
+                ],
+            },
+            {"title": "too short", "steps": [{"name": "only-one"}]},
+            "not a path",
+        ]
+    )
+    assert [(d["title"], len(d["boxes"]), [a["label"] for a in d["arrows"]]) for d in diagrams] == [
+        (
+            "AIP-PATH-001: internet to data-read: Internet → stdata",
+            3,
+            [
+                "publicAccess: publicNetworkAccess=Enabled",
+                "readData: role 'Storage Blob Data Reader'",
+            ],
+        ),
+        ("guest to secrets", 2, ["Key Vault Secrets User"]),
+    ]
+    assert attack_path_diagrams(None) == [] and attack_path_diagrams({"paths": 3}) == []
+
+
+def test_paths_and_reach_render_as_escaped_svg_and_table(small_result: ScanResult) -> None:
+    assert view_model(small_result)["paths"] == []
+    assert 'id="paths"' not in render_html(small_result).decode()
+    small_result.extras["paths"] = [_hop_path()]
+    bom: dict[str, Any] = {
+        "resources": [
+            {
+                "name": "oai-prod",
+                "identities": [
+                    {
+                        "kind": "system-assigned",
+                        "name": "oai-prod",
+                        "capabilities": [
+                            {
+                                "kind": "readData",
+                                "target_name": "st<script>x</script>",
+                                "target_id": "/subscriptions/s/st",
+                                "role": "Storage Blob Data Reader",
+                                "scope": "/subscriptions/s",
+                                "inherited": True,
+                            }
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+    small_result.extras["bom"] = bom
+    page = render_html(small_result).decode()
+    section = page[page.index('<section id="paths">') : page.index('<section id="findings">')]
+    svg = _Svg()
+    svg.feed(section)
+    assert svg.rects == 3
+    assert {"Internet", "oai-<b>x</b>", "stdata"} <= set(svg.texts)
+    assert "<b>x</b>" not in section  # escaped, shown as text
+    reach = view_model(small_result)["bom"]["reach"]
+    assert [(r["resource"], r["can"], r["target"], r["flags"]) for r in reach] == [
+        ("oai-prod", "readData", "st<script>x</script>", "inherited")
+    ]
+    assert "st&lt;script&gt;x&lt;/script&gt;" in page and "st<script>" not in page
+
+
+def test_summary_counts_match_the_result(small_result: ScanResult) -> None:
+    vm = view_model(small_result)
+    assert vm["counts"]["fail"] == len(small_result.failures())
+    assert vm["counts"]["unknown"] == 1
+    assert [g.collection for g in vm["gaps"]] == ["diagnosticSettings"]
+    fails = [f for f in sort_findings(small_result.findings) if f.is_failure]
+    assert [f.fingerprint for f in vm["top_risks"]] == [f.fingerprint for f in fails[:10]]
+    groups = {(b["label"], b["n"]) for b in vm["group_chart"]["bars"]}
+    assert groups == {("rg-sandbox", 4), ("rg-legacy", 1)}
+    sev = {b["label"]: b["total"] for b in vm["severity_chart"]["bars"]}
+    assert sev == {
+        "Identity": 2,
+        "Data": 0,
+        "Model risk": 1,
+        "Network": 1,
+        "Governance": 0,
+        "Monitoring": 1,
+    }
+    sections = {title: len(items) for title, items in vm["bom"]["sections"]}
+    assert sections == {"AI services accounts": 3, "Model deployments": 2}
