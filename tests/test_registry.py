@@ -67,3 +67,24 @@ def test_required_collections_are_collected_by_the_demo(demo_result: ScanResult)
     cov = demo_result.inventory.coverage
     missing = sorted({(r.id, c) for r in RULES for c in r.requires if not cov.status(c).complete})
     assert missing == []
+
+
+def test_docs_rules_md_is_current() -> None:
+    from pathlib import Path
+
+    from aiposture.report.rules_md import REGENERATE, rules_markdown
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+    committed = path.read_text(encoding="utf-8") if path.is_file() else ""
+    assert committed == rules_markdown(RULES), (
+        f"docs/rules.md is stale: regenerate it with `{REGENERATE}` and commit it"
+    )
+
+
+def test_rules_md_escapes_prose_and_keeps_code_verbatim() -> None:
+    from aiposture.report.rules_md import rules_markdown
+
+    md = rules_markdown(RULES)
+    assert "<NAME>" in md  # inside code blocks, verbatim
+    prose = [line for line in md.splitlines() if line.startswith(("Portal:", "**Fix.**"))]
+    assert prose and all("<" not in line for line in prose)
