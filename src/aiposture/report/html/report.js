@@ -14,7 +14,8 @@
       var d = el.dataset;
       var ok = (!pillar.value || d.pillar === pillar.value) &&
         (!severity.value || d.severity === severity.value) &&
-        (!status.value || d.status === status.value) &&
+        (!status.value || d.status === status.value ||
+          (status.value === "attention" && (d.status === "FAIL" || d.status === "UNKNOWN"))) &&
         (!baseline || !baseline.value || d.baseline === baseline.value) &&
         words.every(function (w) { return d.text.indexOf(w) !== -1; });
       el.hidden = !ok;
@@ -29,7 +30,9 @@
   });
   $("filters").addEventListener("submit", function (ev) { ev.preventDefault(); });
   $("filter-reset").addEventListener("click", function () {
-    [text, pillar, severity, status, baseline].forEach(function (c) { if (c) { c.value = ""; } });
+    [text, pillar, severity, status, baseline].forEach(function (c) {
+      if (c) { c.value = c.getAttribute("data-default") || ""; }
+    });
     apply();
   });
   var expanded = false;
