@@ -344,24 +344,25 @@ def eligibility(principal: str, role: str, scope: str) -> dict[str, Any]:
 
 
 def test_idn_009_permanent_privileged() -> None:
-    base = [sub_row(), account("oai")]
-    permanent = [
-        *base,
-        ra(1, "alice", "Owner", SUB_SCOPE, "User"),
-        ra(2, "pipeline", "Owner", SUB_SCOPE),
-    ]  # service principals are out of scope
-    assert statuses(run_rules(permanent, complete=PIM), "AIP-IDN-009") == {("sub-ai", "FAIL")}
-    from_mg = [*base, ra(1, "admins", "UAA", MG, "Group")]
-    assert statuses(run_rules(from_mg, complete=PIM), "AIP-IDN-009") == {("sub-ai", "FAIL")}
-    # Eligible only, plus an active assignment that is a PIM activation of that eligibility.
-    eligible = [
-        *base,
-        eligibility("bob", "Owner", SUB_SCOPE),
-        ra(1, "bob", "Owner", SUB_SCOPE, "User"),
-        ra(2, "carol", "Reader", SUB_SCOPE, "User"),
+    rows = [
+        sub_row(),
+        account("oai"),
+        ra(1, "alice", "Owner", SUB_SCOPE, "User"),  # permanent: FAIL
+        ra(2, "admins", "UAA", MG, "Group"),  # permanent from the MG: FAIL
+        ra(3, "pipeline", "Owner", SUB_SCOPE),  # service principal: IDN-005's business
+        ra(4, "carol", "Reader", SUB_SCOPE, "User"),  # not privileged
+        ra(5, "dave", "Owner", RG, "User"),  # resource group scope: not in this rule
+        eligibility("bob", "Owner", SUB_SCOPE),  # eligible: PASS
+        ra(6, "bob", "Owner", SUB_SCOPE, "User"),  # bob's activation: PASS
+        ra(7, "erin", "Owner", "/subscriptions/no-ai-here", "User"),  # no AI below
     ]
-    assert statuses(run_rules(eligible, complete=PIM), "AIP-IDN-009") == {("sub-ai", "PASS")}
-    assert statuses(run_rules(eligible, complete=RBAC), "AIP-IDN-009") == {("sub-ai", "UNKNOWN")}
+    assert statuses(run_rules(rows, complete=PIM), "AIP-IDN-009") == {
+        ("ra-1", "FAIL"),
+        ("ra-2", "FAIL"),
+        ("e-bob", "PASS"),
+        ("ra-6", "PASS"),
+    }
+    assert {s for _, s in statuses(run_rules(rows, complete=RBAC), "AIP-IDN-009")} == {"UNKNOWN"}
 
 
 # ---- IDN-010 -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from aiposture.graph.permissions import (
     Grant,
     PermissionIndex,
     permission_index,
+    role_definition,
     role_permits,
 )
 from aiposture.model.entities import (
@@ -28,14 +29,14 @@ from aiposture.model.entities import (
     MLWorkspace,
     Principal,
     Resource,
+    RoleAssignment,
     RoleDefinition,
+    RoleEligibility,
     SearchService,
-    Subscription,
     Tenant,
 )
 from aiposture.model.inventory import Inventory
 from aiposture.model.types import Pillar, Severity
-from aiposture.rules.common import subscriptions_hosting
 from aiposture.rules.registry import rule
 from aiposture.rules.types import (
     PolicyFix,
@@ -657,71 +658,116 @@ def sp_credentials(res: Resource, ctx: RuleContext) -> Verdict:
 
 # ---- PIM -------------------------------------------------------------------------------------
 
+_ADMIN_SCOPES = ("subscription", "managementGroup", "root")
+
+
+def _privileged_role(inv: Inventory, guid: str) -> bool:
+    role = role_definition(inv, guid)
+    return role is not None and (
+        role_permits(role, ROLE_ASSIGNMENT_WRITE) or role_permits(role, ANY_RESOURCE_WRITE)
+    )
+
+
+def _pim_targets(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    """Privileged assignments and eligibilities of users and groups at subscription / MG /
+    root scope whose scope contains AI resources."""
+    idx = permission_index(inv)
+    ai_scopes = _ai_scopes(inv, idx)
+    out: list[Resource] = []
+    for ra in inv.role_assignments:
+        if (ra.principal_type or "").lower() not in ("user", "group", "foreigngroup"):
+            continue  # PIM for groups/users; workload identities are AIP-IDN-005's
+        if (
+            scope_level(ra.scope) in _ADMIN_SCOPES
+            and ra.scope in ai_scopes
+            and _privileged_role(inv, ra.role_definition_guid)
+        ):
+            out.append(ra)
+    for el in inv.role_eligibilities:
+        if (
+            scope_level(el.scope) in _ADMIN_SCOPES
+            and el.scope in ai_scopes
+            and _privileged_role(inv, el.role_definition_guid)
+        ):
+            out.append(el)
+    return out
+
 
 @rule(
     id="AIP-IDN-009",
     title="Privileged role over AI resources is assigned permanently to a user or group",
     pillar=Pillar.IDENTITY,
     severity=Severity.HIGH,
-    target=Subscription,
-    target_label="subscription hosting AI resources",
-    select=subscriptions_hosting(),
+    target=Resource,
+    target_label="privileged role assignment / eligibility at subscription or management group "
+    "scope over AI resources",
+    select=_pim_targets,
     requires=("roleAssignments", "roleEligibilitySchedules"),
     remediation=Remediation(
-        summary="Make the privileged assignments over subscription <NAME> eligible through "
-        "Privileged Identity Management (time-bound activation with approval/MFA) and remove the "
-        "permanent ones.",
-        az_cli="az rest --method put --url 'https://management.azure.com/subscriptions/<SUB>/"
-        "providers/Microsoft.Authorization/roleEligibilityScheduleRequests/<NEW_GUID>"
+        summary="Replace permanent privileged assignment <NAME> with a PIM eligible assignment "
+        "(time-bound activation with MFA / approval), then remove the permanent one.",
+        az_cli="az rest --method put --url 'https://management.azure.com/<SCOPE>/providers/"
+        "Microsoft.Authorization/roleEligibilityScheduleRequests/<NEW_GUID>"
         "?api-version=2020-10-01' --body @eligible.json\n"
-        "az role assignment delete --ids <ROLE_ASSIGNMENT_ID>",
+        "az role assignment delete --ids <ID>",
         bicep="targetScope = 'subscription'\n"
         "resource eligible 'Microsoft.Authorization/roleEligibilityScheduleRequests@2022-04-01-"
         "preview' = {\n  name: guid(subscription().id, principalId, roleId)\n  properties: {\n"
         "    principalId: principalId\n    roleDefinitionId: roleId\n"
         "    requestType: 'AdminAssign'\n"
         "    scheduleInfo: { expiration: { type: 'AfterDuration', duration: 'P180D' } }\n"
-        "  }\n}",
+        "  }\n}\n// and remove the roleAssignments resource <NAME>",
         terraform='resource "azurerm_pim_eligible_role_assignment" "this" {\n'
-        '  scope              = "/subscriptions/<SUB>"\n'
+        "  scope              = var.scope\n"
         "  role_definition_id = var.role_definition_id\n"
         "  principal_id       = var.principal_id\n"
-        "  schedule { expiration { duration_days = 180 } }\n}\n"
-        "# and remove the azurerm_role_assignment",
-        portal="Azure portal > Privileged Identity Management > Azure resources > <NAME> > "
-        "Assignments: add an Eligible assignment for each principal, then remove its Active "
-        "permanent assignment.",
+        "  schedule {\n    expiration { duration_days = 180 }\n  }\n}\n"
+        "# and remove the azurerm_role_assignment <NAME>",
+        portal="Azure portal > Privileged Identity Management > Azure resources > the "
+        "subscription or management group > Assignments: add an Eligible assignment for the "
+        "principal, then remove its Active permanent assignment.",
     ),
     references=Refs(mcsb=("PA-2", "PA-1")),
 )
-def permanent_privileged(sub: Subscription, ctx: RuleContext) -> Verdict:
+def permanent_privileged(res: Resource, ctx: RuleContext) -> Verdict:
     """Standing Owner / User Access Administrator / RBAC Administrator / Contributor access over
     the subscriptions that host AI workloads means every phished admin session can rewrite
     content filters, read keys or grant access. Privileged access should be eligible and
-    activated just in time. An active assignment matching a PIM eligibility (same principal,
-    role and scope) is an activation, not a permanent grant. Service principals are out of
-    scope (PIM does not apply to them); AIP-IDN-005 covers workload identities."""
+    activated just in time. Privileged is matched on actions (role assignment write, or write
+    on every resource type), so custom roles count. An active assignment matching a PIM
+    eligibility (same principal, role and scope) is an activation and passes; eligibilities
+    themselves pass. Service principals are out of scope (AIP-IDN-005 covers workload
+    identities)."""
     inv = ctx.inventory
-    idx = permission_index(inv)
-    eligible = {(e.principal_id, e.role_definition_guid, e.scope) for e in inv.role_eligibilities}
-    permanent: list[Grant] = []
-    for scope in idx.scopes_containing(sub.key):
-        if scope_level(scope) not in ("subscription", "managementGroup", "root"):
-            continue
-        for g in idx.grants_at(scope):
-            ptype = (g.principal_type or "").lower()
-            if ptype not in ("user", "group", "foreigngroup"):
-                continue
-            if (g.principal_id, g.role_guid, g.scope) in eligible:
-                continue
-            if g.role is not None and is_privileged(idx, g):
-                permanent.append(g)
-    if permanent:
-        return failed(
-            "permanent privileged assignments: " + "; ".join(map(describe, permanent)),
-            ev("roleAssignments", [g.assignment_id for g in permanent]),
+    if isinstance(res, RoleEligibility):
+        return passed(
+            f"eligible through PIM: {res.principal_id} at {res.scope}",
+            ev("properties.principalId", res.principal_id),
+            ev("properties.scope", res.scope),
         )
-    return passed("privileged access at subscription scope and above is PIM-eligible only")
+    if not isinstance(res, RoleAssignment):
+        return not_applicable("not a role assignment")
+    role = role_definition(inv, res.role_definition_guid)
+    role_name = role.role_name if role else res.role_definition_guid
+    evidence = (
+        ev("properties.principalId", res.principal_id),
+        ev("properties.principalType", res.principal_type),
+        ev("properties.roleDefinitionId", res.role_definition_id),
+        ev("properties.scope", res.scope),
+    )
+    activated = any(
+        e.principal_id == res.principal_id
+        and e.role_definition_guid == res.role_definition_guid
+        and e.scope == res.scope
+        for e in inv.role_eligibilities
+    )
+    if activated:
+        return passed(f"{role_name} is a PIM activation of an eligible assignment", *evidence)
+    return failed(
+        f"{res.principal_type or 'principal'} {res.principal_id} holds {role_name} permanently "
+        f"at {res.scope}",
+        *evidence,
+    )
 
 
 # ---- Conditional Access ------------------------------------------------------------------------
