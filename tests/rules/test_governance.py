@@ -271,6 +271,9 @@ def test_production_next_to_sandbox() -> None:
     }
     rows_ok = [subscription(SUB, ["corp", TENANT]), account("prod-alone", tags={"env": "prd"})]
     assert statuses(run_rules(rows_ok, complete=POLICY), "AIP-GOV-008") == {("prod-alone", "PASS")}
+    assert statuses(run_rules(rows_ok, complete=("resources",)), "AIP-GOV-008") == {
+        ("prod-alone", "UNKNOWN")
+    }
 
 
 # ---- GOV-009 -------------------------------------------------------------------------------

@@ -726,7 +726,7 @@ def _scope_level(scope: str) -> str:
             PolicyFix(
                 "4fa4b6c0-31ca-4c0d-b10d-24b96f62a751",
                 "Deny",
-                "[Preview]: Storage account public access should be disallowed",
+                "Storage account public access should be disallowed",
             ),
         ),
     ),
