@@ -466,7 +466,7 @@ def _assignments_over_ai(inv: Inventory, settings: Settings) -> Iterable[Resourc
         "enforcement: Enabled > Save; Policy > Exemptions > each exemption > set an "
         "Expiration date.",
     ),
-    references=Refs(mcsb=("PV-2",)),
+    references=Refs(mcsb=("PV-2",), psrule=("Azure.Policy.WaiverExpiry",)),
 )
 def assignment_enforced(a: PolicyAssignment, ctx: RuleContext) -> Verdict:
     """An assignment in DoNotEnforce mode still reports compliance but denies and remediates
@@ -572,6 +572,7 @@ def policy_state(res: Resource, ctx: RuleContext) -> Verdict:
     references=Refs(
         mcsb=("AM-2",),
         azure_policy=("871b6d14-10aa-478d-b590-94f262ecfa99",),
+        psrule=("Azure.Resource.UseTags",),
         other=("CAF resource tagging",),
     ),
 )
@@ -707,6 +708,7 @@ def prod_next_to_sandbox(res: Resource, ctx: RuleContext) -> Verdict:
     references=Refs(
         mcsb=("AM-2",),
         azure_policy=(ALLOWED_LOCATIONS,),
+        psrule=("Azure.Resource.AllowedRegions",),
         other=("EU AI Act Art. 10 data governance",),
     ),
 )

@@ -328,6 +328,7 @@ def prompt_evidence(sub: Subscription, ctx: RuleContext) -> Verdict:
         mcsb=("PV-1", "LT-1"),
         azure_policy=("72f8cee7-2937-403d-84a1-a4e3e57f3c21",),
         prowler=("defender_ensure_defender_cspm_is_on",),
+        psrule=("Azure.Defender.Cspm",),
     ),
 )
 def defender_cspm(sub: Subscription, ctx: RuleContext) -> Verdict:
@@ -657,6 +658,7 @@ def prompt_logging(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
         owasp_llm=("LLM04",),
         atlas=("AML.T0020",),
         prowler=("defender_ensure_defender_for_storage_is_on",),
+        psrule=("Azure.Defender.Storage",),
     ),
 )
 def defender_for_storage(st: StorageAccount, ctx: RuleContext) -> Verdict:
