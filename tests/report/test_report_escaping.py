@@ -122,6 +122,9 @@ def test_json_formats_round_trip(hostile_result: ScanResult) -> None:
     sarif = json.loads(FILE_FORMATS["sarif"][1]()(hostile_result))
     fq = {r["locations"][0]["logicalLocations"][0]["name"] for r in sarif["runs"][0]["results"]}
     assert name in fq
+    for r in sarif["runs"][0]["results"]:
+        uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert not set(uri) & set("<>\"' |`")
     ocsf = json.loads(FILE_FORMATS["ocsf"][1]()(hostile_result))
     labels = {lab for r in ocsf for lab in r["resources"][0]["labels"]}
     assert {f"{k}:{v}" for k, v in HOSTILE_TAGS.items()} <= labels

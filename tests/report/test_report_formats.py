@@ -58,6 +58,8 @@ def test_sarif_validates_and_carries_findings(which: str, request: pytest.Fixtur
     assert got == _triples(result, (Status.FAIL, Status.UNKNOWN))
     fingerprints = {f.fingerprint for f in result.findings}
     for r in run["results"]:
+        # GitHub code scanning rejects the whole upload if a location has no artifact URI.
+        assert r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith("azure/")
         assert r["partialFingerprints"][FINGERPRINT_KEY] in fingerprints
         assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
         if r["properties"]["status"] == "UNKNOWN":

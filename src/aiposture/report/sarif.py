@@ -9,12 +9,14 @@ What goes in:
 * With --baseline, results carry baselineState, and baseline failures that are gone from this
   scan appear as kind "pass" results with baselineState "absent".
 Rules come from the registry (help = rationale + remediation), and every result has the finding
-fingerprint as a partial fingerprint and the resource id as a logical location.
+fingerprint as a partial fingerprint and the resource id as a logical location (plus an
+`azure/<resource id>` artifact URI, because GitHub code scanning requires one).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 
@@ -90,11 +92,18 @@ def rule_descriptor(r: RuleSpec[Any]) -> dict[str, Any]:
     }
 
 
+def artifact_uri(resource_id: str) -> str:
+    """A relative, percent-encoded pseudo-path for the resource: GitHub code scanning rejects a
+    whole upload if any location lacks physicalLocation.artifactLocation.uri."""
+    return "azure/" + quote(resource_id.strip("/"), safe="/")
+
+
 def _location(resource_id: str, name: str, rtype: str) -> dict[str, Any]:
     return {
+        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(resource_id)}},
         "logicalLocations": [
             {"name": name, "fullyQualifiedName": resource_id, "kind": rtype or "resource"}
-        ]
+        ],
     }
 
 
