@@ -71,6 +71,8 @@ from aiposture.model.snapshot import Snapshot
 Row = Mapping[str, Any]
 Handler = Callable[[Inventory, Row, dict[str, Any]], None]
 _intern = sys.intern
+# Shared by every untagged row (entities are frozen; nothing mutates tags).
+_NO_TAGS: dict[str, str] = {}
 
 
 def normalize(snapshot: Snapshot, progress: Callable[[int], None] | None = None) -> Inventory:
@@ -159,7 +161,7 @@ def _base(row: Row, rid: str, tl: str) -> dict[str, Any]:
         "resource_group": rg,
         "kind": p.text(get("kind")) or "",
         "sku": (p.text(p.get(sku, "name")) or "") if isinstance(sku, Mapping) else "",
-        "tags": p.str_map(tags) if tags else {},
+        "tags": p.str_map(tags) if tags else _NO_TAGS,
         "identity": _identity(ident) if ident else NO_IDENTITY,
     }
 

@@ -72,6 +72,10 @@ def rule_dict(r: RuleSpec[Any]) -> dict[str, Any]:
 
 
 def report_dict(result: ScanResult) -> dict[str, Any]:
+    return _report_doc(result, [finding_dict(f) for f in sort_findings(result.findings)])
+
+
+def _report_doc(result: ScanResult, findings: Any) -> dict[str, Any]:
     inv = result.inventory
     doc: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
@@ -96,11 +100,36 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
         ],
         "unmodeled_types": dict(sorted(inv.other_type_counts.items())),
         "inventory": inventory_entries(inv),
-        "findings": [finding_dict(f) for f in sort_findings(result.findings)],
+        "findings": findings,
     }
     doc.update(result.extras)
     return doc
 
 
+_PLACEHOLDER = "\u0000aiposture-findings\u0000"
+_MARKER = b'"findings": ' + msgspec.json.encode(_PLACEHOLDER)
+
+
 def render_json(result: ScanResult) -> bytes:
-    return msgspec.json.format(msgspec.json.encode(report_dict(result)), indent=2) + b"\n"
+    """The report, pretty-printed; byte-identical to formatting `report_dict(result)`.
+
+    Findings are encoded one at a time into the output, so a million-finding report never
+    exists as a tree of dicts next to its text (memory) and is formatted once (time).
+    """
+    text = msgspec.json.format(msgspec.json.encode(_report_doc(result, _PLACEHOLDER)), indent=2)
+    head, tail = text.split(_MARKER, 1)
+    out = bytearray(head)
+    out += b'"findings": ['
+    encode = msgspec.json.Encoder().encode
+    fmt = msgspec.json.format
+    sep = b"\n    "
+    first = True
+    for f in sort_findings(result.findings):
+        out += sep if first else b"," + sep
+        first = False
+        # Strings hold no raw newline in JSON, so re-indenting by replacing "\n" is exact.
+        out += fmt(encode(finding_dict(f)), indent=2).replace(b"\n", sep)
+    out += b"]" if first else b"\n  ]"
+    out += tail
+    out += b"\n"
+    return bytes(out)

@@ -1,0 +1,221 @@
+"""Offline scan benchmark: `aiposture scan` of a synthetic tenant against the JSON parse floor.
+
+In one run, on the same file:
+  floor  gunzip + msgspec decode of the whole snapshot document, in a fresh interpreter
+         (the time is taken inside the child, so interpreter start-up is not counted);
+  scan   `aiposture scan --input FILE --format json --output /dev/null -q` in a subprocess
+         (wall time including start-up, so the ratio is conservative).
+Peak memory is the child's max RSS from os.wait4 (per process, not cumulative).
+Each measurement is repeated and the fastest run is kept (the machine is shared).
+
+Usage: python bench/bench_scan.py [--resources 100000] [--seed 7] [--repeat 3] [--keep DIR]
+Prints a Markdown table; --json FILE also writes the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+AIPOSTURE = BIN / "aiposture"
+
+FLOOR_CODE = """
+import gzip, sys, time
+import msgspec
+t0 = time.perf_counter()
+with open(sys.argv[1], "rb") as fh:
+    data = fh.read()
+if data[:2] == b"\\x1f\\x8b":
+    data = gzip.decompress(data)
+t1 = time.perf_counter()
+doc = msgspec.json.decode(data)
+t2 = time.perf_counter()
+print(f"{t2 - t0:.6f} {t1 - t0:.6f} {len(data)}")
+"""
+
+TARGET_RATIO = 3.0
+TARGET_RSS_100K = 2 * 1024**3
+TARGET_RSS_1M = 8 * 1024**3
+
+
+@dataclass
+class Run:
+    wall_s: float
+    peak_rss_bytes: int
+    stdout: str
+    returncode: int
+
+
+@dataclass
+class Result:
+    resources: int
+    seed: int
+    file_bytes: int
+    json_bytes: int
+    synth_s: float
+    synth_peak_rss_bytes: int
+    floor_s: float
+    floor_gunzip_s: float
+    floor_peak_rss_bytes: int
+    scan_s: float
+    scan_peak_rss_bytes: int
+    ratio: float
+    findings: int
+    machine: str
+    commands: list[str]
+
+
+def run_child(cmd: list[str]) -> Run:
+    """Run a command; wall time and that child's own peak RSS (os.wait4, Linux KiB)."""
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode()
+        if proc.returncode != 0:
+            sys.stderr.write(err.read().decode())
+            raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}")
+    return Run(wall, usage.ru_maxrss * 1024, stdout, proc.returncode)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kib / 1024**2:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    import msgspec
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores{mem}; Linux {platform.release()}; "
+        f"Python {platform.python_version()}; msgspec {msgspec.__version__}"
+    )
+
+
+def bench(resources: int, seed: int, repeat: int, workdir: Path) -> Result:
+    path = workdir / f"synth-{resources}-{seed}.json.gz"
+    synth_cmd = [
+        str(AIPOSTURE), "synth", "--resources", str(resources), "--seed", str(seed),
+        "--output", str(path), "-q",
+    ]  # fmt: skip
+    floor_cmd = [sys.executable, "-c", FLOOR_CODE, str(path)]
+    scan_cmd = [
+        str(AIPOSTURE), "scan", "--input", str(path), "--format", "json",
+        "--output", "/dev/null", "-q",
+    ]  # fmt: skip
+    print(f"# synth {resources:,} resources ...", file=sys.stderr)
+    synth = run_child(synth_cmd)
+
+    floors: list[tuple[float, float, int, int]] = []
+    scans: list[Run] = []
+    for i in range(repeat):
+        print(f"# run {i + 1}/{repeat}: floor, scan ...", file=sys.stderr)
+        fl = run_child(floor_cmd)
+        total, gunzip, size = fl.stdout.split()
+        floors.append((float(total), float(gunzip), int(size), fl.peak_rss_bytes))
+        scans.append(run_child(scan_cmd))
+    floor = min(floors)
+    scan = min(scans, key=lambda r: r.wall_s)
+
+    # Findings count from one JSON report (not timed).
+    count_cmd = [str(AIPOSTURE), "scan", "--input", str(path), "--format", "json", "-q"]
+    report = subprocess.run(count_cmd, capture_output=True, check=True).stdout
+    import msgspec
+
+    findings = len(msgspec.json.decode(report)["findings"])
+    del report
+    shown = [" ".join(c).replace(sys.executable, "python") for c in (synth_cmd, scan_cmd)]
+    return Result(
+        resources=resources,
+        seed=seed,
+        file_bytes=path.stat().st_size,
+        json_bytes=floor[2],
+        synth_s=synth.wall_s,
+        synth_peak_rss_bytes=synth.peak_rss_bytes,
+        floor_s=floor[0],
+        floor_gunzip_s=floor[1],
+        floor_peak_rss_bytes=max(f[3] for f in floors),
+        scan_s=scan.wall_s,
+        scan_peak_rss_bytes=max(r.peak_rss_bytes for r in scans),
+        ratio=scan.wall_s / floor[0],
+        findings=findings,
+        machine=machine(),
+        commands=shown,
+    )
+
+
+def gib(n: int) -> str:
+    return f"{n / 1024**3:.2f} GiB"
+
+
+def markdown(results: list[Result]) -> str:
+    lines = [
+        "| resources | rows (MB JSON / MB gz) | findings | synth | parse floor | scan | "
+        "scan / floor | scan peak RSS | floor peak RSS | targets |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        rss_target = TARGET_RSS_100K if r.resources <= 100_000 else TARGET_RSS_1M
+        ok = r.scan_peak_rss_bytes < rss_target
+        if r.resources <= 100_000:
+            ok = ok and r.ratio <= TARGET_RATIO
+            target = f"<= {TARGET_RATIO:g}x and < {gib(rss_target)}"
+        else:
+            target = f"< {gib(rss_target)}"
+        lines.append(
+            f"| {r.resources:,} | {r.json_bytes / 1e6:,.0f} / {r.file_bytes / 1e6:,.0f} | "
+            f"{r.findings:,} | {r.synth_s:.1f} s | {r.floor_s:.2f} s "
+            f"(gunzip {r.floor_gunzip_s:.2f}) | {r.scan_s:.2f} s | **{r.ratio:.2f}x** | "
+            f"{gib(r.scan_peak_rss_bytes)} | {gib(r.floor_peak_rss_bytes)} | "
+            f"{target}: {'met' if ok else 'NOT met'} |"
+        )
+    lines.append("")
+    lines.append(f"Machine: {results[0].machine}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--resources", type=int, action="append", help="repeatable; default 100000")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--keep", type=Path, help="keep the synthetic files in DIR")
+    ap.add_argument("--json", type=Path, help="also write the figures to FILE")
+    args = ap.parse_args(argv)
+    sizes = args.resources or [100_000]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="aiposture-bench-") as tmp:
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        for n in sizes:
+            results.append(bench(n, args.seed, args.repeat if n <= 100_000 else 1, workdir))
+    print(markdown(results))
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,30 @@
+"""`make bench`: the benchmarks, printed as the tables docs/performance.md quotes.
+
+Default: the offline scan at 100,000 resources (3 runs, fastest kept). Set
+AIPOSTURE_BENCH_FULL=1 to add the 1,000,000-resource run (several minutes, ~8 GiB free RAM).
+Extra arguments go to bench_scan.py (e.g. `python bench/run.py --resources 10000`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_scan
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    if not any(a.startswith("--resources") for a in args):
+        args += ["--resources", "100000"]
+        if os.environ.get("AIPOSTURE_BENCH_FULL") == "1":
+            args += ["--resources", "1000000"]
+    print("## Offline scan (bench/bench_scan.py)\n")
+    return bench_scan.main(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
