@@ -220,6 +220,8 @@ def test_sentinel_on_ai_log_workspace() -> None:
     assert statuses(r, "AIP-MON-006") == {("law", "PASS"), ("law2", "FAIL")}
     r = run_rules(rows, complete=("resources", "diagnosticSettings"))
     assert {s for _, s in statuses(r, "AIP-MON-006")} == {"UNKNOWN"}
+    r = run_rules(rows, complete=("resources", "sentinel"))
+    assert statuses(r, "AIP-MON-006") == {("law", "UNKNOWN"), ("law2", "UNKNOWN")}
 
 
 # ---- MON-007 -------------------------------------------------------------------------------

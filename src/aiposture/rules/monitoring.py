@@ -344,6 +344,10 @@ def defender_cspm(sub: Subscription, ctx: RuleContext) -> Verdict:
 
 
 def _ai_log_workspaces(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    if not inv.coverage.status("diagnosticSettings").complete:
+        # Which workspaces receive AI logs is unknown: assess every workspace we have, and
+        # let the coverage gate report them UNKNOWN rather than report nothing.
+        return list(inv.log_workspaces.values())
     keys: set[str] = set()
     for res in inv.ai_resources():
         for ds in inv.diagnostics_for(res.key):
@@ -381,7 +385,7 @@ def _ai_log_workspaces(inv: Inventory, settings: Settings) -> Iterable[Resource]
     target=LogAnalyticsWorkspace,
     target_label="Log Analytics workspace receiving AI logs",
     select=_ai_log_workspaces,
-    requires=("sentinel",),
+    requires=("sentinel", "diagnosticSettings"),
     remediation=Remediation(
         summary="Onboard Microsoft Sentinel on workspace <NAME> (or route AI logs to the "
         "Sentinel workspace) and enable the Defender for Cloud / Azure OpenAI analytics.",
