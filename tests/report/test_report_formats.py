@@ -191,12 +191,11 @@ def test_demo_renders_every_format(fmt: str, demo_result: ScanResult) -> None:
         assert len(list(csv.DictReader(io.StringIO(text)))) == len(demo_result.findings)
     # Every failing finding's fingerprint (or, for Markdown, its rule) is in the output.
     if fmt == "md":
-        missing = [
-            (f.rule.id, f.resource_name)
-            for f in fails
-            if f"| {f.rule.id} | {md(f.resource_name)} |" not in text
-        ]
-        assert missing == []
+        # Fits a GitHub comment; rows left out of the table are counted in a note.
+        assert len(text) <= 65_536
+        listed = [f for f in fails if f"| {f.rule.id} | {md(f.resource_name)} |" in text]
+        left = len(fails) - len(listed)
+        assert listed and (left == 0 or f"{left} more failing finding(s)" in text)
     else:
         missing = [f.fingerprint for f in fails if f.fingerprint not in text]
         assert missing == []

@@ -23,6 +23,14 @@ from aiposture.rules.types import Finding
 # after `]`, which is escaped.)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#+!|~])")
 MAX_DETAILS = 50
+MAX_UNKNOWN = 30
+# GitHub comments and issues hold at most 65,536 characters; stay under with room to spare.
+MAX_CHARS = 60_000
+TABLE_BUDGET = 40_000
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
 
 
 def md(text: object) -> str:
@@ -114,9 +122,12 @@ def render_markdown(result: ScanResult) -> bytes:
             lines += [
                 f"- {md(r['rule_id'])} {md(r['resource_name'])}: {md(r['title'])}" for r in resolved
             ]
+    if isinstance(comparison, dict):
+        # In a pull request, what is new matters first (the sort is stable: severity order).
+        fails.sort(key=lambda f: state_of(result, f) != NEW)
     if fails:
         lines += ["", "## Failing findings", ""]
-        lines += _table(
+        rows = _table(
             ["Severity", "Rule", "Resource", "Resource group", "Finding"],
             (
                 [
@@ -129,6 +140,17 @@ def render_markdown(result: ScanResult) -> bytes:
                 for f in fails
             ),
         )
+        budget = TABLE_BUDGET - _size(lines)
+        kept = 2
+        while kept < len(rows) and budget - len(rows[kept]) - 1 > 0:
+            budget -= len(rows[kept]) + 1
+            kept += 1
+        lines += rows[:kept]
+        if kept < len(rows):
+            lines += [
+                "",
+                f"{len(rows) - kept} more failing finding(s): see the HTML or JSON report.",
+            ]
     gaps = inv.coverage.gaps()
     if unknowns or gaps:
         lines += ["", "## Not assessed", ""]
@@ -139,16 +161,26 @@ def render_markdown(result: ScanResult) -> bytes:
         lines += [
             f"- UNKNOWN {f.rule.id} {md(f.resource_name)}: missing "
             f"{md(', '.join(f.missing) or '?')}"
-            for f in unknowns
+            for f in unknowns[:MAX_UNKNOWN]
         ]
+        if len(unknowns) > MAX_UNKNOWN:
+            lines.append(f"- and {len(unknowns) - MAX_UNKNOWN} more UNKNOWN check(s)")
     if fails:
         lines += ["", "## How to fix", ""]
+        size = _size(lines)
+        shown = 0
         for f in fails[:MAX_DETAILS]:
-            lines += _details(f)
-        if len(fails) > MAX_DETAILS:
+            block = _details(f)
+            if size + _size(block) > MAX_CHARS:
+                break
+            lines += block
+            size += _size(block)
+            shown += 1
+        if shown < len(fails):
             lines += [
                 "",
-                f"{len(fails) - MAX_DETAILS} more failing finding(s): see the HTML or JSON report.",
+                f"Fixes for {len(fails) - shown} more failing finding(s) are in the HTML and "
+                "JSON reports.",
             ]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
