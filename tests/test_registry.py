@@ -88,3 +88,47 @@ def test_rules_md_escapes_prose_and_keeps_code_verbatim() -> None:
     assert "<NAME>" in md  # inside code blocks, verbatim
     prose = [line for line in md.splitlines() if line.startswith(("Portal:", "**Fix.**"))]
     assert prose and all("<" not in line for line in prose)
+
+
+def _odd_case(key: str) -> str:
+    """camelCase -> alternating case, the way hand-made exports and old API versions vary."""
+    return "".join(ch.upper() if i % 2 else ch.lower() for i, ch in enumerate(key))
+
+
+def _recase(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_odd_case(k): _recase(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_recase(v) for v in value]
+    return value
+
+
+def _export_shaped(row: dict[str, Any]) -> dict[str, Any]:
+    """Resource Graph shape: lower-cased id and type; property names in odd casing."""
+    out = dict(row)
+    out["id"] = row["id"].lower()
+    out["type"] = row["type"].lower()
+    if isinstance(row.get("properties"), dict):
+        out["properties"] = _recase(row["properties"])
+    return out
+
+
+def test_every_rule_gives_the_same_results_on_export_shaped_rows(
+    demo_result: ScanResult,
+) -> None:
+    import dataclasses
+
+    from aiposture.app import scan_inventory
+    from aiposture.collect.demo import demo_snapshot
+    from aiposture.config import Settings
+    from aiposture.model.normalize import normalize
+    from conftest import FIXED_NOW
+
+    snap = demo_snapshot()
+    shaped = dataclasses.replace(snap, resources=[_export_shaped(r) for r in snap.resources])
+    result = scan_inventory(normalize(shaped), Settings(), "export", now=FIXED_NOW)
+
+    def key(r: ScanResult) -> set[tuple[str, str, str]]:
+        return {(f.rule.id, f.resource_id.lower(), f.status.value) for f in r.findings}
+
+    assert key(result) ^ key(demo_result) == set()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from aiposture.config import Settings
@@ -83,9 +83,13 @@ def definition_ref(assignment: PolicyAssignment) -> tuple[str, str]:
 
 
 def param_value(assignment: PolicyAssignment, name: str) -> object:
+    """An assignment parameter's value; names and the `value` key compare case-insensitively,
+    as ARM does."""
     for k, v in assignment.parameters.items():
         if k.lower() == name.lower():
-            return v.get("value") if isinstance(v, dict) else v
+            if isinstance(v, Mapping):
+                return next((x for kk, x in v.items() if str(kk).lower() == "value"), None)
+            return v
     return None
 
 
