@@ -23,7 +23,7 @@ from aiposture.graph.permissions import (
     role_permits,
 )
 from aiposture.model.entities import Permission, RoleDefinition
-from conftest import make_inventory
+from root_helpers import make_inventory
 
 SUB = "00000000-0000-0000-0000-000000000001"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-ai"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiposture.config import Settings
-from conftest import run_rules, statuses
+from root_helpers import run_rules, statuses
 
 SUB = "00000000-0000-0000-0000-00000000d001"
 SUB_SCOPE = f"/subscriptions/{SUB}"
