@@ -74,7 +74,8 @@ def rule_descriptor(r: RuleSpec[Any]) -> dict[str, Any]:
     tags = ["security", r.pillar.value, *refs["owasp_llm"], *refs["atlas"]]
     return {
         "id": r.id,
-        "name": r.id.replace("-", ""),
+        # The check function's name, CamelCased: a readable identifier, stable across releases.
+        "name": "".join(w.capitalize() for w in r.check.__name__.split("_") if w) or r.id,
         "shortDescription": {"text": r.title},
         "fullDescription": {"text": r.rationale or r.title},
         "help": {"text": text, "markdown": markdown},
