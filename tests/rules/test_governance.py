@@ -322,3 +322,18 @@ def test_allowed_regions() -> None:
     }
     no_policy = [*base_rows()]
     assert statuses(run_rules(no_policy, complete=POLICY), "AIP-GOV-009") == {("oai-gov", "FAIL")}
+
+
+def test_alz_public_endpoints_initiative_covers_ml_only() -> None:
+    paas = f"{MG}/contoso/providers/Microsoft.Authorization/policySetDefinitions/" + (
+        "Deny-PublicPaaSEndpoints"
+    )
+    mlw = {
+        "id": f"{RG}/providers/Microsoft.MachineLearningServices/workspaces/mlw",
+        "name": "mlw",
+        "type": "Microsoft.MachineLearningServices/workspaces",
+        "properties": {},
+    }
+    rows = [*base_rows(), mlw, assignment(f"{MG}/landingzones", "paas", paas, initiative=True)]
+    r = run_rules(rows, complete=POLICY)
+    assert statuses(r, "AIP-GOV-002") == {("mlw", "PASS"), ("oai-gov", "FAIL")}

@@ -71,6 +71,23 @@ INITIATIVES: dict[str, Initiative] = {
             "1b4d1c4e-934c-4703-944c-27c82c06bebb": "azureAiDiagSettings",
         },
     ),
+    # Enforce-Guardrails-MachineLearning.json (v1.2.0), same repository
+    "enforce-guardrails-machinelearning": Initiative(
+        "ALZ Enforce-Guardrails-MachineLearning",
+        {
+            "e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f": "mlLocalAuth",
+            "a6f9a2d0-cff7-4855-83ad-4cd750666512": "mlModifyLocalAuth",
+            "a10ee784-7409-4941-b091-663697637c0f": "mlModifyPublicNetworkAccess",
+            "7804b5c7-01dc-4723-969b-ae300cc07ff1": "mlVirtualNetwork",
+            "45e05259-1eb5-4f70-9574-baf73e9d219b": "mlPrivateLink",
+            "afe0c3be-ba3b-4544-ba52-0c99672a8ad6": "mlResourceLogs",
+        },
+    ),
+    # Deny-PublicPaaSEndpoints.json (v3.1.0): of the AI types it covers only ML workspaces.
+    "deny-publicpaasendpoints": Initiative(
+        "ALZ Deny-PublicPaaSEndpoints",
+        {"438c38d2-3772-465a-a9cc-7a6666a275ce": "MlPublicIpDenyEffect"},
+    ),
 }
 
 
@@ -216,7 +233,10 @@ def _located_ai(inv: Inventory, settings: Settings) -> Iterable[Resource]:
 
 PUBLIC_NETWORK_POLICIES = {
     "microsoft.cognitiveservices/accounts": ("037eea7a-bd0a-46c5-9a66-03aea78705d3",),
-    "microsoft.machinelearningservices/workspaces": ("438c38d2-3772-465a-a9cc-7a6666a275ce",),
+    "microsoft.machinelearningservices/workspaces": (
+        "438c38d2-3772-465a-a9cc-7a6666a275ce",
+        "a10ee784-7409-4941-b091-663697637c0f",  # modify: disables public access
+    ),
     "microsoft.search/searchservices": ("ee980b6d-0eca-4501-8d54-f6290fd512c3",),
 }
 LOCAL_AUTH_POLICIES = {
@@ -227,6 +247,7 @@ LOCAL_AUTH_POLICIES = {
     "microsoft.search/searchservices": ("6300012e-e9a4-4649-b41f-a85f5c43be91",),
     "microsoft.machinelearningservices/workspaces/computes": (
         "e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f",
+        "a6f9a2d0-cff7-4855-83ad-4cd750666512",  # modify: disables local auth
     ),
 }
 DIAGNOSTIC_POLICIES = {
@@ -349,9 +370,11 @@ def public_network_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
     """Fixing one exposed endpoint does not stop the next deployment from being public. An
     effective assignment (inherited through management group, subscription and resource
     group, enforcement Default, not excluded by notScopes or an active exemption, effect not
-    Disabled) of the type's public-network policy keeps the fix from regressing. The
-    catalog's ALZ Deny-Public-Endpoints is not counted: we could not verify that it contains
-    the AI definitions; Enforce-Guardrails-OpenAI (verified) is."""
+    Disabled) of the type's public-network policy keeps the fix from regressing. ALZ
+    initiatives count where their membership was verified: Enforce-Guardrails-OpenAI (AI
+    services), Enforce-Guardrails-MachineLearning, and Deny-PublicPaaSEndpoints, which the
+    catalog cites but which covers only ML workspaces among AI types (not AI services or
+    AI Search)."""
     return policy_verdict(res, ctx, PUBLIC_NETWORK_POLICIES.get(res.type, ()), "public access")
 
 
