@@ -117,6 +117,7 @@ def test_policy_inherited_from_management_group() -> None:
     r = run_rules(rows, complete=POLICY)
     assert statuses(r, "AIP-GOV-002") == {("oai-gov", "PASS")}
     assert statuses(r, "AIP-GOV-003") == {("oai-gov", "FAIL")}
+    assert statuses(r, "AIP-GOV-004") == {("oai-gov", "FAIL")}
 
 
 def test_policy_not_effective_when_excluded_disabled_or_not_enforced() -> None:
@@ -207,6 +208,8 @@ def test_assignment_enforcement_and_open_ended_exemptions() -> None:
     rows = [*base_rows(), good, lax, waived, elsewhere, exemption(RG, waived["id"])]
     r = run_rules(rows, complete=POLICY)
     assert statuses(r, "AIP-GOV-005") == {("good", "PASS"), ("lax", "FAIL"), ("waived", "FAIL")}
+    r = run_rules(rows, complete=("resources", "subscriptions", "policyAssignments"))
+    assert {s for _, s in statuses(r, "AIP-GOV-005")} == {"UNKNOWN"}
 
 
 # ---- GOV-006 -------------------------------------------------------------------------------

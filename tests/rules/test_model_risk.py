@@ -447,5 +447,7 @@ def test_cost_cap_on_public_paygo() -> None:
         ("uncapped", "FAIL"),
         ("ptu", "NOT_APPLICABLE"),
     }
+    r = run_rules(rows, complete=("resources",))
+    assert {s for _, s in statuses(r, "AIP-MDL-009")} == {"UNKNOWN"}
     private = [account(public=False), deployment("uncapped", sku={"name": "Standard"})]
     assert statuses(run_rules(private, complete=FULL), "AIP-MDL-009") == {("uncapped", "PASS")}

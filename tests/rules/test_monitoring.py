@@ -167,6 +167,7 @@ def test_defender_plans() -> None:
     r = run_rules(rows, complete=("resources",))
     for rid in ("AIP-MON-003", "AIP-MON-004", "AIP-MON-005"):
         assert statuses(r, rid) == {(SUB_NAME, "UNKNOWN")}, rid
+    assert statuses(r, "AIP-MON-010") == {("stdata", "UNKNOWN")}
 
 
 def test_pricing_export_shape_with_odd_casing() -> None:
