@@ -37,6 +37,7 @@ def browser() -> Iterator[Any]:
         pytest.skip("chromium is not installed (run `make browser`)")
     from playwright.sync_api import sync_playwright
 
+    ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
@@ -85,7 +86,6 @@ def _ids(findings: Any) -> set[str]:
 
 
 def test_demo_report_in_browser(browser: Any, demo_result: ScanResult, tmp_path: Path) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
     p = Page(browser, render_html(demo_result), tmp_path / "report.html")
     page = p.page
     page.screenshot(path=str(ARTIFACTS / "report-demo-top.png"))
