@@ -233,6 +233,7 @@ def workspace_cmk(ws: MLWorkspace, ctx: RuleContext) -> Verdict:
         azure_policy=("8c6a50c6-9ffd-4ae7-986f-5fa6111f9a54",),
         owasp_llm=("LLM04", "LLM02"),
         atlas=("AML.T0020",),
+        prowler=("storage_account_key_access_disabled",),
         checkov=("CKV2_AZURE_40",),
         psrule=("Azure.Storage.LocalAuth",),
     ),
@@ -297,6 +298,10 @@ _TLS_ORDER = {"tls1_0": 0, "tls1_1": 1, "tls1_2": 2, "tls1_3": 3}
             "fe83a0eb-a853-422d-aac2-1bffd182c5d0",
             "404c3081-a854-4457-ae30-26a93ef643f9",
         ),
+        prowler=(
+            "storage_ensure_minimum_tls_version_12",
+            "storage_secure_transfer_required_is_enabled",
+        ),
         checkov=("CKV_AZURE_44", "CKV_AZURE_3"),
         psrule=("Azure.Storage.MinTLS", "Azure.Storage.SecureTransfer"),
     ),
@@ -354,6 +359,7 @@ def storage_tls(sa: StorageAccount, ctx: RuleContext) -> Verdict:
     references=Refs(
         mcsb=("DP-6", "DP-8"),
         azure_policy=("0b60c0b2-2dc2-4e1c-b5c9-abbed971de53",),
+        prowler=("keyvault_purge_protection_enabled",),
         checkov=("CKV_AZURE_110",),
         psrule=("Azure.KeyVault.PurgeProtect",),
     ),
@@ -403,6 +409,7 @@ def key_vault_purge_protection(kv: KeyVault, ctx: RuleContext) -> Verdict:
     references=Refs(
         mcsb=("IM-1", "PA-7"),
         azure_policy=("12d4fa5e-1f9f-4c21-97a9-b99b3c6611b5",),
+        prowler=("keyvault_rbac_enabled",),
         psrule=("Azure.KeyVault.RBAC",),
     ),
 )

@@ -90,7 +90,10 @@ from aiposture.rules.types import (
         azure_policy=("71ef260a-8f18-47b7-abcb-62d0673d94dc",),
         owasp_llm=("LLM02", "LLM10"),
         atlas=("AML.T0024", "AML.T0034"),
-        prowler=("aiservices_account_local_auth_disabled",),
+        prowler=(
+            "aiservices_account_local_auth_disabled",
+            "cognitive_services_local_auth_disabled",
+        ),
         checkov=("CKV_AZURE_236",),
         psrule=("Azure.AI.DisableLocalAuth",),
     ),
@@ -805,7 +808,10 @@ AZURE_MANAGEMENT_APP = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
         "policy from template 'Require multifactor authentication for Azure management' > "
         "Enable policy: On.",
     ),
-    references=Refs(mcsb=("IM-7", "IM-6")),
+    references=Refs(
+        mcsb=("IM-7", "IM-6"),
+        prowler=("entra_conditional_access_policy_require_mfa_for_management_api",),
+    ),
 )
 def ca_mfa_management(tenant: Tenant, ctx: RuleContext) -> Verdict:
     """Everyone who manages the AI estate (deployments, content filters, keys, role
@@ -1016,6 +1022,7 @@ def _ai_clusters(inv: Inventory, settings: Settings) -> Iterable[Resource]:
             "993c2fcd-2b29-49d2-9eb0-df2c3a730c32",
             "ac4a19c2-fa67-49b4-8ae5-0b2e78c49457",
         ),
+        prowler=("aks_cluster_rbac_enabled",),
         checkov=("CKV_AZURE_141", "CKV_AZURE_5"),
         psrule=("Azure.AKS.LocalAccounts", "Azure.AKS.ManagedAAD", "Azure.AKS.UseRBAC"),
     ),

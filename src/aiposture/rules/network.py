@@ -263,6 +263,7 @@ def search_public_network(svc: SearchService, ctx: RuleContext) -> Verdict:
         azure_policy=("438c38d2-3772-465a-a9cc-7a6666a275ce",),
         owasp_llm=("LLM04",),
         atlas=("AML.T0020",),
+        prowler=("machine_learning_workspace_public_access_disabled",),
         checkov=("CKV_AZURE_144",),
         psrule=("Azure.ML.PublicAccess",),
     ),
@@ -552,6 +553,7 @@ _OPEN_RANGES = ("0.0.0.0/0", "*", "internet", "any")
             "040732e8-d947-40b8-95d6-854c95024bf8",
         ),
         owasp_llm=("LLM03", "LLM10"),
+        prowler=("aks_clusters_public_access_disabled",),
         checkov=("CKV_AZURE_6", "CKV_AZURE_115"),
         psrule=("Azure.AKS.AuthorizedIPs",),
     ),
@@ -850,6 +852,11 @@ def _open_from_internet(nsg: NetworkSecurityGroup) -> list[tuple[str, int, str]]
         mcsb=("NS-1",),
         azure_policy=("e71308d3-144b-4262-b144-efdc3cc90517",),
         owasp_llm=("LLM10",),
+        prowler=(
+            "network_ssh_internet_access_restricted",
+            "network_rdp_internet_access_restricted",
+            "network_http_internet_access_restricted",
+        ),
         other=("Zero Trust network segmentation",),
     ),
 )
