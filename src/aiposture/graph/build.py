@@ -161,7 +161,7 @@ class Node:
 @dataclass(frozen=True, slots=True)
 class Edge:
     kind: EdgeKind
-    why: str  # the role or setting that creates the edge, in words
+    what: str  # the setting, or what the role permits, in words
     role: str = ""
     scope: str = ""  # the scope the role was granted at
     assignment_id: str = ""
@@ -170,6 +170,20 @@ class Edge:
     eligible: bool = False
     setting: str = ""  # "properties.publicNetworkAccess=Enabled" for setting-made edges
     guard: str = ""  # PUBLIC_ACCESS: what still authenticates callers ("keys", "entra", ...)
+
+    @property
+    def why(self) -> str:
+        """The role or setting that creates the edge (composed on demand: most edges of a big
+        tenant are never explained)."""
+        if not self.role:
+            return self.what
+        where = f"at {self.scope}" + (" (inherited)" if self.inherited else "")
+        flags = "".join(
+            f" [{f}]"
+            for f, on in (("PIM-eligible", self.eligible), ("ABAC condition", self.conditional))
+            if on
+        )
+        return f"role '{self.role}' {where} permits {self.what}{flags}"
 
     @property
     def cut_key(self) -> str:
@@ -188,6 +202,7 @@ class SecurityGraph:
         self.index: dict[str, int] = {}
         self.unresolved_roles: set[str] = set()
         self.admins: frozenset[str] = frozenset()
+        self.control_edges: list[tuple[str, str, Edge]] = []  # (principal, scope, edge)
 
     # ---- construction ------------------------------------------------------------------
 
@@ -489,15 +504,9 @@ def _memberships(sg: SecurityGraph, inv: Inventory) -> None:
 
 
 def _grant_edge(kind: EdgeKind, g: Grant, what: str) -> Edge:
-    where = f"at {g.scope}" + (" (inherited)" if g.inherited else "")
-    flags = "".join(
-        f" [{f}]"
-        for f, on in (("PIM-eligible", g.eligible), ("ABAC condition", g.conditional))
-        if on
-    )
     return Edge(
         kind,
-        f"role '{g.role_name}' {where} permits {what}{flags}",
+        what,
         role=g.role_name,
         scope=g.scope,
         assignment_id=g.assignment_id,
@@ -553,7 +562,9 @@ def _control_edges(sg: SecurityGraph, inv: Inventory) -> None:
             conditional=conditional,
             eligible=eligible,
         )
-        sg.add_edge(pid, scope, _grant_edge(EdgeKind.CONTROL, g, "writing role assignments"))
+        edge = _grant_edge(EdgeKind.CONTROL, g, "writing role assignments")
+        sg.add_edge(pid, scope, edge)
+        sg.control_edges.append((pid, scope, edge))
 
 
 @dataclass(frozen=True, slots=True)
@@ -819,14 +830,11 @@ def _admin_set(sg: SecurityGraph, inv: Inventory) -> frozenset[str]:
     CONTROL at a management group, subscription or the root
     (directly or through a group). Paths from them are not escalations."""
     holders: set[str] = set()
-    for src, dst, e in sg.edges():
-        if (
-            e.kind is EdgeKind.CONTROL
-            and dst.kind in (NodeKind.ROOT, NodeKind.MANAGEMENT_GROUP, NodeKind.SUBSCRIPTION)
-            and not e.eligible
-            and not e.conditional
-        ):
-            holders.add(src.key)
+    tops = (NodeKind.ROOT, NodeKind.MANAGEMENT_GROUP, NodeKind.SUBSCRIPTION)
+    for src, dst, e in sg.control_edges:
+        node = sg.node(dst)
+        if node is not None and node.kind in tops and not e.eligible and not e.conditional:
+            holders.add(src)
     # Members (transitively) of holder groups.
     frontier = list(holders)
     while frontier:

@@ -31,7 +31,7 @@ from aiposture.graph.build import (
 from aiposture.graph.permissions import permission_index
 from aiposture.model.types import Severity
 
-MAX_PATHS_PER_SUBJECT = 200  # enough to show and cut; the total is still counted
+MAX_PATHS_PER_SUBJECT = 50  # enough to show and cut; the total is still counted
 MAX_GROUP_DEPTH = 8
 
 ACCOUNT_TYPE = "microsoft.cognitiveservices/accounts"
@@ -121,6 +121,13 @@ class PathSet:
     paths: list[AttackPath] = field(default_factory=list)
     totals: Counter[tuple[str, str]] = field(default_factory=Counter)  # (rule, subject) -> n
     _by: dict[tuple[str, str], list[AttackPath]] = field(default_factory=dict)
+
+    def full(self, rule_id: str, subject: str) -> bool:
+        return len(self._by.get((rule_id, subject), ())) >= MAX_PATHS_PER_SUBJECT
+
+    def count(self, rule_id: str, subject: str, n: int) -> None:
+        """Paths beyond the kept ones are counted, not built."""
+        self.totals[(rule_id, subject)] += n
 
     def add(self, path: AttackPath) -> None:
         k = (path.rule_id, path.subject)
@@ -371,6 +378,9 @@ class PathFinder:
         hops: tuple[Hop, ...],
         target_kind: str,
     ) -> None:
+        if self.out.full(rule_id, subject):
+            self.out.count(rule_id, subject, 1)
+            return
         self.out.add(
             AttackPath(
                 rule_id=rule_id,
@@ -497,29 +507,33 @@ class PathFinder:
         """AIP-PATH-005: a non-admin who can run code on a compute, or attach a user-assigned
         identity to compute they control, acts as that identity and reaches its data."""
         sg = self.sg
+        rule = "AIP-PATH-005"
         for node in list(sg.nodes()):
             if node.kind is not NodeKind.RESOURCE:
                 continue
             is_uami = node.rtype == UAMI_TYPE
-            for holder, e in sg.in_edges(node.key):
-                if e.kind not in (EdgeKind.RUN_AS, EdgeKind.ASSIGN_IDENTITY):
-                    continue
-                if e.kind is EdgeKind.ASSIGN_IDENTITY and not is_uami:
-                    continue
-                own = {
-                    mi.key for mi, e2 in sg.out_edges(node.key) if e2.kind is EdgeKind.HAS_IDENTITY
-                }
-                tails: list[tuple[tuple[Hop, ...], str]] = []
-                for mi, e2 in sg.out_edges(node.key):
-                    if e2.kind is not EdgeKind.HAS_IDENTITY:
-                        continue
-                    for chain, kind in (
-                        *self._data_terminals(mi.key),
-                        *self._control_terminals(mi.key),
-                    ):
-                        tails.append(((Hop(node, mi, e2), *chain), kind))
-                if not tails:
-                    continue
+            ways = [
+                (holder, e)
+                for holder, e in sg.in_edges(node.key)
+                if e.kind is EdgeKind.RUN_AS or (e.kind is EdgeKind.ASSIGN_IDENTITY and is_uami)
+            ]
+            if not ways:
+                continue
+            idents = [
+                (mi, e2) for mi, e2 in sg.out_edges(node.key) if e2.kind is EdgeKind.HAS_IDENTITY
+            ]
+            own = {mi.key for mi, _e2 in idents}
+            tails: list[tuple[tuple[Hop, ...], str]] = [
+                ((Hop(node, mi, e2), *chain), kind)
+                for mi, e2 in idents
+                for chain, kind in (
+                    *self._data_terminals(mi.key),
+                    *self._control_terminals(mi.key),
+                )
+            ]
+            if not tails:
+                continue
+            for holder, e in ways:
                 last = Hop(holder, node, e)
                 for pid, chain in self.walk.down(holder.key):
                     entry = sg.g[sg.index[pid]]
@@ -527,9 +541,12 @@ class PathFinder:
                         continue
                     if e.kind is EdgeKind.ASSIGN_IDENTITY and not self._writes_compute(pid):
                         continue
+                    if self.out.full(rule, node.key):
+                        self.out.count(rule, node.key, len(tails))
+                        continue
                     ek = _entry_kind(entry) or "non-admin"
                     for tail, kind in tails:
-                        self._emit("AIP-PATH-005", node.key, entry, ek, (*chain, last, *tail), kind)
+                        self._emit(rule, node.key, entry, ek, (*chain, last, *tail), kind)
 
     def _writes_compute(self, pid: str) -> bool:
         """Can the principal (or a group it is in) create or change some compute to attach an
