@@ -158,6 +158,18 @@ def test_denied_subscription_is_recorded_and_its_rules_are_unknown(
     _assert_read_only(clean_fake)
 
 
+def test_subscriptions_beyond_the_tenant_scope_cap_are_still_collected(
+    clean_fake: FakeAzure, demo: Snapshot
+) -> None:
+    # Tenant-scope Resource Graph sees only the first subscriptions (10,000 in Azure, 2 here):
+    # the collector lists the rest over ARM and queries them in batches.
+    clean_fake.faults = Faults(subscription_limit=2)
+    collector, live = collect(clean_fake)
+    assert collector.report.aborted is None
+    assert ("GET", "/subscriptions") in {(r.method, r.path) for r in clean_fake.requests}
+    assert findings(live) == findings(demo)
+
+
 def test_graph_licence_and_permission_errors_become_coverage(clean_fake: FakeAzure) -> None:
     clean_fake.faults = Faults(
         graph_unlicensed={"roleEligibilitySchedules", "conditionalAccessPolicies"},

@@ -78,6 +78,9 @@ class Faults:
     # Graph collections answering 403 (missing permission) or a licence error.
     graph_denied: set[str] = field(default_factory=set)
     graph_unlicensed: set[str] = field(default_factory=set)
+    # Tenant/MG-scope queries see only this many subscriptions (the real cap is 10,000) and say
+    # so with x-ms-tenant-subscription-limit-hit (0: no cap).
+    subscription_limit: int = 0
 
 
 @dataclass(frozen=True)
@@ -435,7 +438,16 @@ class FakeAzure:
                 f"The client does not have authorization to perform action "
                 f"'Microsoft.ResourceGraph/resources/read' over scope '/subscriptions/{denied[0]}'",
             )
-        rows = self._match(q, subs, mgs)
+        visible: set[str] | None = None
+        if not subs and f.subscription_limit:
+            all_subs = sorted(
+                e.sub
+                for e in self.index.by_table_type.get(("resourcecontainers", SUBSCRIPTION), [])
+            )
+            if len(all_subs) > f.subscription_limit:
+                visible = set(all_subs[: f.subscription_limit])
+                headers["x-ms-tenant-subscription-limit-hit"] = "true"
+        rows = self._match(q, subs, mgs, visible)
         key = hashlib.sha256(json.dumps([req["query"], subs, sorted(mgs)]).encode()).hexdigest()[
             :16
         ]
@@ -465,7 +477,9 @@ class FakeAzure:
             return row
         return {c: row.get(c) for c in columns}
 
-    def _match(self, q: ArgQuery, subs: list[str], mgs: set[str]) -> list[Entry]:
+    def _match(
+        self, q: ArgQuery, subs: list[str], mgs: set[str], visible: set[str] | None = None
+    ) -> list[Entry]:
         idx = self.index
         types: set[str] | None = None
         others: list[tuple[str, set[str]]] = []
@@ -493,6 +507,8 @@ class FakeAzure:
                 # Tenant / MG scope: unreadable subscriptions are silently left out, except
                 # that the subscription itself is still listed (the caller can see it exists).
                 if e.sub in denied and e.type_l != SUBSCRIPTION:
+                    continue
+                if visible is not None and e.sub and e.sub not in visible:
                     continue
                 if mgs and not idx.in_mgs(e, mgs):
                     continue

@@ -112,6 +112,19 @@ def subscription_tasks(sub_id: str, *, pricings: bool) -> list[ListTask]:
     return out
 
 
+def management_group_tasks(mg_name: str) -> list[ListTask]:
+    """PIM eligibility for Azure roles granted at a management group."""
+    scope = f"/providers/Microsoft.Management/managementGroups/{mg_name}"
+    return [
+        ListTask(
+            "roleEligibilitySchedules",
+            scope,
+            f"{scope}/providers/Microsoft.Authorization/roleEligibilitySchedules",
+            PIM_API,
+        )
+    ]
+
+
 def run_task(arm: HttpClient, task: ListTask) -> TaskResult:
     result = TaskResult(task)
     try:

@@ -334,34 +334,19 @@ class LiveCollector:
             st.done.update(tq.collections())
 
     def _arm_fan_out(self, arm: HttpClient, subs: Sequence[str]) -> None:
-        from aiposture.model.normalize import normalize
 
         st = self._state
         o = self.options
         tasks: list[arm_mod.ListTask] = []
         for row in st.rows:
             tasks.extend(arm_mod.child_tasks(row))
-        # Diagnostic settings only for AI and AI-linked resources (classification needs the
-        # inventory of what Resource Graph returned).
-        interim = normalize(
-            Snapshot(metadata=Metadata(), resources=st.rows, origin="live collection")
-        )
-        diag_targets = sorted(
-            {
-                r.id
-                for r in interim.all_resources()
-                if "/subscriptions/" in r.key
-                and (
-                    interim.is_ai(r)
-                    or interim.is_ai_linked(r.key)
-                    # API Management gateways in front of AI endpoints log LLM traffic.
-                    or r.type == "microsoft.apimanagement/service"
-                )
-            }
-        )
+        diag_targets = self._diagnostic_targets(st.rows)
         tasks.extend(arm_mod.diagnostics_task(t) for t in diag_targets)
         for sub in subs:
             tasks.extend(arm_mod.subscription_tasks(sub, pricings=sub in self._pricing_fallback))
+        for row in st.rows:
+            if str(row.get("type", "")).lower() == MANAGEMENT_GROUP and row.get("name"):
+                tasks.extend(arm_mod.management_group_tasks(str(row["name"])))
         self.progress.start("arm", len(tasks))
 
         def done(res: arm_mod.TaskResult) -> None:
@@ -403,11 +388,37 @@ class LiveCollector:
                 "diagnosticSettings",
                 scope,
                 CoverageStatus.PARTIAL,
-                "diagnostic settings are read for AI and AI-linked resources and API Management "
-                "gateways only",
+                "diagnostic settings are read for AI and AI-linked resources, API Management "
+                "gateways and the resources rules check them on",
             )
         st.done.update(CHILD_COLLECTIONS)
         st.done.update(("diagnosticSettings", "pricings", *SUBSCRIPTION_COLLECTIONS))
+
+    @staticmethod
+    def _diagnostic_targets(rows: list[dict[str, Any]]) -> list[str]:
+        """Resources whose diagnostic settings are listed: AI and AI-linked resources, API
+        Management gateways, and whatever a rule that needs diagnostic settings targets (found
+        by running the rules' own target selection on what Resource Graph returned)."""
+        from aiposture.config import Settings
+        from aiposture.model.normalize import normalize
+        from aiposture.rules.engine import default_targets
+        from aiposture.rules.registry import all_rules
+
+        interim = normalize(Snapshot(metadata=Metadata(), resources=rows, origin="live"))
+        out = {
+            r.id
+            for r in interim.all_resources()
+            if interim.is_ai(r)
+            or interim.is_ai_linked(r.key)
+            or r.type == "microsoft.apimanagement/service"
+        }
+        settings = Settings()
+        for spec in all_rules():
+            if "diagnosticSettings" in spec.requires:
+                out.update(
+                    t.id for t in default_targets(spec, interim, settings) if hasattr(t, "key")
+                )
+        return sorted(i for i in out if "/resourcegroups/" in i.lower())
 
     def _graph(self, graph: HttpClient) -> None:
         st = self._state
