@@ -132,3 +132,42 @@ def test_every_rule_gives_the_same_results_on_export_shaped_rows(
         return {(f.rule.id, f.resource_id.lower(), f.status.value) for f in r.findings}
 
     assert key(result) ^ key(demo_result) == set()
+
+
+def _quoted_placeholders(command: str) -> list[str]:
+    """Engine-filled placeholders that sit inside shell quotes: the engine shell-quotes the
+    value it substitutes, so inside another pair of quotes the quoting would break."""
+    from aiposture.rules.types import PLACEHOLDERS
+
+    bad = []
+    quote = ""
+    i = 0
+    while i < len(command):
+        ch = command[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+            elif any(command.startswith(p, i) for p in PLACEHOLDERS):
+                bad.append(command[i : command.index(">", i) + 1])
+        elif ch == "#" and (i == 0 or command[i - 1] in " \n"):
+            i = command.find("\n", i)  # a shell comment: not part of the command
+            if i < 0:
+                break
+            continue
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "\n":
+            quote = ""
+        i += 1
+    return bad
+
+
+@pytest.mark.parametrize("spec", RULES, ids=_ids(RULES))
+def test_az_cli_placeholders_are_not_inside_quotes(spec: RuleSpec[Any]) -> None:
+    assert _quoted_placeholders(spec.remediation.az_cli) == []
+
+
+def test_quoted_placeholder_detector() -> None:
+    assert _quoted_placeholders("az x --url 'https://h<ID>/a'") == ["<ID>"]
+    assert _quoted_placeholders("az x --id <ID>/a --p '{\"a\": 1}'") == []
+    assert _quoted_placeholders("az x --id <ID>\n# the finding's <NAME>\naz y") == []

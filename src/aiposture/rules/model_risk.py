@@ -45,6 +45,88 @@ COMPLETION_FILTER_NAME = (
 )
 
 
+# The recommended filter: harm categories at Medium and blocking on both sides, both Prompt
+# Shields blocking, protected material on completions. One definition feeds all four forms.
+_RECOMMENDED: tuple[tuple[str, str, str | None], ...] = (
+    *(
+        (c, src, "Medium")
+        for c in ("Hate", "Sexual", "Violence", "Selfharm")
+        for src in ("Prompt", "Completion")
+    ),
+    ("Jailbreak", "Prompt", None),
+    ("Indirect Attack", "Prompt", None),
+    ("Protected Material Text", "Completion", None),
+    ("Protected Material Code", "Completion", None),
+)
+
+
+def _filters_json() -> str:
+    items = []
+    for name, src, level in _RECOMMENDED:
+        extra = f', "severityThreshold": "{level}"' if level else ""
+        items.append(
+            f'{{"name": "{name}", "enabled": true, "blocking": true, "source": "{src}"{extra}}}'
+        )
+    return "[" + ", ".join(items) + "]"
+
+
+def _filters_bicep() -> str:
+    out = []
+    for name, src, level in _RECOMMENDED:
+        extra = f", severityThreshold: '{level}'" if level else ""
+        out.append(
+            f"      {{ name: '{name}', enabled: true, blocking: true, source: '{src}'{extra} }}\n"
+        )
+    return "".join(out)
+
+
+def _filters_tf() -> str:
+    # azurerm requires severity_threshold on every block; it is ignored for the shields.
+    return "".join(
+        "  content_filter {\n"
+        f'    name               = "{name}"\n'
+        "    filter_enabled     = true\n"
+        "    block_enabled      = true\n"
+        f'    severity_threshold = "{level or "High"}"\n'
+        f'    source             = "{src}"\n'
+        "  }\n"
+        for name, src, level in _RECOMMENDED
+    )
+
+
+def _filter_remediation(summary: str, portal: str, policy: tuple[PolicyFix, ...]) -> Remediation:
+    """Create the recommended filter on the deployment's account and attach it. Placeholders
+    stay outside shell quotes so the engine's quoting of names cannot break the command."""
+    return Remediation(
+        summary=summary,
+        az_cli="az resource create --api-version 2024-10-01 "
+        "--id <PARENT_ID>/raiPolicies/aiposture-guarded "
+        '--properties \'{"basePolicyName": "Microsoft.DefaultV2", "mode": "Blocking", '
+        f'"contentFilters": {_filters_json()}}}\'\n'
+        "az resource update --api-version 2024-10-01 --ids <ID> "
+        "--set properties.raiPolicyName=aiposture-guarded",
+        bicep="resource filter 'Microsoft.CognitiveServices/accounts/raiPolicies@2024-10-01' = {\n"
+        "  parent: account // '<PARENT>'\n  name: 'aiposture-guarded'\n  properties: {\n"
+        "    basePolicyName: 'Microsoft.DefaultV2'\n    mode: 'Blocking'\n"
+        f"    contentFilters: [\n{_filters_bicep()}    ]\n  }}\n}}\n"
+        "resource deployment 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = {\n"
+        "  parent: account\n  name: '<NAME>'\n"
+        "  properties: { raiPolicyName: filter.name /* model, sku unchanged */ }\n}",
+        terraform='resource "azurerm_cognitive_account_rai_policy" "guarded" {\n'
+        '  name                 = "aiposture-guarded"\n'
+        '  cognitive_account_id = "<PARENT_ID>"\n'
+        '  base_policy_name     = "Microsoft.DefaultV2"\n'
+        '  mode                 = "Blocking"\n'
+        f"{_filters_tf()}}}\n"
+        'resource "azurerm_cognitive_deployment" "this" {\n'
+        '  name            = "<NAME>"\n'
+        "  rai_policy_name = azurerm_cognitive_account_rai_policy.guarded.name\n"
+        "  # ... model and sku unchanged\n}",
+        portal=portal,
+        policy=policy,
+    )
+
+
 @rule(
     id="AIP-MDL-001",
     title="Model deployment has no prompt shield (jailbreak filter) or runs unfiltered",
@@ -52,48 +134,14 @@ COMPLETION_FILTER_NAME = (
     severity=Severity.HIGH,
     target=Deployment,
     requires=("deployments",),
-    remediation=Remediation(
-        summary="Attach a content filter to deployment <NAME> whose Prompt Shields for "
-        "jailbreak attacks are enabled and blocking (Microsoft.DefaultV2 or a custom "
-        "raiPolicy), and never Microsoft.Nil.",
-        az_cli="az rest --method put --url 'https://management.azure.com<PARENT_ID>/raiPolicies/"
-        "aiposture-shielded?api-version=2024-10-01' --body '{\"properties\": {"
-        '"basePolicyName": "Microsoft.DefaultV2", "mode": "Blocking", '
-        '"contentFilters": [{"name": "Jailbreak", "enabled": true, "blocking": true, '
-        '"source": "Prompt"}, {"name": "Indirect Attack", "enabled": true, '
-        '"blocking": true, "source": "Prompt"}]}}\'\n'
-        "# then point the deployment at it:\n"
-        "az cognitiveservices account deployment create --name <PARENT> --resource-group <RG> "
-        "--subscription <SUB> --deployment-name <NAME> --model-name <MODEL> "
-        "--model-version <VERSION> --model-format OpenAI --sku-name <SKU> "
-        "--rai-policy-name aiposture-shielded",
-        bicep="resource filter 'Microsoft.CognitiveServices/accounts/raiPolicies@2024-10-01' = {\n"
-        "  parent: account // '<PARENT>'\n  name: 'aiposture-shielded'\n  properties: {\n"
-        "    basePolicyName: 'Microsoft.DefaultV2'\n    mode: 'Blocking'\n"
-        "    contentFilters: [\n"
-        "      { name: 'Jailbreak', enabled: true, blocking: true, source: 'Prompt' }\n"
-        "      { name: 'Indirect Attack', enabled: true, blocking: true, source: 'Prompt' }\n"
-        "    ]\n  }\n}\n"
-        "resource deployment 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = {\n"
-        "  parent: account\n  name: '<NAME>'\n"
-        "  properties: { raiPolicyName: filter.name /* model unchanged */ }\n}",
-        terraform='resource "azurerm_cognitive_account_rai_policy" "shielded" {\n'
-        '  name                 = "aiposture-shielded"\n'
-        '  cognitive_account_id = "<PARENT_ID>"\n'
-        '  base_policy_name     = "Microsoft.DefaultV2"\n'
-        '  mode                 = "Blocking"\n'
-        "  content_filter {\n"
-        '    name = "Jailbreak"\n    filter_enabled = true\n    block_enabled = true\n'
-        '    severity_threshold = "High"\n    source = "Prompt"\n'
-        "  }\n}\n"
-        'resource "azurerm_cognitive_deployment" "this" {\n'
-        '  name             = "<NAME>"\n'
-        "  rai_policy_name  = azurerm_cognitive_account_rai_policy.shielded.name\n"
-        "  # ... model and sku unchanged\n}",
-        portal="Azure AI Foundry portal > the resource '<PARENT>' > Guardrails + controls > "
-        "Content filters > Create content filter: Input filter > Prompt shields for jailbreak "
-        "attacks: Annotate and block > apply it to deployment <NAME>.",
-        policy=(
+    remediation=_filter_remediation(
+        "Attach a content filter to deployment <NAME> whose Prompt Shields for jailbreak "
+        "attacks are enabled and blocking (never Microsoft.Nil): the commands create "
+        "aiposture-guarded with the recommended settings on <PARENT> and attach it.",
+        "Foundry portal > resource '<PARENT>' > Guardrails + controls > Content filters > "
+        "Create content filter: Input filter > Prompt shields for jailbreak attacks: Annotate "
+        "and block > apply it to deployment <NAME>.",
+        (
             PolicyFix(
                 PROMPT_FILTER_POLICY,
                 "Audit",
@@ -155,52 +203,6 @@ def _filter_or_verdict(dep: Deployment) -> tuple[EffectiveContentFilter | None, 
     return cf, None
 
 
-def _filter_remediation(
-    summary: str,
-    filters_bicep: str,
-    filters_tf: str,
-    portal: str,
-    policy: tuple[PolicyFix, ...],
-    mode: str = "Blocking",
-) -> Remediation:
-    return Remediation(
-        summary=summary,
-        az_cli="az rest --method put --url 'https://management.azure.com<PARENT_ID>/raiPolicies/"
-        "aiposture-guarded?api-version=2024-10-01' --body @guarded-filter.json\n"
-        '# guarded-filter.json: {"properties": {"basePolicyName": "Microsoft.DefaultV2", '
-        f'"mode": "{mode}", "contentFilters": [...as in the Bicep form...]}}}}\n'
-        "az rest --method patch --url 'https://management.azure.com<PARENT_ID>/deployments/"
-        "<NAME>?api-version=2024-10-01' "
-        '--body \'{"properties": {"raiPolicyName": "aiposture-guarded"}}\'',
-        bicep="resource filter 'Microsoft.CognitiveServices/accounts/raiPolicies@2024-10-01' = {\n"
-        "  parent: account // '<PARENT>'\n  name: 'aiposture-guarded'\n  properties: {\n"
-        f"    basePolicyName: 'Microsoft.DefaultV2'\n    mode: '{mode}'\n"
-        f"    contentFilters: [\n{filters_bicep}    ]\n  }}\n}}\n"
-        "// and on deployment '<NAME>': properties: { raiPolicyName: filter.name }",
-        terraform='resource "azurerm_cognitive_account_rai_policy" "guarded" {\n'
-        '  name                 = "aiposture-guarded"\n'
-        '  cognitive_account_id = "<PARENT_ID>"\n'
-        '  base_policy_name     = "Microsoft.DefaultV2"\n'
-        f'  mode                 = "{mode}"\n{filters_tf}}}\n'
-        '# and in azurerm_cognitive_deployment "<NAME>":\n'
-        "#   rai_policy_name = azurerm_cognitive_account_rai_policy.guarded.name",
-        portal=portal,
-        policy=policy,
-    )
-
-
-def _tf_filter(name: str, source: str, threshold: str = "Low") -> str:
-    return (
-        "  content_filter {\n"
-        f'    name               = "{name}"\n'
-        "    filter_enabled     = true\n"
-        "    block_enabled      = true\n"
-        f'    severity_threshold = "{threshold}"\n'
-        f'    source             = "{source}"\n'
-        "  }\n"
-    )
-
-
 HARM_CATEGORIES = ("hate", "sexual", "violence", "selfharm")
 
 
@@ -213,10 +215,8 @@ HARM_CATEGORIES = ("hate", "sexual", "violence", "selfharm")
     requires=("deployments",),
     remediation=_filter_remediation(
         "Use a content filter on deployment <NAME> with Prompt Shields for indirect attacks "
-        "enabled and blocking (the Microsoft default policy does not include it).",
-        "      { name: 'Jailbreak', enabled: true, blocking: true, source: 'Prompt' }\n"
-        "      { name: 'Indirect Attack', enabled: true, blocking: true, source: 'Prompt' }\n",
-        _tf_filter("Jailbreak", "Prompt") + _tf_filter("Indirect Attack", "Prompt"),
+        "enabled and blocking (the Microsoft default policy does not include it): the commands "
+        "create aiposture-guarded with the recommended settings and attach it.",
         "Foundry portal > resource '<PARENT>' > Guardrails + controls > Content filters > "
         "Create content filter > Input filter: Prompt shields for indirect attacks = Annotate "
         "and block > Deployment: <NAME> > Create.",
@@ -265,18 +265,8 @@ def indirect_attack(dep: Deployment, ctx: RuleContext) -> Verdict:
     requires=("deployments",),
     remediation=_filter_remediation(
         "Filter hate, sexual, violence and self-harm on prompts and completions of <NAME> at "
-        "Medium (or Low) and blocking.",
-        "".join(
-            f"      {{ name: '{c}', enabled: true, blocking: true, severityThreshold: "
-            f"'Medium', source: '{src}' }}\n"
-            for c in ("Hate", "Sexual", "Violence", "Selfharm")
-            for src in ("Prompt", "Completion")
-        ),
-        "".join(
-            _tf_filter(c, src, "Medium")
-            for c in ("Hate", "Sexual", "Violence", "SelfHarm")
-            for src in ("Prompt", "Completion")
-        ),
+        "Medium (or Low) and blocking: the commands create aiposture-guarded with the "
+        "recommended settings and attach it.",
         "Foundry portal > resource '<PARENT>' > Guardrails + controls > Content filters > "
         "Create content filter: Input and Output filters, Hate/Sexual/Violence/Self-harm at "
         "Medium, action Annotate and block > apply to deployment <NAME>.",
@@ -346,16 +336,24 @@ ASYNC_MODES = frozenset({"asynchronous_filter", "deferred"})
     severity=Severity.LOW,
     target=Deployment,
     requires=("deployments",),
-    remediation=_filter_remediation(
-        "Set the content filter mode of <NAME>'s raiPolicy to Default/Blocking (synchronous) "
-        "so completions are filtered before they are streamed.",
-        "      // keep the existing filters; only the mode changes\n",
-        "  # keep the existing content_filter blocks; only the mode changes\n",
-        "Foundry portal > resource '<PARENT>' > Guardrails + controls > Content filters > the "
-        "filter of deployment <NAME> > Output filter > Streaming mode: Default (not "
+    remediation=Remediation(
+        summary="Set the mode of the content filter used by deployment <NAME> to Blocking "
+        "(synchronous) so completions are filtered before they are streamed; filters are kept.",
+        az_cli="az resource update --api-version 2024-10-01 "
+        "--ids <PARENT_ID>/raiPolicies/<RAI_POLICY_NAME> --set properties.mode=Blocking",
+        bicep="resource filter 'Microsoft.CognitiveServices/accounts/raiPolicies@2024-10-01' = {\n"
+        "  parent: account // '<PARENT>'\n  name: raiPolicyName // the filter of '<NAME>'\n"
+        "  properties: {\n    basePolicyName: 'Microsoft.DefaultV2'\n    mode: 'Blocking'\n"
+        "    contentFilters: existingFilters // unchanged\n  }\n}",
+        terraform='resource "azurerm_cognitive_account_rai_policy" "this" {\n'
+        "  name                 = var.rai_policy_name # the filter of <NAME>\n"
+        '  cognitive_account_id = "<PARENT_ID>"\n'
+        '  mode                 = "Blocking"\n'
+        "  # ... base_policy_name and content_filter blocks unchanged\n}",
+        portal="Foundry portal > resource '<PARENT>' > Guardrails + controls > Content filters "
+        "> the filter of deployment <NAME> > Output filter > Streaming mode: Default (not "
         "Asynchronous Filter) > Save.",
-        (PolicyFix("c1ad46c6-37f8-4af0-9c71-c208375c87dd", "Audit", ""),),
-        mode="Default",
+        policy=(PolicyFix("c1ad46c6-37f8-4af0-9c71-c208375c87dd", "Audit", ""),),
     ),
     references=Refs(
         mcsb=("AI-2",),
@@ -530,9 +528,9 @@ def approved_model(dep: Deployment, ctx: RuleContext) -> Verdict:
     remediation=Remediation(
         summary="Move deployment <NAME> to a supported model version, or set its "
         "versionUpgradeOption to OnceNewDefaultVersionAvailable / OnceCurrentVersionExpired.",
-        az_cli="az rest --method patch --url 'https://management.azure.com<PARENT_ID>/"
-        "deployments/<NAME>?api-version=2024-10-01' "
-        '--body \'{"properties": {"versionUpgradeOption": "OnceCurrentVersionExpired"}}\'',
+        az_cli="az resource update --api-version 2024-10-01 --ids <ID> "
+        "--set properties.versionUpgradeOption=OnceCurrentVersionExpired "
+        "properties.model.version=<SUPPORTED_VERSION>",
         bicep="resource dep 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = {\n"
         "  parent: account // '<PARENT>'\n  name: '<NAME>'\n  properties: {\n"
         "    model: { format: 'OpenAI', name: '<MODEL>', version: '<SUPPORTED_VERSION>' }\n"

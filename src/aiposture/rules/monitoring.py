@@ -496,9 +496,8 @@ def activity_log_export(sub: Subscription, ctx: RuleContext) -> Verdict:
     requires=("defenderForAISettings", "pricings"),
     remediation=Remediation(
         summary="Set the account's Defender for AI setting back to Enabled on <NAME>.",
-        az_cli="az rest --method put --url 'https://management.azure.com<ID>/"
-        "defenderForAISettings/Default?api-version=2025-06-01' "
-        '--body \'{"properties": {"state": "Enabled"}}\'',
+        az_cli="az resource create --api-version 2025-06-01 "
+        '--id <ID>/defenderForAISettings/Default --properties \'{"state": "Enabled"}\'',
         bicep="resource dfai 'Microsoft.CognitiveServices/accounts/defenderForAISettings"
         "@2025-06-01' = {\n  parent: account // '<NAME>'\n  name: 'Default'\n"
         "  properties: { state: 'Enabled' }\n}",
