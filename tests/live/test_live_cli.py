@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from live_helpers import findings
 
 from aiposture.cli.main import _register, cli, main
-from aiposture.fakeazure.server import FakeAzure
+from aiposture.fakeazure.server import FakeAzure, Faults
 from aiposture.model.snapshot import Snapshot, load_snapshot
 
 SUB = "/subscriptions/426944ef-0078-5ffd-96c3-f10786dc82f7"
@@ -116,3 +116,16 @@ def test_permissions_lists_the_minimal_grants(runner: CliRunner) -> None:
     covered = {c for d in doc for c in d["collections"]}
     assert set(CHILD_COLLECTIONS) - {"apiManagementBackends"} <= covered
     assert set(SUBSCRIPTION_COLLECTIONS) <= covered
+
+
+def test_collect_with_a_refused_credential_fails_in_one_line(
+    runner: CliRunner, clean_fake: FakeAzure, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean_fake.faults = Faults(reject_tokens=True)
+    out = tmp_path / "t.json"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["collect", "--auth", "env", *_endpoints(clean_fake), "-o", str(out), "-q"])
+    assert exit_info.value.code == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "AADSTS7000215" in err[0]
+    assert not out.exists()

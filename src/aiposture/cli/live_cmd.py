@@ -95,7 +95,9 @@ def _cli_source(cloud: Any, auth: str, options: Any, console: Console) -> LiveSo
             finally:
                 progress.close()
                 if self.collector is not None:
-                    console.print(f"live collection: {self.collector.report.summary()}")
+                    console.print(
+                        f"live collection: {self.collector.report.summary()}", soft_wrap=True
+                    )
 
     return CliLiveSource(cloud, auth, options)
 

@@ -81,6 +81,8 @@ class Faults:
     # Tenant/MG-scope queries see only this many subscriptions (the real cap is 10,000) and say
     # so with x-ms-tenant-subscription-limit-hit (0: no cap).
     subscription_limit: int = 0
+    # The token endpoint refuses the client (a wrong secret, a disabled app).
+    reject_tokens: bool = False
 
 
 @dataclass(frozen=True)
@@ -357,6 +359,12 @@ class FakeAzure:
             "urn:ietf:params:oauth:grant-type:jwt-bearer",
         ):
             raise HttpError(400, "unsupported_grant_type", "only client credentials are served")
+        if self.faults.reject_tokens:
+            raise HttpError(
+                401,
+                "invalid_client",
+                "AADSTS7000215: Invalid client secret provided.",
+            )
         scope = form.get("scope", "")
         audience = "graph" if "graph" in scope.lower() else "arm"
         token = "fake-" + secrets.token_urlsafe(24)
