@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -171,3 +172,20 @@ def test_summary_counts_match_the_result(small_result: ScanResult) -> None:
     }
     sections = {title: len(items) for title, items in vm["bom"]["sections"]}
     assert sections == {"AI services accounts": 3, "Model deployments": 2}
+
+
+def test_compliance_view_section(small_result: ScanResult) -> None:
+    from aiposture.report.compliance import attach_compliance
+
+    assert view_model(small_result)["compliance"] is None
+    view = attach_compliance(small_result, "owasp-llm")
+    vm = view_model(small_result)["compliance"]
+    assert vm is not None and vm["name"] == view["name"]
+    assert [(c["id"], c["status"], c["fail"]) for c in vm["controls"]] == [
+        (c["id"], c["status"], c["fail"]) for c in view["controls"]
+    ]
+    # The rules of this tenant appear as links that filter the findings.
+    page = render_html(small_result).decode()
+    section = page[page.index('<section id="compliance">') : page.index('<section id="findings">')]
+    linked = set(re.findall(r'data-rule="([A-Z0-9-]+)"', section))
+    assert {"AIP-NET-001", "AIP-IDN-001", "AIP-MDL-001", "AIP-MON-001"} <= linked

@@ -245,6 +245,31 @@ def _extra_bom(bom: Any) -> list[dict[str, str]]:
     return out
 
 
+def _compliance(view: Any) -> dict[str, Any] | None:
+    """The `--framework` view (report/compliance.py) when the scan computed one."""
+    if not isinstance(view, dict) or not isinstance(view.get("controls"), list):
+        return None
+    controls = [
+        {
+            "id": str(c.get("id", "")),
+            "title": str(c.get("title", "")),
+            "status": str(c.get("status", "")),
+            "fail": c.get("fail", 0),
+            "pass": c.get("pass", 0),
+            "unknown": c.get("unknown", 0),
+            "rules": [str(r) for r in c.get("rules", [])],
+        }
+        for c in view["controls"]
+        if isinstance(c, dict)
+    ]
+    summary = view.get("summary")
+    return {
+        "name": str(view.get("name", "")),
+        "controls": controls,
+        "summary": summary if isinstance(summary, dict) else {},
+    }
+
+
 def view_model(result: ScanResult) -> dict[str, Any]:
     inv = result.inventory
     findings = sort_findings(result.findings)
@@ -279,6 +304,7 @@ def view_model(result: ScanResult) -> dict[str, Any]:
         "group_chart": _group_chart(result),
         "bom": _bom(result),
         "paths": attack_path_diagrams(result.extras.get("paths")),
+        "compliance": _compliance(result.extras.get("compliance")),
         "findings": [_finding_view(result, f) for f in findings],
         "pillars": [(p.value, p.label) for p in Pillar],
         "severities": [s.value for s in Severity],

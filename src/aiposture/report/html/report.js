@@ -42,6 +42,17 @@
     ev.target.textContent = expanded ? "Collapse all" : "Expand all";
   });
 
+  // Compliance view: a rule id shows that rule's findings.
+  document.addEventListener("click", function (ev) {
+    var a = ev.target.closest ? ev.target.closest("a.rule-link") : null;
+    if (!a) { return; }
+    ev.preventDefault();
+    text.value = a.getAttribute("data-rule");
+    status.value = "";
+    apply();
+    $("findings").scrollIntoView();
+  });
+
   function copyText(value, button) {
     function done() {
       button.textContent = "Copied";
