@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from aiposture.config import Settings
 from aiposture.model.entities import (
@@ -14,6 +15,7 @@ from aiposture.model.entities import (
     MLWorkspace,
     PolicyAssignment,
     PolicyExemption,
+    PolicyState,
     Resource,
     SearchService,
     Subscription,
@@ -37,6 +39,25 @@ from aiposture.rules.types import (
 )
 
 # ---- effective policy assignments ------------------------------------------------------------
+
+_T = TypeVar("_T")
+
+
+def _memo(inv: Inventory, name: str, build: Callable[[Inventory], _T]) -> _T:
+    """A per-inventory index, built once (rules run per resource; scans must stay linear)."""
+    key = f"_aiposture_gov_{name}"
+    if key not in inv.__dict__:
+        inv.__dict__[key] = build(inv)
+    value: _T = inv.__dict__[key]
+    return value
+
+
+def _exemptions_by_assignment(inv: Inventory) -> dict[str, list[PolicyExemption]]:
+    out: dict[str, list[PolicyExemption]] = {}
+    for ex in inv.policy_exemptions:
+        out.setdefault(ex.policy_assignment_id, []).append(ex)
+    return out
+
 
 ALLOWED_LOCATIONS = "e56962a6-4747-49cd-b67b-bf8b01975c4c"
 
@@ -171,12 +192,8 @@ def effective_policies(
             continue
         if enforced_only and (a.enforcement_mode or "Default").lower() != "default":
             continue
-        if any(
-            ex.policy_assignment_id == a.key
-            and _within(key, ex.scope)
-            and _exemption_active(ex, now)
-            for ex in inv.policy_exemptions
-        ):
+        exemptions = _memo(inv, "exemptions", _exemptions_by_assignment).get(a.key, ())
+        if any(_within(key, ex.scope) and _exemption_active(ex, now) for ex in exemptions):
             continue
         for guid, effect in assigned_definitions(a).items():
             out.append(EffectivePolicy(a, guid, effect))
@@ -522,6 +539,13 @@ def assignment_enforced(a: PolicyAssignment, ctx: RuleContext) -> Verdict:
     return passed("enforced, no open-ended exemption over AI resources", *evidence)
 
 
+def _states_by_resource(inv: Inventory) -> dict[str, list[PolicyState]]:
+    out: dict[str, list[PolicyState]] = {}
+    for st in inv.policy_states:
+        out.setdefault(st.resource_id, []).append(st)
+    return out
+
+
 @rule(
     id="AIP-GOV-006",
     title="AI resource is reported NonCompliant by Azure Policy",
@@ -555,7 +579,8 @@ def policy_state(res: Resource, ctx: RuleContext) -> Verdict:
     """Azure Policy has already evaluated the resource and found it out of line with an
     assigned guardrail. NonCompliant states on AI resources are posture drift that the
     organisation itself declared unacceptable."""
-    states = [s for s in ctx.inventory.policy_states if s.resource_id == res.key]
+    by_resource = _memo(ctx.inventory, "states", _states_by_resource)
+    states = by_resource.get(res.key, [])
     bad = [s for s in states if (s.compliance_state or "").lower() == "noncompliant"]
     evidence = ev(
         "policyStates[complianceState=NonCompliant]",
@@ -627,6 +652,14 @@ def _env(res: Resource) -> str:
     return (res.tag("environment") or res.tag("env") or "").strip().lower()
 
 
+def _sandbox_by_subscription(inv: Inventory) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for r in _top_level_ai(inv, Settings()):
+        if _env(r) in SANDBOX_VALUES:
+            out.setdefault(r.subscription_id, []).append(r.name)
+    return out
+
+
 def _sandbox_mg(inv: Inventory, sub_id: str) -> str | None:
     for name in inv.mg_chain(sub_id):
         mg = inv.management_groups.get(name.lower())
@@ -668,11 +701,7 @@ def prod_next_to_sandbox(res: Resource, ctx: RuleContext) -> Verdict:
     inv = ctx.inventory
     sub = res.subscription_id
     sandbox_mg = _sandbox_mg(inv, sub)
-    neighbours = [
-        r.name
-        for r in _top_level_ai(inv, ctx.settings)
-        if r.subscription_id == sub and _env(r) in SANDBOX_VALUES
-    ]
+    neighbours = _memo(inv, "sandbox", _sandbox_by_subscription).get(sub, [])
     evidence = (
         ev("tags.environment", res.tag("environment")),
         ev("subscription.managementGroupAncestorsChain", list(inv.mg_chain(sub))),
