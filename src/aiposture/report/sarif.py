@@ -187,6 +187,10 @@ def sarif_dict(result: ScanResult) -> dict[str, Any]:
                         "rules": [rule_descriptor(r) for r in result.rules],
                     }
                 },
+                # GitHub keeps one alert set per category: one per tenant.
+                "automationDetails": {
+                    "id": f"aiposture/{result.inventory.metadata.tenant_id or 'unknown'}/"
+                },
                 "invocations": [{"executionSuccessful": True, "endTimeUtc": scanned}],
                 "results": results,
                 "properties": {

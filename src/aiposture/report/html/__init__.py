@@ -298,6 +298,9 @@ def view_model(result: ScanResult) -> dict[str, Any]:
         "scores": scores,
         "top_risks": fails[:TOP_RISKS],
         "gaps": gaps,
+        "complete": sorted(
+            {c.collection for c in inv.coverage.records} - {g.collection for g in gaps}
+        ),
         "unknown_by_pillar": [(ps.label, ps.unknown) for ps in scores if ps.unknown],
         "unmodeled": sorted(inv.other_type_counts.items()),
         "severity_chart": _severity_chart(result),
