@@ -279,7 +279,8 @@ def prompt_evidence(sub: Subscription, ctx: RuleContext) -> Verdict:
     """Defender for AI alerts about jailbreaks and data leakage are hard to triage without
     the offending prompt and response. The AIPromptEvidence extension attaches them to the
     alert, for the SOC and the incident record. Applies only where the AI plan is on (its
-    absence is AIP-MON-003)."""
+    absence is AIP-MON-003). The plan is pricing `AI`; its other extensions
+    (AIPromptSharingWithPurview, AIModelScanner) are not required by this rule."""
     pricing = ctx.inventory.pricing(sub.subscription_id, "AI")
     tier = pricing.pricing_tier if pricing else None
     if (tier or "").lower() != "standard":
