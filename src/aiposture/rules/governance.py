@@ -73,8 +73,10 @@ class Initiative:
 # by GUID; ALZ initiatives are custom definitions deployed under the ALZ name, so they are keyed
 # by that name. A custom initiative not listed here is treated as covering nothing. The Microsoft
 # cloud security benchmark initiative (1f3afdf9-d0c9-4c3d-847f-89da613e70a8) is deliberately not
-# listed: several of its per-policy effect parameters default to Disabled, and we could not verify
-# the AI definitions' parameters in its published source, so counting it would risk a false PASS.
+# listed: many of its per-policy effect parameters default to Disabled (e.g.
+# cognitiveServicesAccountsShouldRestrictNetworkAccessMonitoringEffect), and we could not verify
+# every AI definition's parameter and default, so counting it would risk a false PASS. ALZ
+# initiative parameters default to an active effect, so an absent parameter counts as in force.
 INITIATIVES: dict[str, Initiative] = {
     # Azure/Enterprise-Scale src/resources/Microsoft.Authorization/policySetDefinitions/
     # Enforce-Guardrails-OpenAI.json (v1.2.0)
