@@ -81,6 +81,10 @@ class Faults:
     # Tenant/MG-scope queries see only this many subscriptions (the real cap is 10,000) and say
     # so with x-ms-tenant-subscription-limit-hit (0: no cap).
     subscription_limit: int = 0
+    # The next N requests whose path contains `drop_match` get the connection closed without
+    # an answer (a connection reset, as a load balancer does).
+    drop_burst: int = 0
+    drop_match: str = ""
     # The token endpoint refuses the client (a wrong secret, a disabled app).
     reject_tokens: bool = False
 
@@ -273,6 +277,14 @@ class FakeAzure:
     def record(self, method: str, path: str, query: str, status: int) -> None:
         with self._lock:
             self.requests.append(Request(method, path, query, status))
+
+    def should_drop(self, path: str) -> bool:
+        f = self.faults
+        with self._lock:
+            if f.drop_burst > 0 and f.drop_match.lower() in path.lower():
+                f.drop_burst -= 1
+                return True
+        return False
 
     def clear_log(self) -> None:
         with self._lock:
@@ -730,6 +742,10 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.fake.port}"
         fake = self.server.fake
+        if fake.should_drop(urlsplit(self.path).path):
+            fake.record(self.command, urlsplit(self.path).path, urlsplit(self.path).query, 0)
+            self.close_connection = True
+            return
         status, extra, payload = fake.handle(self.command, self.path, headers, body, host)
         parts = urlsplit(self.path)
         fake.record(self.command, parts.path, parts.query, status)

@@ -220,7 +220,14 @@ class HttpClient:
         return response.status_code, data, response.headers
 
     def get_json(self, path_or_url: str, params: Mapping[str, str] | None = None) -> Any:
-        status, data, _headers = self.send("GET", path_or_url, params=params)
+        from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+
+        try:
+            status, data, _headers = self.send("GET", path_or_url, params=params)
+        except (ServiceRequestError, ServiceResponseError) as exc:
+            # azure-core already retried the connection; one parent failing does not stop
+            # the run (a refused token, ClientAuthenticationError, still does).
+            raise ApiError(0, "ConnectionError", str(exc), self.url(path_or_url)) from None
         if status >= 400:
             raise error_from_body(status, data, self.url(path_or_url))
         return json.loads(data) if data else {}

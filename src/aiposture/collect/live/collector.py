@@ -278,6 +278,10 @@ class LiveCollector:
                 subs += extra
             for scope in self._root_scopes():
                 st.cover("subscriptions", scope, CoverageStatus.COMPLETE, count=len(found))
+            if o.management_groups:
+                # Rules look coverage up by subscription id, which an MG scope does not prefix.
+                for sub in subs:
+                    st.cover("subscriptions", f"/subscriptions/{sub}", CoverageStatus.COMPLETE)
         st.rows.extend(found)
         for r in found:
             tid = r.get("tenantId")
@@ -438,7 +442,8 @@ class LiveCollector:
         errors: list[ApiError] = []
 
         def one(gid: str) -> None:
-            self.report.graph_calls += 1
+            with st.lock:
+                self.report.graph_calls += 1
             try:
                 got = graph_api.group_members(graph, gid)
             except ApiError as exc:
