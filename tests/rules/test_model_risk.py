@@ -451,3 +451,15 @@ def test_cost_cap_on_public_paygo() -> None:
     assert {s for _, s in statuses(r, "AIP-MDL-009")} == {"UNKNOWN"}
     private = [account(public=False), deployment("uncapped", sku={"name": "Standard"})]
     assert statuses(run_rules(private, complete=FULL), "AIP-MDL-009") == {("uncapped", "PASS")}
+
+
+def test_content_filter_rules_do_not_apply_to_embeddings_or_speech() -> None:
+    rows = [
+        account(),
+        deployment("embed", model=("text-embedding-3-large", "1"), rai="Microsoft.Nil"),
+        deployment("stt", model=("whisper", "001")),
+        deployment("voice", model=("gpt-4o-mini-tts", "2025-03-20")),
+    ]
+    r = run_rules(rows, complete=FULL)
+    for rid in ("AIP-MDL-001", "AIP-MDL-002", "AIP-MDL-003", "AIP-MDL-004"):
+        assert {s for _, s in statuses(r, rid)} == {"NOT_APPLICABLE"}, rid

@@ -165,7 +165,11 @@ def prompt_shield(dep: Deployment, ctx: RuleContext) -> Verdict:
     shields on), or the account default when absent. The catalog's policy f3a9c2e0 exists:
     it is the preview built-in "Cognitive Services Deployments should only use allowed prompt
     content filtering", parameterised by filterName (assign it with Jailbreak). MCSB v2 AI-2
-    (multi-layered content filtering) is the matching control, not AI-3."""
+    (multi-layered content filtering) is the matching control, not AI-3. Embedding and
+    speech models take no conversational prompt: MDL-001..004 do not apply to them."""
+    na = _not_text_generation(dep)
+    if na is not None:
+        return na
     cf = dep.content_filter
     name_ev = ev("properties.raiPolicyName", dep.rai_policy_name)
     if cf is None or cf.origin == "unresolved":
@@ -191,8 +195,22 @@ def prompt_shield(dep: Deployment, ctx: RuleContext) -> Verdict:
 # ---- shared pieces ----------------------------------------------------------------------------
 
 
+# Models that take no conversational prompt and produce no text for a user: content filters
+# and Prompt Shields do not apply to them (embeddings, speech-to-text, text-to-speech).
+_NO_TEXT_GENERATION = re.compile(r"embedding|whisper|(^|-)tts($|-)|transcribe", re.IGNORECASE)
+
+
+def _not_text_generation(dep: Deployment) -> Verdict | None:
+    if dep.model_name and _NO_TEXT_GENERATION.search(dep.model_name):
+        return not_applicable(f"{dep.model_name} does not generate text from prompts")
+    return None
+
+
 def _filter_or_verdict(dep: Deployment) -> tuple[EffectiveContentFilter | None, Verdict | None]:
     """The deployment's effective filter, or the verdict when there is none to inspect."""
+    na = _not_text_generation(dep)
+    if na is not None:
+        return None, na
     cf = dep.content_filter
     name_ev = ev("properties.raiPolicyName", dep.rai_policy_name)
     if cf is None or cf.origin == "unresolved":
