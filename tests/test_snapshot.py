@@ -10,7 +10,9 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from aiposture.collect.exports import FileSource
 from aiposture.errors import InputError
+from aiposture.model.normalize import normalize
 from aiposture.model.snapshot import (
     FORMAT_NAME,
     SCHEMA_VERSION,
@@ -21,6 +23,7 @@ from aiposture.model.snapshot import (
     ToolInfo,
     collection_of,
     load_snapshot,
+    open_streaming,
     snapshot_to_bytes,
     write_snapshot,
 )
@@ -197,3 +200,63 @@ def test_not_a_snapshot(tmp_path: Path) -> None:
 )
 def test_collection_of(type_: str, id_: str, collection: str) -> None:
     assert collection_of(type_, id_) == collection
+
+
+# ---- streaming read of files in the writer's layout ------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["snap.json", "snap.json.gz"])
+def test_writer_layout_is_read_row_by_row(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    write_snapshot(_snapshot(), path)
+    snap = open_streaming(path)
+    assert snap is not None
+    assert snap.metadata == META
+    assert snap.coverage == []  # coverage follows the rows in the file
+    assert list(snap.iter_resources()) == ROWS
+    assert snap.coverage == COVERAGE
+    assert snap.graph == GRAPH
+    assert snap.resource_count == 2
+    # FileSource takes the streaming path for a single snapshot, and normalize indexes the
+    # coverage it finds after the rows.
+    src = FileSource([path]).load()
+    assert src.stream is not None
+    inv = normalize(src)
+    assert set(inv.accounts) == {ACCOUNT.lower()}
+    assert (
+        inv.coverage.status("diagnosticSettings", ACCOUNT.lower()).status is CoverageStatus.DENIED
+    )
+
+
+def test_other_layouts_are_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "pretty.json"
+    doc = json.loads(snapshot_to_bytes(_snapshot()))
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    assert open_streaming(path) is None
+    snap = FileSource([path]).load()
+    assert snap.stream is None
+    assert list(snap.iter_resources()) == ROWS
+    assert snap.coverage == COVERAGE
+
+
+def test_streamed_errors(tmp_path: Path) -> None:
+    text = snapshot_to_bytes(_snapshot())
+    lines = text.split(b"\n")
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"\n".join([*lines[:3], b'{"id": "/x", broken},', *lines[4:]]))
+    snap = open_streaming(bad)
+    assert snap is not None
+    with pytest.raises(InputError, match="invalid JSON at line 4"):
+        list(snap.iter_resources())
+
+    cut = tmp_path / "cut.json.gz"
+    cut.write_bytes(gzip.compress(text)[:-30])
+    snap = open_streaming(cut)
+    assert snap is not None
+    with pytest.raises(InputError, match="corrupt or truncated gzip"):
+        list(snap.iter_resources())
+
+    newer = tmp_path / "newer.json"
+    newer.write_bytes(text.replace(b'"schema_version":"1.0"', b'"schema_version":"3.1"', 1))
+    with pytest.raises(InputError, match="newer than this aiposture supports"):
+        open_streaming(newer)

@@ -29,6 +29,7 @@ from aiposture.model.snapshot import (
     decode_top,
     is_native,
     load_native,
+    open_streaming,
     read_bytes,
 )
 from aiposture.model.types import CoverageStatus
@@ -114,6 +115,11 @@ class FileSource:
 
     def load(self) -> Snapshot:
         files = expand_paths(self.paths)
+        if len(files) == 1:
+            # One snapshot as aiposture writes it: read row by row (a million resources).
+            streamed = open_streaming(files[0])
+            if streamed is not None:
+                return streamed
         natives: list[Snapshot] = []
         export_rows: list[Mapping[str, Any]] = []
         export_coverage: dict[str, str] = {}

@@ -419,11 +419,13 @@ class _Synth:
             st.ai_resources += 1
         if diag_p and self.law_id and self._chance(diag_p):
             self._diag(rid, "to-law")
-        # 2-5 role assignments per resource, mostly at the resource, some at its group.
+        # 2-5 role assignments per resource: mostly at the resource, some at its group and a
+        # few at the subscription (~7 per resource group and ~40 per subscription, as in real
+        # tenants; broad scopes grant on everything below them).
         sub_scope = self.rg.rsplit("/resourceGroups/", 1)[0]
         for _ in range(self.rng.randint(2, 5)):
             x = self.rng.random()
-            scope = rid if x < 0.7 else (self.rg if x < 0.95 else sub_scope)
+            scope = rid if x < 0.9 else (self.rg if x < 0.995 else sub_scope)
             self._role_assignment(scope, self._role(), *self._principal())
         return row
 

@@ -108,6 +108,8 @@ def normalize(snapshot: Snapshot, progress: Callable[[int], None] | None = None)
             inv.other_type_counts[tl] += 1
         else:
             handler(inv, row, base)
+    # A streamed file carries its coverage after the rows: index it once they are read.
+    inv.coverage = CoverageIndex(snapshot.coverage)
     for name, objs in snapshot.graph.items():
         _normalize_graph(inv, name, objs, origin)
     _resolve(inv)

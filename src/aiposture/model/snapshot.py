@@ -85,8 +85,20 @@ class Snapshot:
     graph: dict[str, list[Row]] = field(default_factory=dict)
     # Where rows came from, for error messages ("<file>" or "demo").
     origin: str = ""
+    # Rows still to be read from a file, one at a time (see open_streaming). Single use: when
+    # exhausted it fills `graph` and `coverage`, which follow the rows in the file.
+    stream: Iterator[Row] | None = None
+    streamed: int = 0
 
     def iter_resources(self) -> Iterator[Row]:
+        yield from self._listed_resources()
+        if self.stream is not None:
+            stream, self.stream = self.stream, None
+            for row in stream:
+                self.streamed += 1
+                yield row
+
+    def _listed_resources(self) -> Iterator[Row]:
         decode = _ROW_DECODER.decode
         for i, row in enumerate(self.resources):
             if isinstance(row, msgspec.Raw):
@@ -105,7 +117,8 @@ class Snapshot:
 
     @property
     def resource_count(self) -> int:
-        return len(self.resources)
+        """Rows in the snapshot (streamed rows count once they have been read)."""
+        return len(self.resources) + self.streamed
 
 
 _ROW_DECODER: msgspec.json.Decoder[Any] = msgspec.json.Decoder()
@@ -239,6 +252,107 @@ def load_native(path: Path, data: bytes, top: dict[str, msgspec.Raw]) -> Snapsho
     return Snapshot(
         metadata=metadata, coverage=coverage, resources=resources, graph=graph, origin=str(path)
     )
+
+
+# SnapshotWriter lays a file out as: this head line, a metadata line, `"resources":[`, one row
+# per line, `],`, then graph and coverage. Files in that layout are read row by row, so the
+# whole document never sits in memory; anything else is read whole (load_native).
+_STREAM_HEAD = b'{"format":"aiposture-snapshot","schema_version":'
+_RESOURCES_LINE = b'"resources":[\n'
+
+
+class _Tail(msgspec.Struct):
+    graph: dict[str, list[dict[str, Any]]] = {}
+    coverage: list[Coverage] = []
+
+
+def open_streaming(path: Path) -> Snapshot | None:
+    """A snapshot whose rows are read lazily, or None when `path` is not in the writer's
+    one-row-per-line layout (the caller then reads it whole)."""
+    try:
+        raw: IO[bytes] = path.open("rb")
+    except OSError:
+        return None  # read_bytes gives the proper error
+    stream: IO[bytes] = raw
+    try:
+        if raw.read(2) == b"\x1f\x8b":
+            raw.seek(0)
+            stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+        else:
+            raw.seek(0)
+        head = stream.readline(256)
+        if not head.startswith(_STREAM_HEAD) or not head.endswith(b",\n"):
+            raise _NotStreamable
+        version = msgspec.json.decode(head[len(_STREAM_HEAD) : -2], type=str)
+        meta_line = stream.readline()
+        if not meta_line.startswith(b'"metadata":') or not meta_line.endswith(b",\n"):
+            raise _NotStreamable
+        metadata = msgspec.json.decode(meta_line[len(b'"metadata":') : -2], type=Metadata)
+        if stream.readline(64) != _RESOURCES_LINE:
+            raise _NotStreamable
+    except (_NotStreamable, msgspec.DecodeError, OSError, EOFError, zlib.error):
+        stream.close()
+        raw.close()
+        return None
+    _check_version(path, version)
+    snap = Snapshot(metadata=metadata, origin=str(path))
+    snap.stream = _stream_rows(path, snap, raw, stream)
+    return snap
+
+
+class _NotStreamable(Exception):
+    pass
+
+
+def _stream_rows(path: Path, snap: Snapshot, raw: IO[bytes], stream: IO[bytes]) -> Iterator[Row]:
+    decode = _ROW_DECODER.decode
+    lineno = 3
+    index = 0
+    try:
+        for line in stream:
+            lineno += 1
+            if line.startswith(b"]"):
+                break
+            body = line.rstrip(b"\r\n")
+            if body.endswith(b","):
+                body = body[:-1]
+            if not body:
+                continue
+            try:
+                value = decode(body)
+            except msgspec.DecodeError as exc:
+                raise InputError(
+                    f"{path}: invalid JSON at line {lineno}: {exc} (rows of an aiposture "
+                    "snapshot are one per line); fix the file or write it again"
+                ) from None
+            if not isinstance(value, dict):
+                raise InputError(
+                    f"{path}: resources[{index}] (line {lineno}) is not a JSON object; each "
+                    "resource must be an object with id and type"
+                )
+            index += 1
+            yield value
+        else:
+            raise InputError(f"{path}: file ends inside `resources` (truncated?); re-create it")
+        rest = stream.read()
+        try:
+            tail = msgspec.json.decode(b"{" + rest, type=_Tail)
+        except msgspec.ValidationError as exc:
+            raise InputError(f"{path}: graph or coverage is malformed: {exc}") from None
+        except msgspec.DecodeError as exc:
+            raise InputError(
+                f"{path}: invalid JSON after the resources (line {lineno + 1} on): {exc}; "
+                "fix the file or write it again"
+            ) from None
+        snap.graph = tail.graph  # type: ignore[assignment]
+        snap.coverage = tail.coverage
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(
+            f"{path}: corrupt or truncated gzip data ({exc}); re-create the file"
+        ) from None
+    finally:
+        stream.close()
+        raw.close()
 
 
 def load_snapshot(path: Path) -> Snapshot:
