@@ -177,10 +177,9 @@ def live_options(func: F) -> F:
         ),
         click.option(
             "--cloud",
-            type=click.Choice(_CLOUDS, case_sensitive=False),
             default="AzureCloud",
             show_default=True,
-            help="Azure cloud (sovereign clouds use their own endpoints).",
+            help=f"Azure cloud: {', '.join(_CLOUDS)}.",
         ),
         click.option("--arm-endpoint", help="Custom ARM (and Resource Graph) URL."),
         click.option("--graph-endpoint", help="Custom Microsoft Graph URL."),
@@ -284,12 +283,15 @@ def permissions(fmt: str) -> None:
         return
     console = Console()
     table = Table(title="What aiposture's collector needs (all read-only)", show_lines=True)
-    table.add_column("Grant")
+    table.add_column("Grant", no_wrap=True)
     table.add_column("Where")
     table.add_column("Used for")
     table.add_column("Lost without it")
     for r in REQUIREMENTS:
-        table.add_row(r.grant, r.where, r.used_for, r.lost_without)
+        grant = f"{r.grant}\n{r.role_id}" if r.role_id else r.grant
+        if not r.required:
+            grant += "\n(recommended)"
+        table.add_row(grant, r.where, r.used_for, r.lost_without)
     console.print(table)
     console.print(
         "Azure roles: assign at the root scope to be assessed (tenant root management group, "

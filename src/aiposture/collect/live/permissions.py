@@ -17,6 +17,7 @@ class Requirement:
     lost_without: str
     collections: tuple[str, ...]  # coverage collections that depend on it
     required: bool = True
+    role_id: str = ""  # built-in role definition GUID (Azure roles)
 
     def as_dict(self) -> dict[str, object]:
         d = asdict(self)
@@ -26,16 +27,14 @@ class Requirement:
 
 REQUIREMENTS = (
     Requirement(
-        "Reader (acdd72a7-3385-48ef-bd42-f606fba81ae7)",
+        "Reader",
         "azure-role",
         "root scope to assess: tenant root management group, a management group, or each "
         "subscription",
-        "Resource Graph (resources, resource containers, role assignments and definitions, "
-        "policy assignments/exemptions/states) and ARM lists: model deployments, content "
-        "filters (raiPolicies), Foundry projects, ML computes and connections (metadata only), "
+        "Resource Graph (resources, subscriptions, RBAC, policy) and ARM lists: model "
+        "deployments, content filters, projects, ML computes and connections (metadata only), "
         "diagnostic settings, activity-log export, PIM eligibility for Azure roles",
-        "Everything in Azure: without it a subscription is recorded as denied and every rule on "
-        "its resources is UNKNOWN",
+        "everything in Azure: the subscription is recorded as denied and its rules are UNKNOWN",
         (
             "resources",
             "subscriptions",
@@ -56,17 +55,18 @@ REQUIREMENTS = (
             "policyDefinitions",
             "policyStates",
         ),
+        role_id="acdd72a7-3385-48ef-bd42-f606fba81ae7",
     ),
     Requirement(
-        "Security Reader (39bc4728-0917-49c7-9d2c-d95423bc2eb4)",
+        "Security Reader",
         "azure-role",
         "same root scope",
         "Defender for Cloud plans (pricings, including the AI plan) and per-account Defender "
         "for AI settings; Sentinel onboarding state",
-        "Defender for AI rules say UNKNOWN when pricings cannot be read (Reader alone can read "
-        "pricings in most tenants; Security Reader makes it explicit)",
+        "Defender rules are UNKNOWN where pricings cannot be read (Reader usually can)",
         ("pricings", "defenderForAISettings", "sentinel"),
         required=False,
+        role_id="39bc4728-0917-49c7-9d2c-d95423bc2eb4",
     ),
     Requirement(
         "Application.Read.All",
