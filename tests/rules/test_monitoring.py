@@ -316,3 +316,20 @@ def test_llm_gateway_logging() -> None:
     assert ("fronted", "FAIL") in statuses(run_rules(no_llm_logs, complete=ALL), "AIP-MON-009")
     r = run_rules(rows, complete=("resources", "diagnosticSettings"))
     assert {s for _, s in statuses(r, "AIP-MON-009")} == {"UNKNOWN"}
+
+    by_resource_id = [
+        *rows[:4],
+        {
+            "id": f"{apim}/backends/b2",
+            "name": "b2",
+            "type": "Microsoft.ApiManagement/service/backends",
+            "properties": {
+                "protocol": "http",
+                "url": "https://gateway.contoso.example/openai",
+                "resourceId": f"https://management.azure.com{ACC.rsplit('/', 1)[0]}/BYPASSED",
+            },
+        },
+        rows[5],
+    ]
+    r = run_rules(by_resource_id, complete=ALL)
+    assert ("bypassed", "PASS") in statuses(r, "AIP-MON-009")

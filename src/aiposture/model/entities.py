@@ -319,6 +319,7 @@ class ApiManagementBackend(Resource):
 
     service_key: str
     url: str | None = None
+    resource_id: str | None = None  # lower-cased ARM id of the Azure resource it points to
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -496,8 +496,16 @@ def _apim(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
 
 
 def _apim_backend(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
+    pr = _props(row)
+    # resourceId is "https://management.azure.com/subscriptions/..." or a bare ARM id.
+    target = p.lower(p.get(pr, "resourceId"))
+    if target and "/subscriptions/" in target:
+        target = "/subscriptions/" + target.split("/subscriptions/", 1)[1]
     inv.apim_backends[base["key"]] = ApiManagementBackend(
-        **base, service_key=_parent(base["key"]), url=p.text(p.get(_props(row), "url"))
+        **base,
+        service_key=_parent(base["key"]),
+        url=p.text(p.get(pr, "url")),
+        resource_id=target,
     )
 
 

@@ -606,7 +606,11 @@ def prompt_logging(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
     switch is not collected; the rule checks the gateway and its log routing."""
     inv = ctx.inventory
     hosts = _account_hosts(account)
-    backends = [b for b in inv.apim_backends.values() if _host(b.url) in hosts]
+    backends = [
+        b
+        for b in inv.apim_backends.values()
+        if _host(b.url) in hosts or (b.resource_id or "").rstrip("/") == account.key
+    ]
     services = sorted({b.service_key for b in backends})
     evidence = [ev("apiManagement/backends[url = account endpoint]", [b.id for b in backends])]
     if not backends:
