@@ -7,18 +7,25 @@
   var status = $("filter-status"), baseline = $("filter-baseline");
   var shown = $("shown-count"), none = $("no-match");
 
+  // Read the data attributes once; a filter pass then touches only rows whose state changes.
+  var rows = items.map(function (el) {
+    var d = el.dataset;
+    return { el: el, pillar: d.pillar, severity: d.severity, status: d.status,
+      baseline: d.baseline, text: d.text, hidden: el.hidden };
+  });
+
   function apply() {
     var words = (text.value || "").toLowerCase().split(/\s+/).filter(Boolean);
+    var p = pillar.value, sv = severity.value, st = status.value;
+    var bl = baseline ? baseline.value : "";
     var n = 0;
-    items.forEach(function (el) {
-      var d = el.dataset;
-      var ok = (!pillar.value || d.pillar === pillar.value) &&
-        (!severity.value || d.severity === severity.value) &&
-        (!status.value || d.status === status.value ||
-          (status.value === "attention" && (d.status === "FAIL" || d.status === "UNKNOWN"))) &&
-        (!baseline || !baseline.value || d.baseline === baseline.value) &&
-        words.every(function (w) { return d.text.indexOf(w) !== -1; });
-      el.hidden = !ok;
+    rows.forEach(function (r) {
+      var ok = (!p || r.pillar === p) && (!sv || r.severity === sv) &&
+        (!st || r.status === st ||
+          (st === "attention" && (r.status === "FAIL" || r.status === "UNKNOWN"))) &&
+        (!bl || r.baseline === bl) &&
+        words.every(function (w) { return r.text.indexOf(w) !== -1; });
+      if (r.hidden === ok) { r.hidden = !ok; r.el.hidden = !ok; }
       if (ok) { n += 1; }
     });
     shown.textContent = n + " of " + items.length + " shown";
@@ -86,7 +93,10 @@
   function openHash() {
     var id = decodeURIComponent((location.hash || "").slice(1));
     var el = id ? $(id) : null;
-    if (el && el.tagName === "DETAILS") { el.hidden = false; el.open = true; el.scrollIntoView(); }
+    if (el && el.tagName === "DETAILS") {
+      rows.forEach(function (r) { if (r.el === el) { r.hidden = false; } });
+      el.hidden = false; el.open = true; el.scrollIntoView();
+    }
   }
   window.addEventListener("hashchange", openHash);
   openHash();
