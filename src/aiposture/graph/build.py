@@ -26,7 +26,6 @@ from aiposture.graph.permissions import (
     MI_ASSIGN,
     ROLE_ASSIGNMENT_WRITE,
     STORAGE_LIST_KEYS,
-    Grant,
     PermissionIndex,
     permission_index,
     role_definition,
@@ -158,7 +157,7 @@ class Node:
         return f"{self.kind.value} {self.name}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: frozen __init__ is several times slower at 1M edges
 class Edge:
     kind: EdgeKind
     what: str  # the setting, or what the role permits, in words
@@ -503,19 +502,6 @@ def _memberships(sg: SecurityGraph, inv: Inventory) -> None:
         )
 
 
-def _grant_edge(kind: EdgeKind, g: Grant, what: str) -> Edge:
-    return Edge(
-        kind,
-        what,
-        role=g.role_name,
-        scope=g.scope,
-        assignment_id=g.assignment_id,
-        inherited=g.inherited,
-        conditional=g.conditional,
-        eligible=g.eligible,
-    )
-
-
 def _control_edges(sg: SecurityGraph, inv: Inventory) -> None:
     """CONTROL edges straight from every assignment: writing role assignments at a scope means
     owning everything below it. Checked once per distinct role, not per assignment."""
@@ -529,42 +515,39 @@ def _control_edges(sg: SecurityGraph, inv: Inventory) -> None:
             cache[guid] = hit
         return hit
 
-    rows: list[tuple[str, str, str, str, str, bool, bool]] = [
-        (
-            ra.principal_id,
-            ra.scope,
-            ra.role_definition_guid,
-            ra.id,
-            ra.principal_type or "",
-            bool(ra.condition and ra.condition.strip()),
-            False,
-        )
-        for ra in inv.role_assignments
-    ]
-    rows += [
-        (el.principal_id, el.scope, el.role_definition_guid, el.id, "", False, True)
-        for el in inv.role_eligibilities
-    ]
-    for pid, scope, guid, aid, ptype, conditional, eligible in rows:
-        if not pid or not privileged(guid):
-            continue
-        _principal_node(sg, inv, pid, ptype or None)
+    def add(
+        pid: str, scope: str, guid: str, aid: str, ptype: str | None, cond: bool, elig: bool
+    ) -> None:
+        _principal_node(sg, inv, pid, ptype)
         _ensure_scope_chain(sg, scope)
         role = role_definition(inv, guid)
-        g = Grant(
-            principal_id=pid,
-            principal_type=ptype or None,
-            role=role,
-            role_guid=guid,
+        edge = Edge(
+            EdgeKind.CONTROL,
+            "writing role assignments",
+            role=role.role_name if role is not None else guid,
             scope=scope,
             assignment_id=aid,
-            inherited=False,
-            conditional=conditional,
-            eligible=eligible,
+            conditional=cond,
+            eligible=elig,
         )
-        edge = _grant_edge(EdgeKind.CONTROL, g, "writing role assignments")
         sg.add_edge(pid, scope, edge)
         sg.control_edges.append((pid, scope, edge))
+
+    for ra in inv.role_assignments:
+        if ra.principal_id and privileged(ra.role_definition_guid):
+            cond = bool(ra.condition and ra.condition.strip())
+            add(
+                ra.principal_id,
+                ra.scope,
+                ra.role_definition_guid,
+                ra.id,
+                ra.principal_type,
+                cond,
+                False,
+            )
+    for el in inv.role_eligibilities:
+        if el.principal_id and privileged(el.role_definition_guid):
+            add(el.principal_id, el.scope, el.role_definition_guid, el.id, None, False, True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -659,30 +642,34 @@ def _add_caps(
     ask: str,
 ) -> None:
     done: set[tuple[str, EdgeKind, str]] = set()
+    dst = sg.index[key] if key in sg.index else sg.add_node(_bare_scope(key))
+    index = sg.index
     for cap in caps:
         for g in pidx.grants_on(ask, cap.action, data=cap.data, include_eligible=True):
-            mark = (g.principal_id, cap.kind, g.assignment_id)
-            if not g.principal_id or mark in done:
+            pid = g.principal_id
+            mark = (pid, cap.kind, g.assignment_id)
+            if not pid or mark in done:
                 continue
             done.add(mark)
-            _principal_node(sg, inv, g.principal_id, g.principal_type)
-            if ask != key and g.scope == ask:
-                g = _as_inherited(g)
-            sg.add_edge(g.principal_id, key, _grant_edge(cap.kind, g, cap.what))
-
-
-def _as_inherited(g: Grant) -> Grant:
-    return Grant(
-        principal_id=g.principal_id,
-        principal_type=g.principal_type,
-        role=g.role,
-        role_guid=g.role_guid,
-        scope=g.scope,
-        assignment_id=g.assignment_id,
-        inherited=True,
-        conditional=g.conditional,
-        eligible=g.eligible,
-    )
+            src = index.get(pid)
+            if src is None:
+                _principal_node(sg, inv, pid, g.principal_type)
+                src = index[pid]
+            inherited = g.inherited or (ask != key and g.scope == ask)
+            sg.g.add_edge(
+                src,
+                dst,
+                Edge(
+                    cap.kind,
+                    cap.what,
+                    role=g.role_name,
+                    scope=g.scope,
+                    assignment_id=g.assignment_id,
+                    inherited=inherited,
+                    conditional=g.conditional,
+                    eligible=g.eligible,
+                ),
+            )
 
 
 def _open(pna: str | None, default_action: str | None) -> bool:

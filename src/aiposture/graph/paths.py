@@ -28,7 +28,7 @@ from aiposture.graph.build import (
     NodeKind,
     SecurityGraph,
 )
-from aiposture.graph.permissions import permission_index
+from aiposture.graph.permissions import Grant, PermissionIndex, permission_index
 from aiposture.model.types import Severity
 
 MAX_PATHS_PER_SUBJECT = 50  # enough to show and cut; the total is still counted
@@ -67,7 +67,7 @@ _LOWER = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hop:
     src: Node
     dst: Node
@@ -328,6 +328,7 @@ class PathFinder:
         self.walk = _Walker(sg)
         self.out = PathSet()
         self._compute_writers: dict[str, bool] = {}
+        self._compute_roles: dict[str, bool] = {}  # role guid -> can write some compute
 
     # ---- terminals ---------------------------------------------------------------------
 
@@ -555,12 +556,18 @@ class PathFinder:
         if hit is None:
             pidx = permission_index(self.inv)
             hit = any(
-                pidx.permits(g, action)
+                self._role_writes_compute(pidx, g)
                 for holder, _chain in self.walk.up(pid)
                 for g in pidx.grants_of(holder, include_eligible=True)
-                for action in COMPUTE_WRITE_ACTIONS
             )
             self._compute_writers[pid] = hit
+        return hit
+
+    def _role_writes_compute(self, pidx: PermissionIndex, g: Grant) -> bool:
+        hit = self._compute_roles.get(g.role_guid)
+        if hit is None:
+            hit = any(pidx.permits(g, action) for action in COMPUTE_WRITE_ACTIONS)
+            self._compute_roles[g.role_guid] = hit
         return hit
 
 
