@@ -150,6 +150,12 @@ def test_demo_report_in_browser(browser: Any, demo_result: ScanResult, tmp_path:
     page.locator("#findings").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "report-demo-finding.png"))
 
+    # A top risk links to its rule's findings.
+    link = page.locator("ol.risks a.rule-link").first
+    linked_rule = str(link.get_attribute("data-rule"))
+    link.click()
+    assert p.visible_ids() == _ids(f for f in demo_result.findings if f.rule.id == linked_rule)
+
     # Print view: no filter bar.
     page.emulate_media(media="print")
     assert not page.is_visible("#filters")

@@ -10,7 +10,6 @@ from typing import Any
 from aiposture.app import ScanResult
 from aiposture.report.html import render_html, view_model
 from aiposture.report.html.paths import attack_path_diagrams
-from aiposture.report.views import sort_findings
 
 
 @dataclass(frozen=True)
@@ -157,8 +156,14 @@ def test_summary_counts_match_the_result(small_result: ScanResult) -> None:
     assert vm["counts"]["fail"] == len(small_result.failures())
     assert vm["counts"]["unknown"] == 1
     assert [g.collection for g in vm["gaps"]] == ["diagnosticSettings"]
-    fails = [f for f in sort_findings(small_result.findings) if f.is_failure]
-    assert [f.fingerprint for f in vm["top_risks"]] == [f.fingerprint for f in fails[:10]]
+    # Top risks: one per failing rule, worst first, most resources first.
+    risks = [(r["rule"].id, r["severity"], r["count"], r["names"]) for r in vm["top_risks"]]
+    assert risks == [
+        ("AIP-IDN-001", "high", 2, ["oai-legacy", "oai-sandbox"]),
+        ("AIP-MDL-001", "high", 1, ["gpt-4o-mini"]),
+        ("AIP-MON-001", "high", 1, ["oai-sandbox"]),
+        ("AIP-NET-001", "high", 1, ["oai-sandbox"]),
+    ]
     groups = {(b["label"], b["n"]) for b in vm["group_chart"]["bars"]}
     assert groups == {("rg-sandbox", 4), ("rg-legacy", 1)}
     sev = {b["label"]: b["total"] for b in vm["severity_chart"]["bars"]}

@@ -270,6 +270,39 @@ def _compliance(view: Any) -> dict[str, Any] | None:
     }
 
 
+def _first_sentence(text: str) -> str:
+    flat = " ".join(text.split())
+    end = flat.find(". ")
+    return flat if end < 0 else flat[: end + 1]
+
+
+def top_risks(fails: list[Finding]) -> list[dict[str, Any]]:
+    """Failing findings grouped by rule, worst first: one plain-language line per risk."""
+    by_rule: dict[str, list[Finding]] = {}
+    for f in fails:  # already sorted: severity, then rule id
+        by_rule.setdefault(f.rule.id, []).append(f)
+    groups = sorted(
+        by_rule.values(),
+        key=lambda fs: (-max(f.severity.rank for f in fs), -len(fs), fs[0].rule.id),
+    )
+    out = []
+    for fs in groups[:TOP_RISKS]:
+        first = fs[0]
+        names = sorted({f.resource_name for f in fs}, key=str.lower)
+        out.append(
+            {
+                "rule": first.rule,
+                "severity": max((f.severity for f in fs), key=lambda s: s.rank).value,
+                "count": len(fs),
+                "names": names[:4],
+                "more": max(0, len(names) - 4),
+                "why": _first_sentence(first.rule.rationale),
+                "first": first,
+            }
+        )
+    return out
+
+
 def view_model(result: ScanResult) -> dict[str, Any]:
     inv = result.inventory
     findings = sort_findings(result.findings)
@@ -296,7 +329,7 @@ def view_model(result: ScanResult) -> dict[str, Any]:
         },
         "fail_by_severity": [(s.value, sum(1 for f in fails if f.severity is s)) for s in Severity],
         "scores": scores,
-        "top_risks": fails[:TOP_RISKS],
+        "top_risks": top_risks(fails),
         "gaps": gaps,
         "complete": sorted(
             {c.collection for c in inv.coverage.records} - {g.collection for g in gaps}
