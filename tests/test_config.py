@@ -14,7 +14,7 @@ from aiposture.config import Settings, Suppression, load_settings
 from aiposture.errors import ConfigError
 from aiposture.model.types import Severity
 from aiposture.rules.registry import all_rules
-from conftest import FIXED_NOW, run_rules, statuses
+from root_helpers import FIXED_NOW, run_rules, statuses
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "aiposture.example.toml"

@@ -11,7 +11,7 @@ from aiposture.app import ScanResult
 from aiposture.cli.main import main
 from aiposture.config import Settings, Suppression
 from aiposture.rules.frameworks import FRAMEWORKS, compliance_view
-from conftest import run_rules
+from root_helpers import run_rules
 
 OWASP_IDS = [f"LLM{i:02d}" for i in range(1, 11)]
 CATALOG_ATLAS = {

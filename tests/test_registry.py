@@ -122,7 +122,7 @@ def test_every_rule_gives_the_same_results_on_export_shaped_rows(
     from aiposture.collect.demo import demo_snapshot
     from aiposture.config import Settings
     from aiposture.model.normalize import normalize
-    from conftest import FIXED_NOW
+    from root_helpers import FIXED_NOW
 
     snap = demo_snapshot()
     shaped = dataclasses.replace(snap, resources=[_export_shaped(r) for r in snap.resources])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiposture.config import Settings
-from conftest import run_rules, statuses
+from root_helpers import run_rules, statuses
 
 TENANT = "00000000-0000-0000-0000-0000000000aa"
 MG = "/providers/Microsoft.Management/managementGroups"

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from aiposture.config import ApprovedModel, ModelRetirement, Settings
-from conftest import run_rules, statuses
+from root_helpers import run_rules, statuses
 
 SUB = "00000000-0000-0000-0000-00000000a001"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-ai"

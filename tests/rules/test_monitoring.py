@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import run_rules, statuses
+from root_helpers import run_rules, statuses
 
 SUB = "00000000-0000-0000-0000-00000000c001"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-ai"
