@@ -142,7 +142,7 @@ def account_diagnostics(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
             PolicyFix(
                 "c2c0c6d8-007b-4a48-8d9b-3539bddd8e87",
                 "DeployIfNotExists",
-                "Configure Microsoft Defender for AI services to be enabled",
+                "",  # display name not verified, only the id
             ),
         ),
     ),
