@@ -437,6 +437,17 @@ class FakeAzure:
                 self._arg_times.append(now)
                 headers = self._quota_headers(now)
         try:
+            return self._arg_answer(body, headers)
+        except HttpError as exc:
+            # Every Resource Graph answer carries the quota headers, errors included.
+            exc.headers = {**headers, **exc.headers}
+            raise
+
+    def _arg_answer(
+        self, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
+        f = self.faults
+        try:
             req = json.loads(body or b"{}")
         except ValueError:
             raise HttpError(400, "BadRequest", "request body is not JSON") from None
