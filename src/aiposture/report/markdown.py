@@ -42,6 +42,12 @@ def md(text: object) -> str:
     return s.replace("@", "@\u200b")
 
 
+def md_html(text: object) -> str:
+    """Text inside an HTML block (e.g. <summary>), where Markdown is not parsed."""
+    s = clean(str(text)).replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    return html.escape(s, quote=False).replace("@", "@\u200b")
+
+
 def fence(content: str, lang: str = "") -> str:
     """A fenced code block that `content` cannot close early."""
     longest = max((len(m) for m in re.findall(r"`+", content)), default=0)
@@ -190,7 +196,7 @@ def _details(f: Finding) -> list[str]:
     evidence = "; ".join(f"{e.path} = {json.dumps(e.value, default=str)}" for e in f.evidence)
     return [
         "<details>",
-        f"<summary>{f.severity.value.upper()} {f.rule.id} · {md(f.resource_name)}</summary>",
+        f"<summary>{f.severity.value.upper()} {f.rule.id} · {md_html(f.resource_name)}</summary>",
         "",
         f"{md(f.rule.title)}: {md(f.message)}",
         "",
