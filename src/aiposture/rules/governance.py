@@ -214,7 +214,7 @@ def policy_verdict(res: Resource, ctx: RuleContext, wanted: Iterable[str], what:
     if found:
         p = found[0]
         return passed(
-            f"{what} is enforced by assignment {p.assignment.display_name or p.assignment.name!r}",
+            f"{what} is guarded by assignment {p.assignment.display_name or p.assignment.name!r}",
             evidence,
         )
     return failed(
