@@ -9,13 +9,13 @@ case-insensitively, as Azure does. Assignments apply to their scope and everythi
 
 from __future__ import annotations
 
+import gc
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
 from aiposture.graph.builtin_roles import builtin_role
-from aiposture.model.entities import Permission, RoleDefinition
+from aiposture.model.entities import Permission, RoleAssignment, RoleDefinition
 from aiposture.model.inventory import Inventory
 
 ROLE_ASSIGNMENT_WRITE = "Microsoft.Authorization/roleAssignments/write"
@@ -58,23 +58,25 @@ def _block_permits(perm: Permission, action: str, data: bool) -> bool:
     return not any(action_matches(p, action) for p in deny)
 
 
-_PERMITS_CACHE: dict[tuple[str, tuple[Permission, ...], str, bool], bool] = {}
+# (guid, action lower-cased, data) -> (the permissions evaluated, result). The permissions are
+# kept so that another snapshot's version of the same custom role guid is re-evaluated; they are
+# compared by identity first (cheap), by value only when the object differs.
+_PERMITS_CACHE: dict[tuple[str, str, bool], tuple[tuple[Permission, ...], bool]] = {}
 _PERMITS_CACHE_MAX = 200_000
 
 
 def role_permits(role: RoleDefinition, action: str, *, data: bool = False) -> bool:
     """Does any permission block of `role` grant `action` (control plane, or data plane when
     `data`)? notActions subtract only within their own block, as in Azure."""
-    # The permissions are part of the key: two snapshots may carry different versions of the
-    # same custom role guid.
-    key = (role.guid, role.permissions, action.lower(), data)
+    key = (role.guid, action.lower(), data)
     hit = _PERMITS_CACHE.get(key)
-    if hit is None:
-        hit = any(_block_permits(perm, action, data) for perm in role.permissions)
-        if len(_PERMITS_CACHE) >= _PERMITS_CACHE_MAX:
-            _PERMITS_CACHE.clear()
-        _PERMITS_CACHE[key] = hit
-    return hit
+    if hit is not None and (hit[0] is role.permissions or hit[0] == role.permissions):
+        return hit[1]
+    result = any(_block_permits(perm, action, data) for perm in role.permissions)
+    if len(_PERMITS_CACHE) >= _PERMITS_CACHE_MAX:
+        _PERMITS_CACHE.clear()
+    _PERMITS_CACHE[key] = (role.permissions, result)
+    return result
 
 
 def role_guid(guid_or_id: str) -> str:
@@ -126,38 +128,45 @@ class PermissionIndex:
     def __init__(self, inv: Inventory) -> None:
         self._inv = inv
         # scope -> role guid -> grants (active) / (eligible)
-        self._active: dict[str, dict[str, list[Grant]]] = defaultdict(lambda: defaultdict(list))
-        self._eligible: dict[str, dict[str, list[Grant]]] = defaultdict(lambda: defaultdict(list))
-        self._by_principal: dict[str, list[Grant]] = defaultdict(list)
-        self._eligible_by_principal: dict[str, list[Grant]] = defaultdict(list)
+        self._eligible: dict[str, dict[str, list[Grant]]] = {}
+        self._eligible_by_principal: dict[str, list[Grant]] = {}
         self._roles: dict[str, RoleDefinition | None] = {}
         self.unresolved_roles: set[str] = set()
         self._scope_cache: dict[tuple[str, str, bool, bool], tuple[list[Grant], list[Grant]]] = {}
+        self._permit_cache: dict[tuple[str, str, bool], bool] = {}
+        self._chain_cache: dict[str, list[str]] = {}
 
-        for ra in inv.role_assignments:
-            role = self._role(ra.role_definition_guid)
-            grant = Grant(
-                principal_id=ra.principal_id,
-                principal_type=ra.principal_type,
-                role=role,
-                role_guid=ra.role_definition_guid,
-                scope=ra.scope,
-                assignment_id=ra.id,
-                inherited=False,
-                conditional=bool(ra.condition and ra.condition.strip()),
-                eligible=False,
-            )
-            self._active[ra.scope][ra.role_definition_guid].append(grant)
-            self._by_principal[ra.principal_id].append(grant)
+        # At 1M assignments building a Grant per assignment dominates, so assignments are only
+        # bucketed here and turned into Grants when a query returns them (cached).
+        # The cyclic GC is paused while the buckets are built: millions of new containers with
+        # no cycles would otherwise trigger repeated full collections (half the build time at
+        # 1M assignments).
+        active: dict[str, dict[str, list[RoleAssignment]]] = {}
+        by_principal: dict[str, list[RoleAssignment]] = {}
+        role_of = self._role
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for ra in inv.role_assignments:
+                guid = ra.role_definition_guid
+                if guid not in self._roles:
+                    role_of(guid)
+                active.setdefault(ra.scope, {}).setdefault(guid, []).append(ra)
+                by_principal.setdefault(ra.principal_id, []).append(ra)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        self._active_ra = active
+        self._ra_by_principal = by_principal
+        self._grants: dict[str, Grant] = {}
         for el in inv.role_eligibilities:
-            role = self._role(el.role_definition_guid)
             principal = inv.principals.get(el.principal_id)
             grant = Grant(
                 principal_id=el.principal_id,
                 principal_type=_GRAPH_KIND_TO_TYPE.get(principal.kind.lower())
                 if principal
                 else None,
-                role=role,
+                role=role_of(el.role_definition_guid),
                 role_guid=el.role_definition_guid,
                 scope=el.scope,
                 assignment_id=el.id,
@@ -165,8 +174,37 @@ class PermissionIndex:
                 conditional=False,
                 eligible=True,
             )
-            self._eligible[el.scope][el.role_definition_guid].append(grant)
-            self._eligible_by_principal[el.principal_id].append(grant)
+            self._eligible.setdefault(el.scope, {}).setdefault(el.role_definition_guid, []).append(
+                grant
+            )
+            self._eligible_by_principal.setdefault(el.principal_id, []).append(grant)
+
+    def _guid_permits(self, guid: str, action: str, data: bool) -> bool:
+        key = (guid, action, data)
+        hit = self._permit_cache.get(key)
+        if hit is None:
+            role = self._roles.get(guid)
+            hit = role is not None and role_permits(role, action, data=data)
+            self._permit_cache[key] = hit
+        return hit
+
+    def _grant(self, ra: RoleAssignment) -> Grant:
+        grant = self._grants.get(ra.id)
+        if grant is None:
+            cond = ra.condition
+            grant = Grant(
+                ra.principal_id,
+                ra.principal_type,
+                self._roles.get(ra.role_definition_guid),
+                ra.role_definition_guid,
+                ra.scope,
+                ra.id,
+                False,
+                bool(cond and cond.strip()),
+                False,
+            )
+            self._grants[ra.id] = grant
+        return grant
 
     def _role(self, guid: str) -> RoleDefinition | None:
         if guid not in self._roles:
@@ -182,6 +220,9 @@ class PermissionIndex:
         """Every scope an assignment can sit at to apply to `key`, most specific first: the key,
         its parent resources, resource group, subscription, management groups, root."""
         key = key.lower().rstrip("/") or "/"
+        cached = self._chain_cache.get(key)
+        if cached is not None:
+            return cached
         chain: list[str] = []
         if key.startswith(_MG_PREFIX):
             name = key[len(_MG_PREFIX) :].split("/", 1)[0]
@@ -201,10 +242,9 @@ class PermissionIndex:
                 if scope.startswith(_MG_PREFIX):
                     chain.append(scope)
         chain.append("/")
-        seen: dict[str, None] = {}
-        for c in chain:
-            seen.setdefault(c, None)
-        return list(seen)
+        result = list(dict.fromkeys(chain))
+        self._chain_cache[key] = result
+        return result
 
     def _at_scope(
         self, scope: str, action: str, data: bool, eligible: bool
@@ -214,13 +254,16 @@ class PermissionIndex:
         hit = self._scope_cache.get(ck)
         if hit is not None:
             return hit
-        table = (self._eligible if eligible else self._active).get(scope)
         direct: list[Grant] = []
-        if table:
-            for guid, grants in table.items():
-                role = self._roles.get(guid)
-                if role is not None and role_permits(role, action, data=data):
+        low = ck[1]
+        if eligible:
+            for guid, grants in self._eligible.get(scope, {}).items():
+                if self._guid_permits(guid, low, data):
                     direct.extend(grants)
+        else:
+            for guid, assignments in self._active_ra.get(scope, {}).items():
+                if self._guid_permits(guid, low, data):
+                    direct.extend(self._grant(ra) for ra in assignments)
         inherited = [_inherited(g) for g in direct]
         self._scope_cache[ck] = (direct, inherited)
         return direct, inherited
@@ -253,15 +296,15 @@ class PermissionIndex:
         not collected): a rule cannot tell what they allow."""
         out: list[Grant] = []
         for scope in self.scopes_containing(resource_key):
-            for guid, grants in self._active.get(scope, {}).items():
+            for guid, assignments in self._active_ra.get(scope, {}).items():
                 if self._roles.get(guid) is None:
-                    out.extend(grants)
+                    out.extend(self._grant(ra) for ra in assignments)
         return out
 
     def grants_of(self, principal_id: str, *, include_eligible: bool = False) -> list[Grant]:
         """Every assignment held directly by a principal (not through group membership)."""
         pid = principal_id.lower()
-        out = list(self._by_principal.get(pid, ()))
+        out = [self._grant(ra) for ra in self._ra_by_principal.get(pid, ())]
         if include_eligible:
             out.extend(self._eligible_by_principal.get(pid, ()))
         return out
@@ -269,13 +312,17 @@ class PermissionIndex:
     def grants_at(self, scope: str, *, include_eligible: bool = False) -> list[Grant]:
         """Every assignment made exactly at `scope` (whatever its role)."""
         key = scope.lower().rstrip("/") or "/"
-        out = [g for grants in self._active.get(key, {}).values() for g in grants]
+        out = [self._grant(ra) for ras in self._active_ra.get(key, {}).values() for ra in ras]
         if include_eligible:
             out.extend(g for grants in self._eligible.get(key, {}).values() for g in grants)
         return out
 
     def permits(self, grant: Grant, action: str, *, data: bool = False) -> bool:
-        return grant.role is not None and role_permits(grant.role, action, data=data)
+        if grant.role is None:
+            return False
+        if self._roles.get(grant.role_guid) is grant.role:
+            return self._guid_permits(grant.role_guid, action.lower(), data)
+        return role_permits(grant.role, action, data=data)
 
     def covers(self, grant: Grant, resource_key: str) -> bool:
         """Does the grant's scope contain `resource_key`?"""
