@@ -194,3 +194,26 @@ def test_compliance_view_section(small_result: ScanResult) -> None:
     section = page[page.index('<section id="compliance">') : page.index('<section id="findings">')]
     linked = set(re.findall(r'data-rule="([A-Z0-9-]+)"', section))
     assert {"AIP-NET-001", "AIP-IDN-001", "AIP-MDL-001", "AIP-MON-001"} <= linked
+
+
+def test_demo_paths_and_reach_come_from_the_graph(demo_result: ScanResult) -> None:
+    from aiposture.graph.build import build_graph
+    from aiposture.graph.paths import find_paths
+
+    ps = find_paths(build_graph(demo_result.inventory), demo_result.settings.model_admins)
+    worst = ps.worst_first()
+    assert worst, "the demo tenant has attack paths"
+    vm = view_model(demo_result)
+    assert len(vm["paths"]) == min(30, len(worst))
+    first = vm["paths"][0]
+    assert [b["name"] for b in first["boxes"]] == [worst[0].hops[0].src.name] + [
+        h.dst.name for h in worst[0].hops
+    ]
+    assert vm["bom"]["reach"], "demo AI identities hold data roles"
+    page = render_html(demo_result).decode()
+    assert page.count('<svg class="pathsvg"') == len(vm["paths"])
+
+
+def test_paths_left_out_when_path_rules_are_not_run(small_result: ScanResult) -> None:
+    assert not any(r.id.startswith("AIP-PATH-") for r in small_result.rules)
+    assert view_model(small_result)["paths"] == []

@@ -140,7 +140,7 @@ def _group_chart(result: ScanResult) -> dict[str, Any]:
     return {"bars": bars, "width": label_w + bar_w + 50, "height": 20 + len(bars) * row_h}
 
 
-def _bom(result: ScanResult) -> dict[str, Any]:
+def _bom(result: ScanResult, rich: Any) -> dict[str, Any]:
     entries = inventory_entries(result.inventory)
     names = {str(e["id"]).lower(): str(e["name"]) for e in entries}
     sections: dict[str, list[dict[str, Any]]] = {
@@ -188,8 +188,8 @@ def _bom(result: ScanResult) -> dict[str, Any]:
         "sections": [(k, v) for k, v in sections.items() if v],
         "identities": identities,
         "count": len(entries),
-        "extra": _extra_bom(result.extras.get("bom")),
-        "reach": _identity_reach(result.extras.get("bom")),
+        "extra": _extra_bom(rich),
+        "reach": _identity_reach(rich),
     }
 
 
@@ -303,8 +303,29 @@ def top_risks(fails: list[Finding]) -> list[dict[str, Any]]:
     return out
 
 
+def graph_views(result: ScanResult) -> tuple[Any, Any]:
+    """Attack paths and the richer BOM: from `result.extras` when a stage put them there,
+    otherwise computed from the security graph. Paths only when an AIP-PATH rule ran (they
+    are what those rules report), so disabling the rules also leaves them out here."""
+    paths = result.extras.get("paths")
+    bom = result.extras.get("bom")
+    wants_paths = paths is None and any(r.id.startswith("AIP-PATH-") for r in result.rules)
+    if wants_paths or bom is None:
+        from aiposture.graph.bom import build_bom
+        from aiposture.graph.build import build_graph
+        from aiposture.graph.paths import find_paths
+
+        sg = build_graph(result.inventory)
+        if wants_paths:
+            paths = find_paths(sg, result.settings.model_admins)
+        if bom is None:
+            bom = build_bom(result.inventory, sg, result.source)
+    return paths, bom
+
+
 def view_model(result: ScanResult) -> dict[str, Any]:
     inv = result.inventory
+    paths, rich_bom = graph_views(result)
     findings = sort_findings(result.findings)
     fails = [f for f in findings if f.is_failure]
     scores = pillar_scores(result)
@@ -338,8 +359,8 @@ def view_model(result: ScanResult) -> dict[str, Any]:
         "unmodeled": sorted(inv.other_type_counts.items()),
         "severity_chart": _severity_chart(result),
         "group_chart": _group_chart(result),
-        "bom": _bom(result),
-        "paths": attack_path_diagrams(result.extras.get("paths")),
+        "bom": _bom(result, rich_bom),
+        "paths": attack_path_diagrams(paths),
         "compliance": _compliance(result.extras.get("compliance")),
         "findings": [_finding_view(result, f) for f in findings],
         "pillars": [(p.value, p.label) for p in Pillar],
