@@ -368,3 +368,34 @@ def test_flat_az_cli_rows_and_odd_casing() -> None:
         ("p-flat", "User", False)
     ]
     assert permission_index(inv).grants_on(STORAGE, BLOB_WRITE) == []  # data action only
+
+
+def test_role_definition_condition_marks_grants_conditional() -> None:
+    # Foundry Account Owner may write role assignments, but its definition's ABAC condition
+    # limits that to the Foundry User role: kept, and marked conditional.
+    account_owner = "e47c6f54-e4a2-4754-9501-8e0985b135e1"
+    inv = make_inventory([ACCOUNT_ROW, assignment(1, "p-fao", account_owner, ACCOUNT)])
+    grants = permission_index(inv).grants_on(ACCOUNT, ROLE_ASSIGNMENT_WRITE)
+    assert [(g.principal_id, g.conditional) for g in grants] == [("p-fao", True)]
+    custom = {
+        "id": "/providers/Microsoft.Authorization/roleDefinitions/"
+        "44444444-4444-4444-4444-444444444444",
+        "type": "microsoft.authorization/roledefinitions",
+        "name": "44444444-4444-4444-4444-444444444444",
+        "properties": {
+            "roleName": "delegator",
+            "type": "CustomRole",
+            "permissions": [
+                {
+                    "actions": [ROLE_ASSIGNMENT_WRITE],
+                    "condition": "(@Request[x] GuidEquals {y})",
+                    "conditionVersion": "2.0",
+                }
+            ],
+        },
+    }
+    inv = make_inventory(
+        [ACCOUNT_ROW, custom, assignment(1, "p-d", "44444444-4444-4444-4444-444444444444", RG)]
+    )
+    grants = permission_index(inv).grants_on(ACCOUNT, ROLE_ASSIGNMENT_WRITE)
+    assert [(g.principal_id, g.conditional) for g in grants] == [("p-d", True)]

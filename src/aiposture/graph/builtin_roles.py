@@ -42,6 +42,7 @@ def _definition(raw: dict[str, Any]) -> RoleDefinition:
                 not_actions=_strings(p, "notActions"),
                 data_actions=_strings(p, "dataActions"),
                 not_data_actions=_strings(p, "notDataActions"),
+                condition=p.get("condition"),
             )
             for p in raw["permissions"]
         ),

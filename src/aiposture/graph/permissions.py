@@ -101,7 +101,7 @@ class Grant:
     scope: str
     assignment_id: str
     inherited: bool  # granted at a scope above the resource asked about
-    conditional: bool  # carries an ABAC condition: may be narrower than the role says
+    conditional: bool  # ABAC condition on the assignment or in the role: may be narrower
     eligible: bool  # PIM-eligible, not active
 
     @property
@@ -171,7 +171,7 @@ class PermissionIndex:
                 scope=el.scope,
                 assignment_id=el.id,
                 inherited=False,
-                conditional=False,
+                conditional=_role_has_condition(self._roles.get(el.role_definition_guid)),
                 eligible=True,
             )
             self._eligible.setdefault(el.scope, {}).setdefault(el.role_definition_guid, []).append(
@@ -192,15 +192,16 @@ class PermissionIndex:
         grant = self._grants.get(ra.id)
         if grant is None:
             cond = ra.condition
+            role = self._roles.get(ra.role_definition_guid)
             grant = Grant(
                 ra.principal_id,
                 ra.principal_type,
-                self._roles.get(ra.role_definition_guid),
+                role,
                 ra.role_definition_guid,
                 ra.scope,
                 ra.id,
                 False,
-                bool(cond and cond.strip()),
+                bool(cond and cond.strip()) or _role_has_condition(role),
                 False,
             )
             self._grants[ra.id] = grant
@@ -327,6 +328,13 @@ class PermissionIndex:
     def covers(self, grant: Grant, resource_key: str) -> bool:
         """Does the grant's scope contain `resource_key`?"""
         return grant.scope in self.scopes_containing(resource_key)
+
+
+def _role_has_condition(role: RoleDefinition | None) -> bool:
+    """Roles such as Foundry Account Owner carry an ABAC condition in their definition (they
+    may only assign one role): their grants are kept but marked conditional, like assignments
+    that carry a condition."""
+    return role is not None and any(p.condition and p.condition.strip() for p in role.permissions)
 
 
 def _inherited(g: Grant) -> Grant:

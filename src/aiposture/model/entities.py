@@ -398,6 +398,7 @@ class Permission:
     not_actions: tuple[str, ...] = ()
     data_actions: tuple[str, ...] = ()
     not_data_actions: tuple[str, ...] = ()
+    condition: str | None = None  # ABAC condition on the block (e.g. which roles it may assign)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -659,6 +659,7 @@ def _role_definition(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
                 not_actions=p.strings(p.get(perm, "notActions")),
                 data_actions=p.strings(p.get(perm, "dataActions")),
                 not_data_actions=p.strings(p.get(perm, "notDataActions")),
+                condition=p.text(p.get(perm, "condition")),
             )
         )
     guid = base["key"].rsplit("/", 1)[-1]
