@@ -5,6 +5,12 @@ identity rules can still match actions. The data in builtin_roles.json is transc
 Microsoft's generated reference (MicrosoftDocs azure-docs,
 articles/role-based-access-control/built-in-roles/*.md): GUIDs are the same in every tenant.
 A snapshot's own definitions always win over this table.
+
+Provenance: the privileged, AI, storage and key-vault roles were checked against Microsoft's
+reference (built-in-roles/*.md JSON blocks; the Foundry roles, whose definitions carry an ABAC
+`condition`, against the Foundry RBAC article). The long tail (AKS RBAC, Container Apps, Logic
+App, Automation, Cosmos DB, Data Factory, Security) was transcribed without a line-by-line
+check: collect roleDefinitions (ARG authorizationresources) for exact results.
 """
 
 from __future__ import annotations

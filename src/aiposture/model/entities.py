@@ -479,6 +479,21 @@ class PolicyAssignment(Resource):
     parameters: Mapping[str, object] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class PolicySetMember:
+    definition_guid: str  # lower-case last segment of the member's policyDefinitionId
+    effect: str | None = None  # a literal effect value, when the member fixes one
+    effect_parameter: str | None = None  # the initiative parameter feeding its effect
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolicySetDefinition(Resource):
+    """An initiative (built-in or custom): its members and parameter defaults."""
+
+    members: tuple[PolicySetMember, ...] = ()
+    parameter_defaults: Mapping[str, object] = field(default_factory=dict)  # lower-case names
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PolicyExemption(Resource):
     policy_assignment_id: str = ""

@@ -29,6 +29,7 @@ from aiposture.model.entities import (
     NetworkSecurityGroup,
     PolicyAssignment,
     PolicyExemption,
+    PolicySetDefinition,
     PolicyState,
     Pricing,
     Principal,
@@ -160,6 +161,7 @@ class Inventory:
     )  # subscription id -> plan (lower) -> pricing
     policy_assignments: list[PolicyAssignment] = field(default_factory=list)
     policy_exemptions: list[PolicyExemption] = field(default_factory=list)
+    policy_set_definitions: dict[str, PolicySetDefinition] = field(default_factory=dict)  # by key
     policy_states: list[PolicyState] = field(default_factory=list)
     sentinel: dict[str, SentinelOnboarding] = field(default_factory=dict)  # by workspace key
     principals: dict[str, Principal] = field(default_factory=dict)

@@ -45,6 +45,8 @@ from aiposture.model.entities import (
     Permission,
     PolicyAssignment,
     PolicyExemption,
+    PolicySetDefinition,
+    PolicySetMember,
     PolicyState,
     Pricing,
     PricingExtension,
@@ -750,6 +752,41 @@ def _policy_assignment(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
     )
 
 
+_PARAM_REF = re.compile(r"parameters\(\s*'([^']+)'\s*\)", re.IGNORECASE)
+
+
+def _policy_set_definition(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
+    pr = _props(row)
+    members = []
+    for m in p.dicts(p.get(pr, "policyDefinitions")):
+        guid = (p.lower(p.get(m, "policyDefinitionId")) or "").rstrip("/").rsplit("/", 1)[-1]
+        effect_raw = None
+        params = p.get(m, "parameters")
+        for name in ("effect", "effects"):
+            value = p.get(p.get(params, name), "value")
+            if isinstance(value, str):
+                effect_raw = value
+                break
+        ref = _PARAM_REF.search(effect_raw) if effect_raw else None
+        members.append(
+            PolicySetMember(
+                definition_guid=guid,
+                effect=None if ref or effect_raw is None else effect_raw,
+                effect_parameter=ref.group(1) if ref else None,
+            )
+        )
+    defaults = {}
+    declared = p.get(pr, "parameters")
+    if isinstance(declared, Mapping):
+        for name, spec in declared.items():
+            default = p.get(spec, "defaultValue")
+            if default is not None:
+                defaults[str(name).lower()] = default
+    inv.policy_set_definitions[base["key"]] = PolicySetDefinition(
+        **base, members=tuple(members), parameter_defaults=defaults
+    )
+
+
 def _policy_exemption(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
     pr = _props(row)
     inv.policy_exemptions.append(
@@ -828,6 +865,7 @@ _HANDLERS: dict[str, Handler] = {
     "microsoft.security/pricings": _pricing,
     "microsoft.authorization/policyassignments": _policy_assignment,
     "microsoft.authorization/policyexemptions": _policy_exemption,
+    "microsoft.authorization/policysetdefinitions": _policy_set_definition,
     "microsoft.policyinsights/policystates": _policy_state,
     "microsoft.securityinsights/onboardingstates": _sentinel,
     "microsoft.operationsmanagement/solutions": _solution,
