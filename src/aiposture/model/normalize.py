@@ -8,6 +8,7 @@ Resource rows, counted, and ignored by rules.
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
