@@ -340,3 +340,63 @@ def test_alz_public_endpoints_initiative_covers_ml_only() -> None:
     rows = [*base_rows(), mlw, assignment(f"{MG}/landingzones", "paas", paas, initiative=True)]
     r = run_rules(rows, complete=POLICY)
     assert statuses(r, "AIP-GOV-002") == {("mlw", "PASS"), ("oai-gov", "FAIL")}
+
+
+def _initiative(set_id: str, members: list[dict[str, Any]], params: dict[str, Any]) -> dict:
+    return {
+        "id": set_id,
+        "name": set_id.rsplit("/", 1)[-1],
+        "type": "Microsoft.Authorization/policySetDefinitions",
+        "properties": {
+            "policyType": "BuiltIn",
+            "parameters": {
+                k: {"type": "String", "defaultValue": v, "allowedValues": ["Audit", "Disabled"]}
+                for k, v in params.items()
+            },
+            "policyDefinitions": members,
+        },
+    }
+
+
+def test_collected_initiative_membership_and_parameter_defaults() -> None:
+    """A collected initiative (here shaped like the MCSB one) is read from its definition: an
+    effect parameter the assignment does not set takes the initiative's default."""
+    mcsb = "/providers/Microsoft.Authorization/policySetDefinitions/" + (
+        "1f3afdf9-d0c9-4c3d-847f-89da613e70a8"
+    )
+    param = "cognitiveServicesAccountsShouldRestrictNetworkAccessMonitoringEffect"
+    member = {
+        "policyDefinitionId": f"/providers/Microsoft.Authorization/policyDefinitions/{NETWORK}",
+        "policyDefinitionReferenceId": "x",
+        "parameters": {"effect": {"value": f"[parameters('{param}')]"}},
+    }
+    definition = _initiative(mcsb, [member], {param: "Disabled"})
+    complete = (*POLICY, "policyDefinitions")
+    default_off = [
+        *base_rows(),
+        definition,
+        assignment(f"/subscriptions/{SUB}", "asc", mcsb.rsplit("/", 1)[-1], initiative=True),
+    ]
+    assert statuses(run_rules(default_off, complete=complete), "AIP-GOV-002") == {
+        ("oai-gov", "FAIL")
+    }
+    turned_on = [
+        *base_rows(),
+        definition,
+        assignment(
+            f"/subscriptions/{SUB}",
+            "asc",
+            mcsb.rsplit("/", 1)[-1],
+            initiative=True,
+            params={param: "Audit"},
+        ),
+    ]
+    assert statuses(run_rules(turned_on, complete=complete), "AIP-GOV-002") == {("oai-gov", "PASS")}
+    custom = f"{MG}/contoso/providers/Microsoft.Authorization/policySetDefinitions/my-own"
+    literal = {**member, "parameters": {"effect": {"value": "Deny"}}}
+    rows = [
+        *base_rows(),
+        _initiative(custom, [literal], {}),
+        assignment(f"/subscriptions/{SUB}", "own", custom, initiative=True),
+    ]
+    assert statuses(run_rules(rows, complete=complete), "AIP-GOV-002") == {("oai-gov", "PASS")}

@@ -71,7 +71,9 @@ class Initiative:
 
 # Initiatives whose membership we verified against their published source. Built-ins are keyed
 # by GUID; ALZ initiatives are custom definitions deployed under the ALZ name, so they are keyed
-# by that name. A custom initiative not listed here is treated as covering nothing. The Microsoft
+# by that name. They are the fallback when the snapshot carries no policySetDefinitions; a
+# collected definition always wins. A custom initiative found in neither covers nothing. The
+# Microsoft
 # cloud security benchmark initiative (1f3afdf9-d0c9-4c3d-847f-89da613e70a8) is deliberately not
 # listed: many of its per-policy effect parameters default to Disabled (e.g.
 # cognitiveServicesAccountsShouldRestrictNetworkAccessMonitoringEffect), and we could not verify
@@ -133,15 +135,33 @@ def param_value(assignment: PolicyAssignment, name: str) -> object:
     return None
 
 
-def assigned_definitions(assignment: PolicyAssignment) -> dict[str, str | None]:
+def assigned_definitions(
+    assignment: PolicyAssignment, inv: Inventory | None = None
+) -> dict[str, str | None]:
     """Definition GUIDs an assignment puts in force, with the effect it sets when known.
 
-    An effect parameter set to Disabled switches the definition off; it is left out."""
+    An initiative's membership comes from its collected definition (policySetDefinitions,
+    built-in or custom: an effect parameter not set by the assignment takes the initiative's
+    default), else from the verified INITIATIVES table. A member whose effect resolves to
+    Disabled is switched off and left out."""
     kind, key = definition_ref(assignment)
     out: dict[str, str | None] = {}
+    collected = (
+        inv.policy_set_definitions.get(assignment.policy_definition_id.lower().rstrip("/"))
+        if inv is not None and kind == "set"
+        else None
+    )
     if kind == "definition":
         effect = param_value(assignment, "effect")
         out[key] = str(effect) if effect is not None else None
+    elif collected is not None:
+        for m in collected.members:
+            value: object = m.effect
+            if m.effect_parameter:
+                value = param_value(assignment, m.effect_parameter)
+                if value is None:
+                    value = collected.parameter_defaults.get(m.effect_parameter.lower())
+            out[m.definition_guid] = str(value) if value is not None else None
     else:
         ini = INITIATIVES.get(key)
         if ini is None:
@@ -197,7 +217,7 @@ def effective_policies(
         exemptions = _memo(inv, "exemptions", _exemptions_by_assignment).get(a.key, ())
         if any(_within(key, ex.scope) and _exemption_active(ex, now) for ex in exemptions):
             continue
-        for guid, effect in assigned_definitions(a).items():
+        for guid, effect in assigned_definitions(a, inv).items():
             out.append(EffectivePolicy(a, guid, effect))
     return out
 
