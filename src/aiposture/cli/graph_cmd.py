@@ -121,7 +121,7 @@ def paths(
     non-admins to AI data, secrets, privileged scopes and model safety, worst first, each
     hop explained, with the cheapest cut."""
     from aiposture.graph.build import build_graph
-    from aiposture.graph.paths import PathSet, find_paths
+    from aiposture.graph.paths import find_paths
 
     settings = _settings(config)
     inv, _desc = _load(demo, inputs, quiet)
@@ -131,11 +131,7 @@ def paths(
     if unknown:
         raise click.BadParameter(f"not a path rule: {', '.join(sorted(unknown))}")
     if wanted:
-        subset = PathSet()
-        for p in found.paths:
-            if p.rule_id in wanted:
-                subset.add(p)
-        found = subset
+        found = found.only(wanted)
     if fmt == "terminal":
         from aiposture.report.graph_export import render_paths_terminal
 

@@ -143,6 +143,15 @@ class PathSet:
     def total(self, rule_id: str, subject: str) -> int:
         return self.totals[(rule_id, subject.lower())]
 
+    def only(self, rule_ids: Iterable[str]) -> PathSet:
+        """The paths (and the counts) of some rules only."""
+        wanted = set(rule_ids)
+        out = PathSet()
+        out.paths = [p for p in self.paths if p.rule_id in wanted]
+        out.totals = Counter({k: v for k, v in self.totals.items() if k[0] in wanted})
+        out._by = {k: v for k, v in self._by.items() if k[0] in wanted}
+        return out
+
     def worst_first(self) -> list[AttackPath]:
         return sorted(
             self.paths, key=lambda p: (-p.severity.rank, p.rule_id, len(p.hops), p.summary())

@@ -60,7 +60,8 @@ def _verdict(
     ps = find_paths(sg, ctx.settings.model_admins)
     paths = ps.for_subject(rule_id, res.key)
     if paths:
-        return failed(_message(paths, ps.total(rule_id, res.key), what), *_evidence(paths))
+        total = ps.total(rule_id, res.key)
+        return failed(_message(paths, total, what), *_evidence(paths, total))
     unresolved = _unresolved(ctx.inventory, principals)
     if unresolved:
         return unknown(
@@ -86,8 +87,8 @@ def _message(paths: list[AttackPath], total: int, what: str) -> str:
     )
 
 
-def _evidence(paths: list[AttackPath]) -> list[Evidence]:
-    out = [ev("paths.count", len(paths))]
+def _evidence(paths: list[AttackPath], total: int) -> list[Evidence]:
+    out = [ev("paths.count", total)]
     ordered = sorted(paths, key=lambda p: (-p.severity.rank, len(p.hops), p.summary()))
     for i, p in enumerate(ordered[:SHOWN_PATHS]):
         out.append(ev(f"path[{i}]", f"{p.summary()} [{p.severity.value}]"))
@@ -96,7 +97,8 @@ def _evidence(paths: list[AttackPath]) -> list[Evidence]:
     cut = cheapest_cut(paths)
     if cut is not None:
         out.append(ev("cut", cut.hop.explain()))
-        out.append(ev("cut.breaks", f"{cut.breaks} of {cut.of} paths"))
+        kept = "" if total <= cut.of else f" kept ({total} in all)"
+        out.append(ev("cut.breaks", f"{cut.breaks} of {cut.of} paths{kept}"))
         for form, text in cut.fix().items():
             out.append(ev(f"cut.{form}", text))
     return out
