@@ -89,12 +89,51 @@ def _state(c: Contoso, resource: dict[str, Any], assignment: dict[str, Any], sta
     )
 
 
+# Members of ALZ Enforce-Guardrails-OpenAI (Azure/Enterprise-Scale, v1.2.0) that the rules read,
+# with the initiative parameter feeding each effect and its default.
+_ALZ_OPENAI = (
+    ("71ef260a-8f18-47b7-abcb-62d0673d94dc", "cognitiveServicesDisableLocalAuth", "Deny"),
+    ("14de9e63-1b31-492e-a5a3-c3f7fd57f555", "cognitiveServicesModifyDisableLocalAuth", "Modify"),
+    ("037eea7a-bd0a-46c5-9a66-03aea78705d3", "azureAiNetworkAccess", "Deny"),
+    ("d6759c02-b87f-42b7-892e-71b3f471d782", "azureAiPrivateLink", "Audit"),
+    ("1b4d1c4e-934c-4703-944c-27c82c06bebb", "azureAiDiagSettings", "AuditIfNotExists"),
+)
+
+
+def _alz_openai_definition(c: Contoso) -> None:
+    """The custom initiative as deployed by ALZ at the Contoso management group."""
+    c.b.add(
+        {
+            "id": f"{MG}/contoso/{AUTH}/policySetDefinitions/Enforce-Guardrails-OpenAI",
+            "name": "Enforce-Guardrails-OpenAI",
+            "type": "Microsoft.Authorization/policySetDefinitions",
+            "properties": {
+                "policyType": "Custom",
+                "displayName": "Enforce recommended guardrails for Open AI (Cognitive Service)",
+                "parameters": {
+                    param: {"type": "String", "defaultValue": default}
+                    for _, param, default in _ALZ_OPENAI
+                },
+                "policyDefinitions": [
+                    {
+                        "policyDefinitionId": f"/{AUTH}/policyDefinitions/{guid_}",
+                        "policyDefinitionReferenceId": param,
+                        "parameters": {"effect": {"value": f"[parameters('{param}')]"}},
+                    }
+                    for guid_, param, _ in _ALZ_OPENAI
+                ],
+            },
+        }
+    )
+
+
 def build(c: Contoso) -> None:
     b = c.b
     corp = c.sub_scope("corp")
 
     # ---- Azure Policy --------------------------------------------------------------------
     lz = f"{MG}/contoso-landingzones"
+    _alz_openai_definition(c)
     alz_openai = _assign(
         c,
         lz,
