@@ -18,6 +18,7 @@ from aiposture.report.baseline import (
     load_baseline,
     new_failures,
     state_of,
+    tenant_mismatch,
 )
 from aiposture.report.sarif import sarif_dict
 
@@ -136,3 +137,15 @@ def test_cli_bad_baseline_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and str(bad) in err
     assert _cli(["scan", "--demo", "-q", "--fail-on-new", "high"]) == 2
+
+
+def test_baseline_from_another_tenant_warns(small_result: ScanResult, tmp_path: Path) -> None:
+    doc = json.loads(FILE_FORMATS["json"][1]()(small_result))
+    same = tmp_path / "same.json"
+    same.write_text(json.dumps(doc))
+    assert tenant_mismatch(small_result, load_baseline(same)) is None
+    doc["tenant_id"] = "99999999-0000-0000-0000-000000000000"
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(doc))
+    warning = tenant_mismatch(small_result, load_baseline(other))
+    assert warning is not None and "99999999-0000-0000-0000-000000000000" in warning

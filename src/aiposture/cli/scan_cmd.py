@@ -108,6 +108,10 @@ def scan(
         stop()
     if previous is not None:
         result.extras["baseline"] = compare(result, previous, str(baseline))
+        from aiposture.report.baseline import tenant_mismatch
+
+        if (warning := tenant_mismatch(result, previous)) is not None:
+            err.print(f"warning: {warning}", markup=False, highlight=False)
     if framework is not None:
         from aiposture.report.compliance import attach_compliance
 

@@ -47,6 +47,7 @@ class BaselineReport(msgspec.Struct, frozen=True):
     findings: list[BaselineFinding]
     scanned_at: str | None = None
     schema_version: str | None = None
+    tenant_id: str | None = None
 
 
 def load_baseline(path: Path) -> BaselineReport:
@@ -120,6 +121,7 @@ def compare(result: ScanResult, baseline: BaselineReport, label: str) -> dict[st
     return {
         "file": label,
         "scanned_at": baseline.scanned_at,
+        "tenant_id": baseline.tenant_id,
         "counts": {
             NEW: sum(1 for s in states.values() if s == NEW),
             UNCHANGED: sum(1 for s in states.values() if s == UNCHANGED),
@@ -129,6 +131,17 @@ def compare(result: ScanResult, baseline: BaselineReport, label: str) -> dict[st
         "states": dict(sorted(states.items())),
         "resolved": resolved,
     }
+
+
+def tenant_mismatch(result: ScanResult, baseline: BaselineReport) -> str | None:
+    """A warning when the baseline is another tenant's (every finding would look new)."""
+    now = result.inventory.metadata.tenant_id
+    if baseline.tenant_id and now and baseline.tenant_id.lower() != now.lower():
+        return (
+            f"the baseline is from tenant {baseline.tenant_id}, this scan is tenant {now}: "
+            "findings are compared by resource id and will mostly show as new"
+        )
+    return None
 
 
 def apply_baseline(result: ScanResult, path: Path) -> dict[str, Any]:
