@@ -37,7 +37,13 @@ from graph.test_build import (
 )
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "demo-tenant.md"
-GRAPH_COLLECTIONS = (*RBAC, "graph.users", "graph.servicePrincipals", "graph.applications")
+GRAPH_COLLECTIONS = (
+    *RBAC,
+    "graph.users",
+    "graph.servicePrincipals",
+    "graph.applications",
+    "graph.groupMembers",
+)
 
 
 def scan(rows: list[dict[str, Any]], graph: dict[str, Any] | None = None) -> ScanResult:
@@ -187,6 +193,24 @@ def test_path_003_unknown_without_graph_data() -> None:
     inv = make_inventory([*BASE_ROWS, ra(1, "u-x", CS_USER, ACCOUNT)], complete=RBAC)
     result = scan_inventory(inv, Settings(), "test", now=FIXED_NOW)
     assert ("oai-1", "UNKNOWN") in statuses(result, "AIP-PATH-003")
+
+
+def test_missing_graph_data_gives_unknown_not_pass_but_fail_stays_fail() -> None:
+    from aiposture.app import scan_inventory
+    from aiposture.config import Settings
+
+    # Without Graph data a guest writer would be invisible: no path found is not a PASS.
+    inv = make_inventory([*BASE_ROWS], complete=RBAC)
+    result = scan_inventory(inv, Settings(), "test", now=FIXED_NOW)
+    assert ("stai1", "UNKNOWN") in statuses(result, "AIP-PATH-004")
+    assert ("oai-1", "UNKNOWN") in statuses(result, "AIP-PATH-001")
+    # A path found in what was collected is a FAIL all the same.
+    inv = make_inventory(
+        [*BASE_ROWS, ra(1, "sp-etl", CONTRIBUTOR, SUB_ID, ptype="ServicePrincipal")],
+        complete=RBAC,
+    )
+    result = scan_inventory(inv, Settings(), "test", now=FIXED_NOW)
+    assert ("stai1", "FAIL") in statuses(result, "AIP-PATH-004")
 
 
 def test_path_004_broad_writer_and_narrow_writer() -> None:

@@ -33,6 +33,8 @@ from aiposture.rules.types import (
 SHOWN_PATHS = 3
 RBAC = ("resources", "roleAssignments")
 RBAC_AND_GRAPH = (*RBAC, "graph.users", "graph.servicePrincipals", "graph.applications")
+MEMBERS = ("graph.groupMembers",)
+ENTRY_POINTS = ("graph.users", "graph.servicePrincipals", "graph.applications", *MEMBERS)
 
 _CUT_NOTE = (
     "\n# The finding's evidence names the exact cut (cut.az_cli): the single assignment or "
@@ -51,9 +53,11 @@ def _verdict(
     ctx: RuleContext,
     what: str,
     principals: Iterable[str] = (),
+    needs: tuple[str, ...] = (),
 ) -> Verdict:
-    """FAIL with hops and cut when paths exist; UNKNOWN when a role on the way could not be
-    resolved; PASS otherwise."""
+    """FAIL with hops and cut when paths exist; otherwise UNKNOWN when a collection in `needs`
+    (one that could only add paths) is missing or a role on the way could not be resolved;
+    PASS otherwise."""
     sg = _graph(ctx)
     if sg is None:
         return unknown("the security graph was not built for this scan", "graph")
@@ -62,6 +66,13 @@ def _verdict(
     if paths:
         total = ps.total(rule_id, res.key)
         return failed(_message(paths, total, what), *_evidence(paths, total))
+    missing = [c for c in needs if not ctx.inventory.coverage.status(c, res.key).complete]
+    if missing:
+        return unknown(
+            f"no {what} found in what was collected, but {', '.join(missing)} was not "
+            "collected, so entry points or group memberships may be missing",
+            *missing,
+        )
     unresolved = _unresolved(ctx.inventory, principals)
     if unresolved:
         return unknown(
@@ -151,7 +162,12 @@ def internet_ai_data(res: Resource, ctx: RuleContext) -> Verdict:
     read or write storage or read key vault secrets, one prompt injection or leaked key turns
     into data exfiltration or tampering far beyond the AI service itself."""
     return _verdict(
-        "AIP-PATH-001", res, ctx, "internet-to-data attack path", _identity_principals(res)
+        "AIP-PATH-001",
+        res,
+        ctx,
+        "internet-to-data attack path",
+        _identity_principals(res),
+        needs=MEMBERS,
     )
 
 
@@ -192,7 +208,12 @@ def workload_escalation(res: Resource, ctx: RuleContext) -> Verdict:
     compromised notebook, a malicious model file) inherits that: the whole scope is one
     exploit away."""
     return _verdict(
-        "AIP-PATH-002", res, ctx, "privilege-escalation path", _identity_principals(res)
+        "AIP-PATH-002",
+        res,
+        ctx,
+        "privilege-escalation path",
+        _identity_principals(res),
+        needs=MEMBERS,
     )
 
 
@@ -230,7 +251,7 @@ def credential_ai_control(res: Resource, ctx: RuleContext) -> Verdict:
     account whose lifecycle another company controls. Either one that can list an AI
     account's keys gets unattributed model access, and one that can write deployments or
     content filters can switch prompt shields off or swap the model."""
-    return _verdict("AIP-PATH-003", res, ctx, "credential-to-AI-control path")
+    return _verdict("AIP-PATH-003", res, ctx, "credential-to-AI-control path", needs=MEMBERS)
 
 
 # ---- AIP-PATH-004 ---------------------------------------------------------------------------
@@ -282,7 +303,7 @@ def poisoning(res: Resource, ctx: RuleContext) -> Verdict:
     Whoever can write them (anonymously, with a leaked secret, as a guest, or through a role
     granted on the whole subscription) can plant instructions or bias that every user of
     the AI then receives, without touching the AI service."""
-    return _verdict("AIP-PATH-004", res, ctx, "data-poisoning path")
+    return _verdict("AIP-PATH-004", res, ctx, "data-poisoning path", needs=ENTRY_POINTS)
 
 
 # ---- AIP-PATH-005 ---------------------------------------------------------------------------
@@ -350,4 +371,4 @@ def identity_hijack(res: Resource, ctx: RuleContext) -> Verdict:
             principals = tuple(
                 mi.key for mi, e in sg.out_edges(res.key) if e.kind is EdgeKind.HAS_IDENTITY
             )
-    return _verdict("AIP-PATH-005", res, ctx, "identity-hijack path", principals)
+    return _verdict("AIP-PATH-005", res, ctx, "identity-hijack path", principals, needs=MEMBERS)
