@@ -79,4 +79,4 @@ def render_csv(result: ScanResult) -> bytes:
         )
         writer.writerow([cell(v) for v in row])
     # A BOM so Excel opens UTF-8 names correctly.
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return ("\ufeff" + buf.getvalue()).encode("utf-8", "replace")

@@ -188,7 +188,7 @@ def render_markdown(result: ScanResult) -> bytes:
                 f"Fixes for {len(fails) - shown} more failing finding(s) are in the HTML and "
                 "JSON reports.",
             ]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    return ("\n".join(lines) + "\n").encode("utf-8", "replace")
 
 
 def _details(f: Finding) -> list[str]:

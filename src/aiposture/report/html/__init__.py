@@ -375,4 +375,5 @@ def view_model(result: ScanResult) -> dict[str, Any]:
 
 def render_html(result: ScanResult) -> bytes:
     template = _environment().get_template("report.html.j2")
-    return template.render(**view_model(result)).encode("utf-8")
+    # "replace": a lone surrogate in some name must not abort the whole report.
+    return template.render(**view_model(result)).encode("utf-8", "replace")
