@@ -310,7 +310,13 @@ def storage_tls(sa: StorageAccount, ctx: RuleContext) -> Verdict:
     """Training data and model artefacts in transit over TLS 1.0/1.1 or plain HTTP can be read
     or altered on the path. `minimumTlsVersion` absent meant TLS1_0 for accounts created
     through older API versions, so only an explicit TLS1_2 or later passes;
-    `supportsHttpsTrafficOnly` absent takes the current default (true)."""
+    `supportsHttpsTrafficOnly` absent takes the current default (true).
+
+    Note: Microsoft announced that Azure Storage stops accepting TLS 1.0/1.1 after 3 February
+    2026, so in the public cloud an old minimum is now configuration drift (Azure Policy and
+    audits still report it, and the setting comes back into force wherever the retirement does
+    not apply) rather than an open downgrade; plain HTTP remains a real exposure. The rule keeps
+    the catalog's FAIL condition and says so in the message."""
     tls = sa.minimum_tls_version
     https = sa.supports_https_traffic_only
     evidence = (
@@ -319,7 +325,10 @@ def storage_tls(sa: StorageAccount, ctx: RuleContext) -> Verdict:
     )
     problems = []
     if _TLS_ORDER.get((tls or "").lower(), -1) < _TLS_ORDER["tls1_2"]:
-        problems.append(f"minimum TLS version is {tls or 'absent (TLS1_0 on older accounts)'}")
+        problems.append(
+            f"minimum TLS version is {tls or 'absent (TLS1_0 on older accounts)'} (Azure "
+            "Storage refuses TLS 1.0/1.1 since February 2026; align the setting)"
+        )
     if https is False:
         problems.append("plain HTTP is allowed (supportsHttpsTrafficOnly false)")
     if problems:
