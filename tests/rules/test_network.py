@@ -99,11 +99,17 @@ def test_net_004_search_public() -> None:
             {"networkRuleSet": {"ipRules": [{"value": "203.0.113.0/24"}]}},
         ),
         row("Microsoft.Search/searchServices", "s-open", {"publicNetworkAccess": "enabled"}),
+        row(
+            "Microsoft.Search/searchServices",
+            "s-nsp",
+            {"publicNetworkAccess": "securedByPerimeter"},
+        ),
     ]
     assert statuses(run_rules(rows), "AIP-NET-004") == {
         ("s-off", "PASS"),
         ("s-ip", "PASS"),
         ("s-open", "FAIL"),
+        ("s-nsp", "PASS"),
     }
 
 

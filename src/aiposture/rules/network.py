@@ -213,7 +213,8 @@ def account_private_endpoint(account: CognitiveAccount, ctx: RuleContext) -> Ver
 def search_public_network(svc: SearchService, ctx: RuleContext) -> Verdict:
     """AI Search holds the retrieval index of RAG applications: the grounding documents
     themselves. A public search endpoint with no IP rules lets anyone with a key query or
-    poison that index from the internet."""
+    poison that index from the internet. API version 2025-05-01 adds `securedByPerimeter`
+    (a network security perimeter decides access), which counts as not public."""
     pna = svc.public_network_access
     evidence = (
         ev("properties.publicNetworkAccess", pna),
@@ -221,6 +222,8 @@ def search_public_network(svc: SearchService, ctx: RuleContext) -> Verdict:
     )
     if is_disabled(pna):
         return passed("public network access is disabled", *evidence)
+    if (pna or "").strip().lower() == "securedbyperimeter":
+        return passed("access is governed by a network security perimeter", *evidence)
     if svc.ip_rules:
         return passed(f"public access restricted to {len(svc.ip_rules)} IP rule(s)", *evidence)
     return failed(
