@@ -156,9 +156,14 @@ def test_demo_report_in_browser(browser: Any, demo_result: ScanResult, tmp_path:
     link.click()
     assert p.visible_ids() == _ids(f for f in demo_result.findings if f.rule.id == linked_rule)
 
-    # Print view: no filter bar.
+    # Print view: no filter bar, and every finding and path is expanded for the paper.
     page.emulate_media(media="print")
     assert not page.is_visible("#filters")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    closed = page.eval_on_selector_all("details", "els => els.filter(e => !e.open).length")
+    assert closed == 0
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert page.eval_on_selector_all("details.finding[open]", "els => els.length") == 1
     page.emulate_media(media="screen")
     page.screenshot(path=str(ARTIFACTS / "report-demo-full.png"), full_page=True)
 
