@@ -262,9 +262,11 @@ class _Synth:
         self.stats.subscriptions += 1
         scope = f"/subscriptions/{sid}"
         for plan in ("AI", "CloudPosture", "StorageAccounts", "KeyVaults", "Containers"):
-            if self._chance(0.1):
+            if self._chance(0.1) and not (plan == "AI" and self.sub_index < 2):
                 continue  # never configured: the pricing is absent (Free)
             tier = "Standard" if self._chance(0.5) else "Free"
+            if plan == "AI" and self.sub_index < 2:
+                tier = ("Standard", "Free")[self.sub_index]  # even tiny tenants show both
             props: dict[str, Any] = {"pricingTier": tier}
             if plan == "AI" and tier == "Standard":
                 props["extensions"] = [
