@@ -46,11 +46,15 @@ GRAPH_COLLECTIONS = (
 )
 
 
-def scan(rows: list[dict[str, Any]], graph: dict[str, Any] | None = None) -> ScanResult:
+def scan(
+    rows: list[dict[str, Any]],
+    graph: dict[str, Any] | None = None,
+    base: list[dict[str, Any]] = BASE_ROWS,
+) -> ScanResult:
     from aiposture.app import scan_inventory
     from aiposture.config import Settings
 
-    inv = make_inventory([*BASE_ROWS, *rows], complete=GRAPH_COLLECTIONS, graph=graph or {})
+    inv = make_inventory([*base, *rows], complete=GRAPH_COLLECTIONS, graph=graph or {})
     return scan_inventory(inv, Settings(), "test", now=FIXED_NOW)
 
 
@@ -279,3 +283,20 @@ def test_cut_commands_quote_attacker_controlled_names() -> None:
     argv = shlex.split(cut.fix()["az_cli"])
     assert argv[:4] == ["az", "resource", "update", "--ids"]
     assert argv[4] == evil  # one argument, nothing for the shell to run
+
+
+def test_path_001_ignores_by_design_access_to_own_storage() -> None:
+    public_ws = {
+        "id": WORKSPACE,
+        "name": "mlw-1",
+        "type": "Microsoft.MachineLearningServices/workspaces",
+        "kind": "Default",
+        "identity": {"type": "SystemAssigned", "principalId": "mi-workspace"},
+        "properties": {"storageAccount": STORAGE},  # publicNetworkAccess absent: public
+    }
+    others = [r for r in BASE_ROWS if r["id"] != WORKSPACE]
+    blob_contributor = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+    own = scan([public_ws, ra(1, "mi-workspace", blob_contributor, STORAGE)], base=others)
+    assert ("mlw-1", "PASS") in statuses(own, "AIP-PATH-001")
+    broad = scan([public_ws, ra(1, "mi-workspace", blob_contributor, SUB_ID)], base=others)
+    assert ("mlw-1", "FAIL") in statuses(broad, "AIP-PATH-001")

@@ -673,8 +673,9 @@ def _add_caps(
 
 
 def _open(pna: str | None, default_action: str | None) -> bool:
-    """Public network access: absent means Enabled; the firewall's absent default is Allow."""
-    return (pna or "").strip().lower() != "disabled" and (
+    """Public network access: absent means Enabled; the firewall's absent default is Allow.
+    SecuredByPerimeter hands access to a network security perimeter: not open."""
+    return (pna or "").strip().lower() not in ("disabled", "securedbyperimeter") and (
         default_action or ""
     ).strip().lower() != "deny"
 

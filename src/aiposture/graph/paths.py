@@ -422,12 +422,25 @@ class PathFinder:
             if pub.kind is not EdgeKind.PUBLIC_ACCESS or res.rtype not in AI_ENDPOINT_TYPES:
                 continue
             first = Hop(internet, res, pub)
+            own = self._own_stores(res.key)
             for mi, e in sg.out_edges(res.key):
                 if e.kind is not EdgeKind.HAS_IDENTITY:
                     continue
                 for chain, kind in self._data_terminals(mi.key):
+                    last = chain[-1]
+                    if last.dst.key in own and not last.edge.inherited:
+                        continue  # by design: a workspace's own storage / vault, granted there
                     hops = (first, Hop(res, mi, e), *chain)
                     self._emit("AIP-PATH-001", res.key, internet, "internet", hops, kind)
+
+    def _own_stores(self, key: str) -> set[str]:
+        """Stores an AI resource is built on (workspace storage and vault, account user-owned
+        storage): its identity needs access to them."""
+        ws = self.inv.workspaces.get(key)
+        if ws is not None:
+            return {k for k in (ws.storage_account, ws.key_vault) if k}
+        acc = self.inv.accounts.get(key)
+        return set(acc.user_owned_storage) if acc is not None else set()
 
     def workload_escalation(self) -> None:
         """AIP-PATH-002: AI workload identity -> can write role assignments somewhere."""
