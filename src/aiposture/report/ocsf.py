@@ -98,7 +98,7 @@ def finding_record(result: ScanResult, f: Finding, time_ms: int, time_dt: str) -
         "cloud": {
             "provider": "Azure",
             "region": region,
-            "account": {"uid": f.subscription_id or None, "type": "Azure Subscription"},
+            "account": {"uid": f.subscription_id or None},  # the subscription
             "org": {"uid": tenant or None},
         },
         "resources": [
