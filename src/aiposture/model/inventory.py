@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiposture.model.entities import (
     AksCluster,
@@ -225,10 +225,24 @@ class Inventory:
         return [r for r in self.all_resources() if isinstance(r, cls)]
 
     def deployments_of(self, account_key: str) -> list[Deployment]:
-        return [d for d in self.deployments.values() if d.account_key == account_key]
+        keys = self._children("deployments", self.deployments, "account_key").get(account_key, ())
+        return [self.deployments[k] for k in keys]
 
     def computes_of(self, workspace_key: str) -> list[MLCompute]:
-        return [c for c in self.computes.values() if c.workspace_key == workspace_key]
+        keys = self._children("computes", self.computes, "workspace_key").get(workspace_key, ())
+        return [self.computes[k] for k in keys]
+
+    def _children(self, name: str, table: Mapping[str, Any], attr: str) -> dict[str, list[str]]:
+        """parent key -> child keys, built once (a scan per parent is quadratic at scale).
+        Keys, not entities, are cached: normalization replaces entities under the same key."""
+        cached = self.__dict__.get(f"_children_{name}")
+        if cached is not None and cached[0] == len(table):
+            return cached[1]  # type: ignore[no-any-return]
+        index: dict[str, list[str]] = {}
+        for key, child in table.items():
+            index.setdefault(getattr(child, attr), []).append(key)
+        self.__dict__[f"_children_{name}"] = (len(table), index)
+        return index
 
     def diagnostics_for(self, key: str) -> list[DiagnosticSetting]:
         return self.diagnostic_settings.get(key.lower(), [])
