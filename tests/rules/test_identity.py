@@ -200,6 +200,7 @@ def test_idn_006_broad_data_access() -> None:
         ("blob-rg", "PASS"),
         ("contrib-sub", "FAIL"),
     }
+    assert {st for _, st in statuses(run_rules(rows), "AIP-IDN-006")} == {"UNKNOWN"}
 
 
 # ---- IDN-007 -------------------------------------------------------------------------------
@@ -224,6 +225,11 @@ def test_idn_007_key_listers() -> None:
         ("keys-off", "NOT_APPLICABLE"),
     }
     # A configured model admin listing keys is not a finding.
+    assert statuses(run_rules(rows), "AIP-IDN-007") == {
+        ("shared", "UNKNOWN"),
+        ("admins-only", "UNKNOWN"),
+        ("keys-off", "UNKNOWN"),
+    }
     settings = Settings(model_admins=frozenset({"app-1"}))
     assert ("shared", "PASS") in statuses(run_rules(rows, settings, complete=RBAC), "AIP-IDN-007")
 
