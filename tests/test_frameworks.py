@@ -49,6 +49,9 @@ def test_view_on_demo_is_consistent_with_rule_metadata(key: str, demo_result: Sc
     for c in view["controls"]:
         fs = [f for f in demo_result.findings if f.rule.id in c["rules"]]
         assert c["fail"] == sum(1 for f in fs if f.is_failure)
+        assert {x["fingerprint"] for x in c["failing_findings"]} == {
+            f.fingerprint for f in fs if f.is_failure
+        }
         expected = "no rule" if not c["rules"] else ("failing" if c["fail"] else "covered")
         assert c["status"] == expected
     assert sum(view["summary"].values()) == len(view["controls"])

@@ -104,8 +104,8 @@ def control_ids(spec: RuleSpec[Any], framework: Framework) -> tuple[str, ...]:
 def compliance_view(
     framework_key: str, rules: Sequence[RuleSpec[Any]], findings: Iterable[Finding]
 ) -> dict[str, Any]:
-    """{framework, controls: [{id, title, status, rules, fail, pass, unknown, suppressed}],
-    summary}. status: "failing" (an unsuppressed FAIL), "covered" (rules ran, none failing;
+    """{framework, controls: [{id, title, status, rules, fail, pass, unknown, suppressed,
+    failing_findings}], summary}. status: "failing" (an unsuppressed FAIL), "covered" (rules ran, none failing;
     UNKNOWN counts are shown, since UNKNOWN is not a pass), or "no rule"."""
     fw = FRAMEWORKS[framework_key]
     titles = dict(fw.controls)
@@ -130,8 +130,15 @@ def compliance_view(
             "suppressed": sum(1 for f in fs if f.suppressed),
         }
         status = "no rule" if not rule_ids else ("failing" if fail else "covered")
+        failing = sorted({(f.rule.id, f.resource_id, f.fingerprint) for f in fs if f.is_failure})
         controls.append(
-            {"id": cid, "title": titles.get(cid, ""), "status": status, "rules": rule_ids} | counts
+            {"id": cid, "title": titles.get(cid, ""), "status": status, "rules": rule_ids}
+            | counts
+            | {
+                "failing_findings": [
+                    {"rule_id": r, "resource_id": res, "fingerprint": fp} for r, res, fp in failing
+                ]
+            }
         )
     summary = {s: sum(1 for c in controls if c["status"] == s) for s in ("failing", "covered")}
     summary["no rule"] = sum(1 for c in controls if c["status"] == "no rule")
