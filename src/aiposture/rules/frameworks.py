@@ -105,8 +105,8 @@ def compliance_view(
     framework_key: str, rules: Sequence[RuleSpec[Any]], findings: Iterable[Finding]
 ) -> dict[str, Any]:
     """{framework, controls: [{id, title, status, rules, fail, pass, unknown, suppressed,
-    failing_findings}], summary}. status: "failing" (an unsuppressed FAIL), "covered" (rules ran, none failing;
-    UNKNOWN counts are shown, since UNKNOWN is not a pass), or "no rule"."""
+    failing_findings}], summary}. status: "failing" (an unsuppressed FAIL), "covered" (rules
+    ran, none failing; UNKNOWN counts are shown, since UNKNOWN is not a pass), or "no rule"."""
     fw = FRAMEWORKS[framework_key]
     titles = dict(fw.controls)
     order = [cid for cid, _ in fw.controls]
