@@ -97,8 +97,8 @@ def run(size: int, workdir: Path, concurrency: int, seed: int) -> dict[str, obje
         kinds: Counter[str] = Counter()
         for r in fake.requests:
             low = r.path.lower()
-            if low.endswith("/token"):
-                kinds["token"] += 1
+            if low.endswith("/token") or "/.well-known/" in low:
+                kinds["identity"] += 1  # OIDC metadata and token requests
             elif "resourcegraph" in low:
                 kinds["arg"] += 1
             elif low.startswith("/v1.0/"):

@@ -14,7 +14,7 @@ from aiposture.model.normalize import normalize
 from aiposture.model.snapshot import Snapshot
 
 # Small pages so that paging is exercised on the demo tenant without costing time.
-TEST_LIMITS = Limits(arm_page=2, graph_page=3, arg_page=1000)
+TEST_LIMITS = Limits(arm_page=2, graph_page=3, graph_max_page=3, arg_page=1000)
 FAST = {"page_size": 7, "backoff_factor": 0.02, "backoff_max": 2.0, "retry_total": 5}
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 

@@ -100,7 +100,8 @@ class Request:
 @dataclass
 class Limits:
     arm_page: int = 100  # rows per ARM list page (nextLink beyond)
-    graph_page: int = 100  # default Graph $top
+    graph_page: int = 100  # Graph page when the client sends no $top
+    graph_max_page: int = 999  # the largest $top Graph honours on these collections
     arg_page: int = 1000  # Resource Graph maximum $top
 
 
@@ -698,7 +699,7 @@ class FakeAzure:
             top = int(params.get("$top") or self.limits.graph_page)
         except ValueError:
             raise HttpError(400, "BadRequest", "invalid $top") from None
-        top = max(1, min(top, 999, self.limits.graph_page))
+        top = max(1, min(top, 999, self.limits.graph_max_page))
         offset = int(_untoken(params["$skiptoken"]).get("o", 0)) if "$skiptoken" in params else 0
         doc: dict[str, Any] = {
             "@odata.context": f"{base}/v1.0/$metadata#{name}",
