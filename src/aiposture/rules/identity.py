@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from aiposture.config import Settings
 from aiposture.graph.permissions import (
@@ -216,6 +217,7 @@ def managed_identity(res: Resource, ctx: RuleContext) -> Verdict:
 # it, so it tells "full control-plane write on every resource type" apart from narrow roles.
 ANY_RESOURCE_WRITE = "Microsoft.AIPostureProbe/anyResource/write"
 _MG_PREFIX = "/providers/microsoft.management/managementgroups/"
+T = TypeVar("T")
 
 
 def scope_level(scope: str) -> str:
@@ -251,15 +253,19 @@ def _workload_identities(inv: Inventory, settings: Settings) -> Iterable[Resourc
 
 
 def _ai_keys(inv: Inventory) -> set[str]:
-    return {r.key for r in inv.ai_resources()}
+    return _cached(inv, "ai_keys", lambda: {r.key for r in inv.ai_resources()})
 
 
 def _ai_scopes(inv: Inventory, idx: PermissionIndex) -> set[str]:
     """Every scope at which an assignment reaches some AI resource."""
-    out: set[str] = set()
-    for key in _ai_keys(inv):
-        out.update(idx.scopes_containing(key))
-    return out
+
+    def build() -> set[str]:
+        out: set[str] = set()
+        for key in _ai_keys(inv):
+            out.update(idx.scopes_containing(key))
+        return out
+
+    return _cached(inv, "ai_scopes", build)
 
 
 def _grant_reaches_ai(grant: Grant, ai_scopes: set[str], ai_keys: set[str]) -> bool:
@@ -268,6 +274,34 @@ def _grant_reaches_ai(grant: Grant, ai_scopes: set[str], ai_keys: set[str]) -> b
     # Assignments below an AI resource (e.g. on one deployment) reach it too.
     parts = grant.scope.split("/")
     return any("/".join(parts[:i]) in ai_keys for i in range(3, len(parts)))
+
+
+def _cached(inv: Inventory, name: str, build: Callable[[], T]) -> T:
+    """Per-inventory memo for lookups every target of a rule shares (targets x rows would
+    otherwise be quadratic on large tenants)."""
+    key = f"_aiposture_identity_{name}"
+    if key not in inv.__dict__:
+        inv.__dict__[key] = build()
+    value: T = inv.__dict__[key]
+    return value
+
+
+def _eligible_keys(inv: Inventory) -> set[tuple[str, str, str]]:
+    return _cached(
+        inv,
+        "eligible_keys",
+        lambda: {(e.principal_id, e.role_definition_guid, e.scope) for e in inv.role_eligibilities},
+    )
+
+
+def _group_members(inv: Inventory) -> dict[str, list[str]]:
+    def build() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for m in inv.group_memberships:
+            out.setdefault(m.group_id, []).append(m.member_id)
+        return out
+
+    return _cached(inv, "group_members", build)
 
 
 def _unresolved_note(idx: PermissionIndex, grants: Iterable[Grant]) -> list[str]:
@@ -758,12 +792,7 @@ def permanent_privileged(res: Resource, ctx: RuleContext) -> Verdict:
         ev("properties.roleDefinitionId", res.role_definition_id),
         ev("properties.scope", res.scope),
     )
-    activated = any(
-        e.principal_id == res.principal_id
-        and e.role_definition_guid == res.role_definition_guid
-        and e.scope == res.scope
-        for e in inv.role_eligibilities
-    )
+    activated = (res.principal_id, res.role_definition_guid, res.scope) in _eligible_keys(inv)
     if activated:
         return passed(f"{role_name} is a PIM activation of an eligible assignment", *evidence)
     return failed(
@@ -1114,9 +1143,7 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
     inv = ctx.inventory
     idx = permission_index(inv)
     probes = next((v for k, v in _GUEST_PROBES.items() if isinstance(res, k)), ())
-    members: dict[str, list[str]] = {}
-    for m in inv.group_memberships:
-        members.setdefault(m.group_id, []).append(m.member_id)
+    members = _group_members(inv)
     hits: dict[str, str] = {}
     for action, data in probes:
         for g in idx.grants_on(res.key, action, data=data):
