@@ -463,3 +463,19 @@ def test_content_filter_rules_do_not_apply_to_embeddings_or_speech() -> None:
     r = run_rules(rows, complete=FULL)
     for rid in ("AIP-MDL-001", "AIP-MDL-002", "AIP-MDL-003", "AIP-MDL-004"):
         assert {s for _, s in statuses(r, rid)} == {"NOT_APPLICABLE"}, rid
+
+
+def test_training_data_writable_through_account_keys() -> None:
+    sub = f"/subscriptions/{SUB}"
+    contributor = role_assignment(sub, CONTRIBUTOR, pid(8))  # listKeys, no data actions
+    keys_on = [*_training_store(), contributor]
+    assert statuses(run_rules(keys_on, complete=FULL), "AIP-MDL-008") == {("sttraining", "FAIL")}
+    keys_off = _training_store()
+    keys_off[0]["properties"]["allowSharedKeyAccess"] = False
+    assert statuses(run_rules([*keys_off, contributor], complete=FULL), "AIP-MDL-008") == {
+        ("sttraining", "PASS")
+    }
+    owner = role_assignment(sub, OWNER, pid(9))  # an administrator: reported by IDN/PATH rules
+    assert statuses(run_rules([*_training_store(), owner], complete=FULL), "AIP-MDL-008") == {
+        ("sttraining", "PASS")
+    }

@@ -8,6 +8,8 @@ from aiposture.graph.permissions import (
     BLOB_WRITE,
     CS_DEPLOYMENT_WRITE,
     CS_RAI_POLICY_WRITE,
+    ROLE_ASSIGNMENT_WRITE,
+    STORAGE_LIST_KEYS,
     Grant,
     permission_index,
 )
@@ -760,14 +762,25 @@ def data_poisoning(st: StorageAccount, ctx: RuleContext) -> Verdict:
     anonymous blob access, on a blob-write grant at subscription or management-group scope
     (anyone's, workloads included), or at resource-group scope to a principal that is not
     one of the AI workloads using this account. Grants on the account itself are deliberate
-    and accepted."""
+    and accepted. While Shared Key is allowed (allowSharedKeyAccess absent or true), listing
+    the account keys is write access too: listKeys at resource-group scope or above counts,
+    except for principals who can write role assignments there (administrators, whose reach
+    the identity and attack-path rules report)."""
     inv = ctx.inventory
     workload_ids: set[str] = set()
     for ai_key in inv.ai_linked.get(st.key, set()):
         res = inv.resource(ai_key)
         if res is not None:
             workload_ids.update(res.identity.principal_ids)
-    grants = permission_index(inv).grants_on(st.key, BLOB_WRITE, data=True)
+    idx = permission_index(inv)
+    grants = idx.grants_on(st.key, BLOB_WRITE, data=True)
+    if st.allow_shared_key_access is not False:
+        admins = {g.principal_id for g in idx.grants_on(st.key, ROLE_ASSIGNMENT_WRITE)}
+        grants += [
+            g
+            for g in idx.grants_on(st.key, STORAGE_LIST_KEYS)
+            if g.principal_id not in admins and _scope_level(g.scope) != "resource"
+        ]
     broad = []
     for g in grants:
         level = _scope_level(g.scope)
@@ -775,8 +788,9 @@ def data_poisoning(st: StorageAccount, ctx: RuleContext) -> Verdict:
             broad.append(g)
     evidence = (
         ev("properties.allowBlobPublicAccess", st.allow_blob_public_access),
+        ev("properties.allowSharedKeyAccess", st.allow_shared_key_access),
         ev(
-            "roleAssignments[blobs/write]",
+            "roleAssignments[blobs/write or listKeys]",
             sorted(
                 f"{_principal_label(ctx, g.principal_id)}: {g.role_name} at {g.scope}"
                 for g in grants
@@ -788,7 +802,7 @@ def data_poisoning(st: StorageAccount, ctx: RuleContext) -> Verdict:
         problems.append("anonymous blob access is allowed")
     if broad:
         problems.append(
-            "blob write granted at broad scope to "
+            "blob write (directly or through the account keys) granted at broad scope to "
             + ", ".join(
                 sorted(
                     {
