@@ -479,3 +479,12 @@ def test_training_data_writable_through_account_keys() -> None:
     assert statuses(run_rules([*_training_store(), owner], complete=FULL), "AIP-MDL-008") == {
         ("sttraining", "PASS")
     }
+
+
+def test_model_rules_unknown_when_the_model_is_missing_from_the_export() -> None:
+    bare = deployment("bare")
+    del bare["properties"]["model"]
+    settings = Settings(approved_models=(ApprovedModel(name="gpt-4o"),))
+    r = run_rules([account(), bare], settings, complete=FULL)
+    assert statuses(r, "AIP-MDL-005") == {("bare", "UNKNOWN")}
+    assert statuses(r, "AIP-MDL-006") == {("bare", "UNKNOWN")}

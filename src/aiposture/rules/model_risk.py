@@ -492,6 +492,10 @@ def approved_model(dep: Deployment, ctx: RuleContext) -> Verdict:
         "version": dep.model_version,
     }
     model_ev = ev("properties.model", model)
+    if not dep.model_name:
+        return unknown(
+            "the deployment's model is not in the data", "deployments", evidence=[model_ev]
+        )
     approved = ctx.settings.approved_models
     if approved:
         if any(a.matches(_publisher(dep), dep.model_name, dep.model_version) for a in approved):
@@ -581,6 +585,12 @@ def retired_model(dep: Deployment, ctx: RuleContext) -> Verdict:
         ev("retirementDate", retires.isoformat() if retires else None),
     )
     today = ctx.now.date()
+    if not dep.model_name or not dep.model_version:
+        return unknown(
+            "the deployment's model name or version is not in the data",
+            "deployments",
+            evidence=evidence,
+        )
     if (option or "").lower() != "noautoupgrade":
         return passed(f"version upgrades are automatic ({option or 'default'})", *evidence)
     if retires is None:
