@@ -5,16 +5,18 @@ bench_scan.py), then times PermissionIndex construction, `grants_on` for every A
 the dangerous actions the identity rules ask about, and `grants_of` for every principal.
 Prints CPU seconds (process time: the machine is shared, wall time is noise); asserts nothing.
 
-    .venv/bin/python bench/bench_permissions.py [--sizes 10000,100000,1000000]
+    .venv/bin/python bench/bench_permissions.py [--sizes 10000,100000,1000000] [--rules]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import random
 import resource
 import time
 
+from aiposture.config import Settings
 from aiposture.graph.builtin_roles import builtin_roles
 from aiposture.graph.permissions import (
     BLOB_READ,
@@ -33,8 +35,21 @@ from aiposture.model.entities import (
     Subscription,
 )
 from aiposture.model.inventory import CoverageIndex, Inventory
-from aiposture.model.snapshot import Metadata
+from aiposture.model.snapshot import Coverage, Metadata
+from aiposture.model.types import CoverageStatus
+from aiposture.rules.engine import evaluate
+from aiposture.rules.registry import all_rules
 
+COLLECTED = (
+    "resources",
+    "roleAssignments",
+    "roleDefinitions",
+    "roleEligibilitySchedules",
+    "graph.servicePrincipals",
+    "graph.applications",
+    "graph.users",
+    "graph.conditionalAccessPolicies",
+)
 QUERIES = (
     (CS_LIST_KEYS, False),
     (CS_DEPLOYMENT_WRITE, False),
@@ -131,6 +146,22 @@ def synth(n_assignments: int, seed: int = 7) -> tuple[Inventory, list[str]]:
     return inv, principals
 
 
+def run_rules(n: int) -> None:
+    """All AIP-IDN rules (they share one PermissionIndex) on the same synthetic tenant."""
+    inv, _ = synth(n)
+    inv.coverage = CoverageIndex(
+        [Coverage(c, "tenant", CoverageStatus.COMPLETE) for c in COLLECTED]
+    )
+    rules = [r for r in all_rules() if r.id.startswith("AIP-IDN-")]
+    t0 = time.process_time()
+    findings = evaluate(inv, Settings(), now=dt.datetime(2026, 11, 25, tzinfo=dt.UTC), rules=rules)
+    t1 = time.process_time()
+    print(
+        f"{n:>9,} assignments | {len(rules)} AIP-IDN rules {t1 - t0:6.2f}s "
+        f"({len(findings):,} findings)"
+    )
+
+
 def run(n: int) -> None:
     t0 = time.process_time()
     inv, principals = synth(n)
@@ -155,8 +186,12 @@ def run(n: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10000,100000,1000000")
-    for n in (int(s) for s in ap.parse_args().sizes.split(",")):
+    ap.add_argument("--rules", action="store_true", help="also time the AIP-IDN rules")
+    args = ap.parse_args()
+    for n in (int(s) for s in args.sizes.split(",")):
         run(n)
+        if args.rules:
+            run_rules(n)
 
 
 if __name__ == "__main__":
