@@ -799,7 +799,9 @@ def allowed_regions(res: Resource, ctx: RuleContext) -> Verdict:
     allowed = ctx.settings.allowed_regions
     location = (res.location or "").lower().replace(" ", "")
     loc_ev = ev("location", res.location)
-    if allowed and location and location not in allowed:
+    if allowed and not location:
+        return unknown("the resource's location is not in the data", "resources", evidence=[loc_ev])
+    if allowed and location not in allowed:
         return failed(
             f"location {res.location} is outside the allowed regions ({', '.join(allowed)})",
             loc_ev,
