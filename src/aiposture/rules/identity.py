@@ -411,7 +411,10 @@ def workload_privileged(res: Resource, ctx: RuleContext) -> Verdict:
     workload (prompt injection into agents with tools, notebooks, jobs). If that identity can
     write role assignments or every resource at resource-group scope or above, compromising the
     AI workload means owning the environment. Matched on actions (`*`, roleAssignments/write,
-    Authorization/*), not role names, so custom roles count."""
+    Authorization/*), not role names, so custom roles count. The workload identities considered
+    are the resource's system- and user-assigned managed identities (their principal ids from
+    the `identity` block); service principals that a workload only references in a connection
+    are not resolved to it yet. Conditional grants count and are marked."""
     idx = permission_index(ctx.inventory)
     found: list[Grant] = []
     unresolved: list[Grant] = []
