@@ -29,6 +29,7 @@ from aiposture.rules.types import (
     failed,
     not_applicable,
     passed,
+    unknown,
 )
 
 
@@ -613,6 +614,13 @@ def prompt_logging(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
     ]
     services = sorted({b.service_key for b in backends})
     evidence = [ev("apiManagement/backends[url = account endpoint]", [b.id for b in backends])]
+    if not backends and not hosts and inv.apim_backends:
+        return unknown(
+            "the account's endpoint is not in the data, so API Management backends cannot be "
+            "matched to it",
+            "resources",
+            evidence=evidence,
+        )
     if not backends:
         return failed("no API Management gateway fronts this account", *evidence)
     for svc in services:
