@@ -127,7 +127,7 @@ class PermissionIndex:
 
     def __init__(self, inv: Inventory) -> None:
         self._inv = inv
-        # scope -> role guid -> grants (active) / (eligible)
+        # PIM eligibilities (few): scope -> role guid -> grants, built eagerly.
         self._eligible: dict[str, dict[str, list[Grant]]] = {}
         self._eligible_by_principal: dict[str, list[Grant]] = {}
         self._roles: dict[str, RoleDefinition | None] = {}
