@@ -258,6 +258,7 @@ def test_idn_008_service_principal_credentials() -> None:
         ra(2, "sp-cert", "OpenAI User", RG),
         ra(3, "sp-long", "Reader", SUB_SCOPE),
         ra(4, "sp-expired", "OpenAI User", acc["id"]),
+        ra(6, "sp-deleted", "OpenAI User", acc["id"]),
         ra(
             5,
             "sp-elsewhere",
@@ -319,7 +320,13 @@ def test_idn_008_service_principal_credentials() -> None:
         ],
     }
     got = statuses(run_rules(rows, complete=GRAPH_SP, graph=graph), "AIP-IDN-008")
-    assert got == {("pipeline", "FAIL"), ("web", "PASS"), ("reporting", "FAIL"), ("old", "FAIL")}
+    assert got == {
+        ("pipeline", "FAIL"),
+        ("web", "PASS"),
+        ("reporting", "FAIL"),
+        ("old", "FAIL"),
+        ("sp-deleted", "NOT_APPLICABLE"),
+    }
     # Graph not collected: the principals with roles over AI are still listed, as UNKNOWN.
     got = statuses(run_rules(rows, complete=RBAC), "AIP-IDN-008")
     assert got == {
@@ -327,6 +334,7 @@ def test_idn_008_service_principal_credentials() -> None:
         ("sp-cert", "UNKNOWN"),
         ("sp-long", "UNKNOWN"),
         ("sp-expired", "UNKNOWN"),
+        ("sp-deleted", "UNKNOWN"),
     }
 
 

@@ -671,10 +671,9 @@ def sp_credentials(res: Resource, ctx: RuleContext) -> Verdict:
     pid = res.key.rsplit("/", 1)[-1]
     principal = ctx.inventory.principals.get(pid)
     if principal is None:
-        return unknown(
-            "service principal holds roles over AI resources but is not in the Graph data",
-            "graph.servicePrincipals",
-        )
+        # Graph was read completely (coverage gate): an assignment whose principal is gone is
+        # an orphan ("Identity not found" in the portal), with no credential left to leak.
+        return not_applicable("orphaned assignment: the principal no longer exists in Entra ID")
     problems: list[str] = []
     for c in principal.credentials:
         label = c.display_name or c.key_id or c.kind
