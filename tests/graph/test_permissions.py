@@ -399,3 +399,36 @@ def test_role_definition_condition_marks_grants_conditional() -> None:
     )
     grants = permission_index(inv).grants_on(ACCOUNT, ROLE_ASSIGNMENT_WRITE)
     assert [(g.principal_id, g.conditional) for g in grants] == [("p-d", True)]
+
+
+def test_management_group_keys_inherit_from_ancestor_groups() -> None:
+    mgs = [
+        {
+            "id": MG_ROOT,
+            "type": "microsoft.management/managementgroups",
+            "name": "contoso",
+            "properties": {"displayName": "Contoso", "details": {"parent": None}},
+        },
+        {
+            "id": MG_CHILD,
+            "type": "Microsoft.Management/managementGroups",
+            "name": "contoso-ai",
+            "properties": {
+                "displayName": "AI",
+                "details": {
+                    "parent": {"id": MG_ROOT, "name": "contoso"},
+                    "managementGroupAncestorsChain": [{"name": "contoso"}],
+                },
+            },
+        },
+    ]
+    inv = make_inventory(
+        [*mgs, subscription(["contoso-ai", "contoso"]), assignment(1, "p-top", OWNER, MG_ROOT)]
+    )
+    idx = permission_index(inv)
+    assert idx.scopes_containing(MG_CHILD) == [MG_CHILD.lower(), MG_ROOT.lower(), "/"]
+    assert [g.principal_id for g in idx.grants_on(MG_CHILD, ROLE_ASSIGNMENT_WRITE)] == ["p-top"]
+    assert [g.principal_id for g in idx.grants_at(MG_ROOT)] == ["p-top"]
+    grant = idx.grants_at(MG_ROOT)[0]
+    assert idx.covers(grant, ACCOUNT) and idx.covers(grant, f"/subscriptions/{SUB}")
+    assert not idx.covers(grant, "/subscriptions/not-under-contoso")
