@@ -151,7 +151,7 @@ def account_public_network(account: CognitiveAccount, ctx: RuleContext) -> Verdi
     references=Refs(
         mcsb=("NS-2",),
         azure_policy=("d6759c02-b87f-42b7-892e-71b3f471d782",),
-        psrule=("Azure.Cognitive.PrivateEndpoints",),
+        psrule=("Azure.AI.PrivateEndpoints",),
     ),
 )
 def account_private_endpoint(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
