@@ -10,6 +10,7 @@ from collections import Counter
 
 from rich import box
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -78,17 +79,25 @@ def render_terminal(result: ScanResult, console: Console, *, verbose: bool = Fal
     if fails:
         console.print()
         console.print(Text("Top risks", style="bold underline"))
-        top = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
-        top.add_column("Sev", no_wrap=True)
-        top.add_column("Rule", no_wrap=True)
-        top.add_column("Resource", overflow="fold", max_width=28)
-        top.add_column("Finding", overflow="fold")
+        top = Table(
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            expand=False,
+            collapse_padding=True,
+        )
+        top.add_column("Sev", no_wrap=True, min_width=8)
+        top.add_column("Rule", no_wrap=True, min_width=12)
+        # The rule title only, so each risk takes a line or two; the message with its evidence
+        # and the fix follow in the pillar sections below.
+        top.add_column("Resource", overflow="fold", max_width=24)
+        top.add_column("Finding", min_width=20)
         for f in fails[:10]:
             top.add_row(
                 t(f.severity.value.upper(), SEV_STYLE[f.severity]),
                 t(f.rule.id),
                 t(f.resource_name),
-                t(f"{f.rule.title}: {f.message}"),
+                t(f.rule.title),
             )
         console.print(top)
 
@@ -127,7 +136,7 @@ def _print_finding(console: Console, f: Finding) -> None:
         t(f"{f.severity.value.upper():<8} ", SEV_STYLE[f.severity]),
         t(f.rule.id + " ", "bold"),
         t(f.resource_name, "bold"),
-        t(f"  ({f.resource_type})", "dim"),
+        t(f"  ({f.resource_type.split('/', 1)[-1]})", "dim"),
     )
     if f.suppressed and f.suppression is not None:
         head.append(f"  [suppressed: {clean(f.suppression.reason)}]", style="dim")
@@ -137,9 +146,11 @@ def _print_finding(console: Console, f: Finding) -> None:
             style="yellow",
         )
     console.print(head)
-    console.print(Text("    ") + t(f.message))
+    # Padding keeps wrapped lines indented under the finding they belong to.
+    console.print(Padding(t(f.message), (0, 0, 0, 4)))
     if f.status is Status.FAIL:
-        console.print(Text("    fix: ", style="green") + t(f.remediation.summary))
+        fix = Text("fix: ", style="green") + t(f.remediation.summary)
+        console.print(Padding(fix, (0, 0, 0, 4)))
 
 
 def _summary_table(result: ScanResult) -> Table:
