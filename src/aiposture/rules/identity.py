@@ -240,12 +240,20 @@ def is_privileged(idx: PermissionIndex, grant: Grant) -> bool:
     return idx.permits(grant, ROLE_ASSIGNMENT_WRITE) or idx.permits(grant, ANY_RESOURCE_WRITE)
 
 
-def describe(grant: Grant) -> str:
+def principal_label(inv: Inventory, principal_id: str) -> str:
+    """Display name (and object id) of a principal when Graph data has it."""
+    p = inv.principals.get(principal_id)
+    name = (p.user_principal_name or p.display_name) if p is not None else ""
+    return f"{name} ({principal_id})" if name else principal_id
+
+
+def describe(grant: Grant, inv: Inventory | None = None) -> str:
     flags = [
         f for f, on in (("conditional", grant.conditional), ("eligible", grant.eligible)) if on
     ]
     extra = f" [{', '.join(flags)}]" if flags else ""
-    return f"{grant.principal_id}: {grant.role_name} at {grant.scope}{extra}"
+    who = principal_label(inv, grant.principal_id) if inv is not None else grant.principal_id
+    return f"{who}: {grant.role_name} at {grant.scope}{extra}"
 
 
 def _workload_identities(inv: Inventory, settings: Settings) -> Iterable[Resource]:
@@ -429,7 +437,8 @@ def workload_privileged(res: Resource, ctx: RuleContext) -> Verdict:
     evidence = ev("identity.principalIds", list(res.identity.principal_ids))
     if found:
         return failed(
-            "managed identity holds privileged permissions: " + "; ".join(map(describe, found)),
+            "managed identity holds privileged permissions: "
+            + "; ".join(describe(g, ctx.inventory) for g in found),
             evidence,
             ev("roleAssignments", [g.assignment_id for g in found]),
         )
@@ -499,7 +508,7 @@ def workload_broad_data(res: Resource, ctx: RuleContext) -> Verdict:
                 label for action, data, label in _DATA_ACTIONS if idx.permits(g, action, data=data)
             ]
             if what:
-                found.append(f"{describe(g)} ({', '.join(what)})")
+                found.append(f"{describe(g, ctx.inventory)} ({', '.join(what)})")
                 ids.append(g.assignment_id)
     evidence = ev("identity.principalIds", list(res.identity.principal_ids))
     if found:
@@ -559,7 +568,7 @@ def account_key_listers(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
     if listers:
         return failed(
             f"{len({g.principal_id for g in listers})} non-admin principal(s) can list keys: "
-            + "; ".join(map(describe, listers)),
+            + "; ".join(describe(g, ctx.inventory) for g in listers),
             ev("properties.disableLocalAuth", account.disable_local_auth),
             ev("roleAssignments", [g.assignment_id for g in listers]),
         )
@@ -678,12 +687,13 @@ def sp_credentials(res: Resource, ctx: RuleContext) -> Verdict:
     for c in principal.credentials:
         label = c.display_name or c.key_id or c.kind
         start, end = _parse_time(c.start), _parse_time(c.end)
+        kind = "client secret" if c.kind == "password" else c.kind
         if c.kind == "password":
             problems.append(f"client secret '{label}'")
         if end is not None and end < ctx.now:
-            problems.append(f"expired {c.kind} '{label}' (ended {c.end})")
+            problems.append(f"expired {kind} '{label}' (ended {c.end})")
         elif start is not None and end is not None and (end - start).days > MAX_CREDENTIAL_DAYS:
-            problems.append(f"{c.kind} '{label}' valid {(end - start).days} days")
+            problems.append(f"{kind} '{label}' valid {(end - start).days} days")
     evidence = ev(
         "passwordCredentials/keyCredentials",
         [f"{c.kind}:{c.display_name or c.key_id}:{c.end}" for c in principal.credentials],
@@ -780,7 +790,7 @@ def permanent_privileged(res: Resource, ctx: RuleContext) -> Verdict:
     inv = ctx.inventory
     if isinstance(res, RoleEligibility):
         return passed(
-            f"eligible through PIM: {res.principal_id} at {res.scope}",
+            f"eligible through PIM: {principal_label(inv, res.principal_id)} at {res.scope}",
             ev("properties.principalId", res.principal_id),
             ev("properties.scope", res.scope),
         )
@@ -798,8 +808,8 @@ def permanent_privileged(res: Resource, ctx: RuleContext) -> Verdict:
     if activated:
         return passed(f"{role_name} is a PIM activation of an eligible assignment", *evidence)
     return failed(
-        f"{res.principal_type or 'principal'} {res.principal_id} holds {role_name} permanently "
-        f"at {res.scope}",
+        f"{res.principal_type or 'principal'} {principal_label(inv, res.principal_id)} holds "
+        f"{role_name} permanently at {res.scope}",
         *evidence,
     )
 
@@ -945,8 +955,10 @@ def custom_role_privileged(rd: RoleDefinition, ctx: RuleContext) -> Verdict:
         ev("properties.assignableScopes", list(rd.assignable_scopes)),
     )
     if what:
-        return failed(f"custom role grants {' and '.join(what)}", *evidence)
-    return passed("no full-control or role-assignment permission", *evidence)
+        return failed(f"custom role '{rd.role_name}' grants {' and '.join(what)}", *evidence)
+    return passed(
+        f"custom role '{rd.role_name}': no full-control or role-assignment permission", *evidence
+    )
 
 
 @rule(
@@ -1151,7 +1163,7 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
         for g in idx.grants_on(res.key, action, data=data):
             ptype = (g.principal_type or "").lower()
             if ptype == "foreigngroup":
-                hits.setdefault(g.principal_id, f"foreign group via {describe(g)}")
+                hits.setdefault(g.principal_id, f"foreign group via {describe(g, inv)}")
                 continue
             who = [g.principal_id]
             if ptype == "group":
@@ -1161,7 +1173,7 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
                 if p is not None and p.is_guest:
                     via = "" if pid == g.principal_id else f" (member of {g.principal_id})"
                     hits.setdefault(
-                        pid, f"guest {p.user_principal_name or pid}{via}: {describe(g)}"
+                        pid, f"guest {p.user_principal_name or pid}{via}: {describe(g, inv)}"
                     )
     if hits:
         return failed(
