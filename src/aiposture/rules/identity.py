@@ -1171,10 +1171,13 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
             for pid in who:
                 p = inv.principals.get(pid)
                 if p is not None and p.is_guest:
-                    via = "" if pid == g.principal_id else f" (member of {g.principal_id})"
-                    hits.setdefault(
-                        pid, f"guest {p.user_principal_name or pid}{via}: {describe(g, inv)}"
-                    )
+                    if pid == g.principal_id:
+                        hits.setdefault(pid, f"guest {describe(g, inv)}")
+                    else:
+                        hits.setdefault(
+                            pid,
+                            f"guest {principal_label(inv, pid)} as member of {describe(g, inv)}",
+                        )
     if hits:
         return failed(
             f"{len(hits)} guest/foreign principal(s) with write or data access: "
