@@ -202,6 +202,9 @@ class SecurityGraph:
         self.unresolved_roles: set[str] = set()
         self.admins: frozenset[str] = frozenset()
         self.control_edges: list[tuple[str, str, Edge]] = []  # (principal, scope, edge)
+        # Group memberships both ways, kept apart: path searches walk them constantly.
+        self.groups_of: dict[str, list[tuple[str, Edge]]] = {}  # member -> (group, edge)
+        self.members_of: dict[str, list[tuple[str, Edge]]] = {}  # group -> (member, edge)
 
     # ---- construction ------------------------------------------------------------------
 
@@ -497,9 +500,10 @@ def _memberships(sg: SecurityGraph, inv: Inventory) -> None:
         _principal_node(sg, inv, m.group_id, "Group")
         _principal_node(sg, inv, m.member_id, None)
         group = sg.g[sg.index[m.group_id]]
-        sg.add_edge(
-            m.member_id, m.group_id, Edge(EdgeKind.MEMBER_OF, f"member of group {group.name}")
-        )
+        edge = Edge(EdgeKind.MEMBER_OF, f"member of group {group.name}")
+        sg.add_edge(m.member_id, m.group_id, edge)
+        sg.groups_of.setdefault(m.member_id, []).append((m.group_id, edge))
+        sg.members_of.setdefault(m.group_id, []).append((m.member_id, edge))
 
 
 def _control_edges(sg: SecurityGraph, inv: Inventory) -> None:

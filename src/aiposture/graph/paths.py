@@ -286,23 +286,26 @@ class _Walker:
 
     def _walk(self, key: str, forward: bool) -> list[tuple[str, tuple[Hop, ...]]]:
         sg = self.sg
+        adjacency = sg.groups_of if forward else sg.members_of
         out: list[tuple[str, tuple[Hop, ...]]] = [(key, ())]
+        if key not in adjacency:
+            return out
         seen = {key}
         frontier: list[tuple[str, tuple[Hop, ...]]] = [(key, ())]
         depth = 0
         while frontier and depth < MAX_GROUP_DEPTH:
             nxt: list[tuple[str, tuple[Hop, ...]]] = []
             for k, hops in frontier:
-                edges = sg.out_edges(k) if forward else sg.in_edges(k)
                 here = sg.g[sg.index[k]]
-                for other, e in edges:
-                    if e.kind is not EdgeKind.MEMBER_OF or other.key in seen:
+                for other_key, e in adjacency.get(k, ()):
+                    if other_key in seen:
                         continue
-                    seen.add(other.key)
+                    seen.add(other_key)
+                    other = sg.g[sg.index[other_key]]
                     hop = Hop(here, other, e) if forward else Hop(other, here, e)
                     chain = (*hops, hop) if forward else (hop, *hops)
-                    out.append((other.key, chain))
-                    nxt.append((other.key, chain))
+                    out.append((other_key, chain))
+                    nxt.append((other_key, chain))
             frontier = nxt
             depth += 1
         return out
@@ -338,6 +341,7 @@ class PathFinder:
         self.out = PathSet()
         self._compute_writers: dict[str, bool] = {}
         self._compute_roles: dict[str, bool] = {}  # role guid -> can write some compute
+        self._members_cache: dict[str, list[tuple[str, tuple[Hop, ...], Node, str | None]]] = {}
 
     # ---- terminals ---------------------------------------------------------------------
 
@@ -433,6 +437,18 @@ class PathFinder:
                     hops = (first, Hop(res, mi, e), *chain)
                     self._emit("AIP-PATH-001", res.key, internet, "internet", hops, kind)
 
+    def _members(self, key: str) -> list[tuple[str, tuple[Hop, ...], Node, str | None]]:
+        """The principal and its transitive members, with hops and entry kind (memoized)."""
+        hit = self._members_cache.get(key)
+        if hit is None:
+            sg = self.sg
+            hit = []
+            for pid, chain in self.walk.down(key):
+                node = sg.g[sg.index[pid]]
+                hit.append((pid, chain, node, _entry_kind(node)))
+            self._members_cache[key] = hit
+        return hit
+
     def _own_stores(self, key: str) -> set[str]:
         """Stores an AI resource is built on (workspace storage and vault, account user-owned
         storage): its identity needs access to them."""
@@ -471,9 +487,7 @@ class PathFinder:
                 else:
                     continue
                 last = Hop(holder, target, e)
-                for pid, chain in self.walk.down(holder.key):
-                    entry = sg.g[sg.index[pid]]
-                    ek = _entry_kind(entry)
+                for _pid, chain, entry, ek in self._members(holder.key):
                     if ek is not None:
                         self._emit("AIP-PATH-003", acc.key, entry, ek, (*chain, last), kind)
 
@@ -513,15 +527,14 @@ class PathFinder:
                 if not writes:
                     continue
                 last = Hop(src, st, e)
-                for pid, chain in self.walk.down(src.key):
-                    entry = sg.g[sg.index[pid]]
-                    ek = _entry_kind(entry)
-                    if ek is None and _is_broad(e.scope) and entry.kind is not NodeKind.GROUP:
+                broad = _is_broad(e.scope)
+                for pid, chain, entry, ek in self._members(src.key):
+                    if ek is None:
+                        if not broad or entry.kind is NodeKind.GROUP:
+                            continue
                         if pid in self.admins or pid in consumer_ids:
                             continue
                         ek = "broad-writer"
-                    if ek is None:
-                        continue
                     self._emit(
                         "AIP-PATH-004", st.key, entry, ek, (*chain, last, flow_hop), "poisoning"
                     )
@@ -558,8 +571,7 @@ class PathFinder:
                 continue
             for holder, e in ways:
                 last = Hop(holder, node, e)
-                for pid, chain in self.walk.down(holder.key):
-                    entry = sg.g[sg.index[pid]]
+                for pid, chain, entry, ek0 in self._members(holder.key):
                     if entry.kind is NodeKind.GROUP or pid in self.admins or pid in own:
                         continue
                     if e.kind is EdgeKind.ASSIGN_IDENTITY and not self._writes_compute(pid):
@@ -567,7 +579,7 @@ class PathFinder:
                     if self.out.full(rule, node.key):
                         self.out.count(rule, node.key, len(tails))
                         continue
-                    ek = _entry_kind(entry) or "non-admin"
+                    ek = ek0 or "non-admin"
                     for tail, kind in tails:
                         self._emit(rule, node.key, entry, ek, (*chain, last, *tail), kind)
 
