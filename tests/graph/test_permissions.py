@@ -432,3 +432,21 @@ def test_management_group_keys_inherit_from_ancestor_groups() -> None:
     grant = idx.grants_at(MG_ROOT)[0]
     assert idx.covers(grant, ACCOUNT) and idx.covers(grant, f"/subscriptions/{SUB}")
     assert not idx.covers(grant, "/subscriptions/not-under-contoso")
+
+
+def test_grants_within_reach_part_of_a_resource() -> None:
+    container = f"{STORAGE}/blobServices/default/containers/training"
+    other = f"{RG}/providers/Microsoft.Storage/storageAccounts/stai10/blobServices/default"
+    inv = make_inventory(
+        [
+            assignment(1, "p-container", BLOB_READER, container),
+            assignment(2, "p-account", BLOB_READER, STORAGE),
+            assignment(3, "p-prefix-lookalike", BLOB_READER, other),
+        ]
+    )
+    idx = permission_index(inv)
+    assert [g.principal_id for g in idx.grants_on(STORAGE, BLOB_READ, data=True)] == ["p-account"]
+    assert [g.principal_id for g in idx.grants_within(STORAGE, BLOB_READ, data=True)] == [
+        "p-container"
+    ]
+    assert idx.grants_within(STORAGE, BLOB_WRITE, data=True) == []

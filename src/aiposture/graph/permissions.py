@@ -9,6 +9,7 @@ case-insensitively, as Azure does. Assignments apply to their scope and everythi
 
 from __future__ import annotations
 
+import bisect
 import gc
 import re
 from dataclasses import dataclass
@@ -135,6 +136,7 @@ class PermissionIndex:
         self._scope_cache: dict[tuple[str, str, bool, bool], tuple[list[Grant], list[Grant]]] = {}
         self._permit_cache: dict[tuple[str, str, bool], bool] = {}
         self._chain_cache: dict[str, list[str]] = {}
+        self._sorted_scopes: list[str] | None = None
 
         # At 1M assignments building a Grant per assignment dominates, so assignments are only
         # bucketed here and turned into Grants when a query returns them (cached).
@@ -291,6 +293,33 @@ class PermissionIndex:
                 direct, inherited = self._at_scope(scope, action, data, True)
                 out.extend(direct if scope == key else inherited)
         return out
+
+    def grants_within(
+        self,
+        resource_key: str,
+        action: str,
+        *,
+        data: bool = False,
+        include_eligible: bool = False,
+    ) -> list[Grant]:
+        """Assignments made strictly below `resource_key` (a blob container of a storage
+        account, one deployment of an account) whose role permits `action`: they reach part of
+        the resource, which grants_on leaves out."""
+        prefix = (resource_key.lower().rstrip("/") or "") + "/"
+        out: list[Grant] = []
+        for scope in self._scopes_under(prefix):
+            out.extend(self._at_scope(scope, action, data, False)[0])
+            if include_eligible:
+                out.extend(self._at_scope(scope, action, data, True)[0])
+        return out
+
+    def _scopes_under(self, prefix: str) -> list[str]:
+        if self._sorted_scopes is None:
+            self._sorted_scopes = sorted({*self._active_ra, *self._eligible})
+        scopes = self._sorted_scopes
+        lo = bisect.bisect_left(scopes, prefix)
+        hi = bisect.bisect_left(scopes, prefix[:-1] + "0")  # "0" sorts right after "/"
+        return scopes[lo:hi]
 
     def unresolved_on(self, resource_key: str) -> list[Grant]:
         """Assignments applying to the resource whose role definition is unknown (custom roles
