@@ -1160,7 +1160,9 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
     members = _group_members(inv)
     hits: dict[str, str] = {}
     for action, data in probes:
-        for g in idx.grants_on(res.key, action, data=data):
+        reach = idx.grants_on(res.key, action, data=data)
+        reach += idx.grants_within(res.key, action, data=data)  # e.g. one deployment
+        for g in reach:
             ptype = (g.principal_type or "").lower()
             if ptype == "foreigngroup":
                 hits.setdefault(g.principal_id, f"foreign group via {describe(g, inv)}")
