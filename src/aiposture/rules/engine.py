@@ -25,7 +25,6 @@ from aiposture.rules.types import (
     SuppressionInfo,
     Verdict,
     fingerprint,
-    render_remediation,
     unknown,
 )
 
@@ -149,7 +148,7 @@ def _findings(
         message=verdict.message,
         evidence=verdict.evidence,
         missing=verdict.missing,
-        remediation=render_remediation(spec.remediation, _placeholders(res, inv)),
+        placeholders=_placeholders(res, inv),
         fingerprint=fingerprint(spec.id, res.id),
         subscription_id=res.subscription_id,
         resource_group=res.resource_group,

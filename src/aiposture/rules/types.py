@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from aiposture.model.entities import Resource
@@ -187,11 +188,17 @@ class Finding:
     message: str
     evidence: tuple[Evidence, ...]
     missing: tuple[str, ...]
-    remediation: RenderedRemediation
+    placeholders: Mapping[str, str]  # values for the remediation templates
     fingerprint: str
     subscription_id: str = ""
     resource_group: str = ""
     suppression: SuppressionInfo | None = field(default=None)
+
+    @cached_property
+    def remediation(self) -> RenderedRemediation:
+        """The rule's remediation filled for this resource (rendered on first use: most
+        findings of a large tenant are never shown with their fix)."""
+        return render_remediation(self.rule.remediation, dict(self.placeholders))
 
     @property
     def suppressed(self) -> bool:
