@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 from rich.console import Console
@@ -63,6 +63,19 @@ def write_output(data: bytes, output: Path | None) -> None:
         return
     try:
         output.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write output: {exc.strerror or exc}") from None
+
+
+def stream_output(write: Callable[[IO[bytes]], None], output: Path | None) -> None:
+    """Like write_output, for reports written piece by piece (see report.json.write_json)."""
+    if output is None or str(output) == "-":
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        with output.open("wb", buffering=1 << 20) as fh:
+            write(fh)
     except OSError as exc:
         raise InputError(f"{output}: cannot write output: {exc.strerror or exc}") from None
 

@@ -16,6 +16,7 @@ from aiposture.cli.common import (
     parse_severity,
     settings_from_options,
     stderr_console,
+    stream_output,
     write_output,
 )
 from aiposture.cli.live_cmd import LiveOptions, live_options
@@ -139,9 +140,14 @@ def scan(
                 _render_compliance(result, Console())
             continue
         ext, factory = FILE_FORMATS[f]
-        data = factory()(result)
         target = (output_dir / f"aiposture-report.{ext}") if output_dir else output
-        write_output(data, target)
+        if f == "json":
+            # Streamed: at a million resources the report is gigabytes of text.
+            from aiposture.report.json import write_json
+
+            stream_output(lambda fh: write_json(result, fh), target)
+        else:
+            write_output(factory()(result), target)
         if target is not None and not quiet:
             err.print(f"wrote {f} report to {target}")
     if threshold is not None and result.failures(threshold):

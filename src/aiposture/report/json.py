@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from typing import IO, Any
 
 import msgspec
 
@@ -111,25 +112,28 @@ _MARKER = b'"findings": ' + msgspec.json.encode(_PLACEHOLDER)
 
 
 def render_json(result: ScanResult) -> bytes:
-    """The report, pretty-printed; byte-identical to formatting `report_dict(result)`.
+    """The report, pretty-printed; byte-identical to formatting `report_dict(result)`."""
+    buf = io.BytesIO()
+    write_json(result, buf)
+    return buf.getvalue()
 
-    Findings are encoded one at a time into the output, so a million-finding report never
-    exists as a tree of dicts next to its text (memory) and is formatted once (time).
+
+def write_json(result: ScanResult, out: IO[bytes]) -> None:
+    """Write the report to `out`, one finding at a time.
+
+    A million-finding report (gigabytes of text) then never exists whole in memory, neither
+    as a tree of dicts nor as bytes; the output is the same as `render_json`.
     """
     text = msgspec.json.format(msgspec.json.encode(_report_doc(result, _PLACEHOLDER)), indent=2)
     head, tail = text.split(_MARKER, 1)
-    out = bytearray(head)
-    out += b'"findings": ['
+    out.write(head + b'"findings": [')
     encode = msgspec.json.Encoder().encode
     fmt = msgspec.json.format
     sep = b"\n    "
     first = True
     for f in sort_findings(result.findings):
-        out += sep if first else b"," + sep
-        first = False
         # Strings hold no raw newline in JSON, so re-indenting by replacing "\n" is exact.
-        out += fmt(encode(finding_dict(f)), indent=2).replace(b"\n", sep)
-    out += b"]" if first else b"\n  ]"
-    out += tail
-    out += b"\n"
-    return bytes(out)
+        chunk = fmt(encode(finding_dict(f)), indent=2).replace(b"\n", sep)
+        out.write((sep if first else b"," + sep) + chunk)
+        first = False
+    out.write((b"]" if first else b"\n  ]") + tail + b"\n")
