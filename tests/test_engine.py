@@ -155,3 +155,24 @@ def test_a_crashing_rule_is_unknown_not_a_traceback() -> None:
     assert {f.status for f in got} == {Status.UNKNOWN}
     assert all("internal error" in f.message for f in got)
     assert all(f.missing == ("rule-error",) for f in got)
+
+
+def test_streamed_json_report_equals_the_formatted_document() -> None:
+    import io
+
+    import msgspec
+
+    from aiposture.app import scan_inventory
+    from aiposture.collect.demo import demo_snapshot
+    from aiposture.report.json import render_json, report_dict, write_json
+
+    result = scan_inventory(normalize(demo_snapshot()), Settings(), "demo", now=NOW)
+    result.extras["later_stage"] = {"after": "findings"}
+    expected = msgspec.json.format(msgspec.json.encode(report_dict(result)), indent=2) + b"\n"
+    buf = io.BytesIO()
+    write_json(result, buf)
+    assert buf.getvalue() == expected == render_json(result)
+    result.findings.clear()
+    assert render_json(result) == (
+        msgspec.json.format(msgspec.json.encode(report_dict(result)), indent=2) + b"\n"
+    )
