@@ -7,7 +7,11 @@ from typing import Any
 
 import pytest
 
-from aiposture.app import ScanResult
+from aiposture.app import ScanResult, scan_inventory
+from aiposture.collect.demo import demo_snapshot
+from aiposture.config import Settings
+from aiposture.model.entities import Tenant
+from aiposture.model.normalize import normalize
 from aiposture.model.types import Status
 from aiposture.rules.registry import ID_PATTERN, all_rules
 from aiposture.rules.types import RuleSpec
@@ -59,6 +63,14 @@ def test_rule_metadata(spec: RuleSpec[Any]) -> None:
 def test_rule_has_pass_and_fail_in_demo(spec: RuleSpec[Any], demo_result: ScanResult) -> None:
     seen = {f.status for f in demo_result.findings if f.rule.id == spec.id}
     assert Status.PASS in seen, f"{spec.id}: no PASS in the demo tenant ({seen})"
+    if spec.target is Tenant:
+        # One tenant can only give one tenant-wide result: the FAIL comes from the same demo
+        # with its Entra ID policies and directory data emptied (still collected completely).
+        bare = demo_snapshot()
+        bare.graph = {k: [] for k in bare.graph}
+        inv = normalize(bare)
+        result = scan_inventory(inv, Settings(), "bare demo", now=demo_result.scanned_at)
+        seen = {f.status for f in result.findings if f.rule.id == spec.id}
     assert Status.FAIL in seen, f"{spec.id}: no FAIL in the demo tenant ({seen})"
 
 
