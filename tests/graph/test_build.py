@@ -305,3 +305,17 @@ def test_group_membership_and_admin_set() -> None:
     )
     assert ("u-1", "g-admins") in edges(sg, EdgeKind.MEMBER_OF)
     assert {"g-admins", "u-1"} <= sg.admins
+
+
+def test_build_restores_the_garbage_collector() -> None:
+    import gc
+
+    assert gc.isenabled()
+    graph()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        graph()
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

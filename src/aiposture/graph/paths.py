@@ -27,6 +27,7 @@ from aiposture.graph.build import (
     Node,
     NodeKind,
     SecurityGraph,
+    gc_paused,
 )
 from aiposture.graph.permissions import Grant, PermissionIndex, permission_index
 from aiposture.model.types import Severity
@@ -614,6 +615,7 @@ def find_paths(sg: SecurityGraph, extra_admins: Iterable[str] = ()) -> PathSet:
     cache: dict[frozenset[str], PathSet] = sg.__dict__.setdefault(_CACHE_ATTR, {})
     hit = cache.get(admins)
     if hit is None:
-        hit = PathFinder(sg, admins).run()
+        with gc_paused():
+            hit = PathFinder(sg, admins).run()
         cache[admins] = hit
     return hit
