@@ -87,3 +87,30 @@ def test_bad_input_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     bad.write_text("{not json")
     code, _, err = run(capsys, "paths", "--input", str(bad))
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_missing_role_data_is_reported_not_silent(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    export = tmp_path / "export.json"
+    export.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/"
+                    "rg/providers/Microsoft.CognitiveServices/accounts/oai-x",
+                    "name": "oai-x",
+                    "type": "Microsoft.CognitiveServices/accounts",
+                    "kind": "OpenAI",
+                    "properties": {},
+                }
+            ]
+        )
+    )
+    code, out, err = run(capsys, "access", "--input", str(export), "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["entries"] == []
+    assert any(line.startswith("roleAssignments:") for line in doc["incomplete"])
+    assert "warning: the access review may be incomplete" in err
+    code, _out, err = run(capsys, "paths", "--input", str(export), "--format", "json")
+    assert code == 0 and "roleAssignments" in err

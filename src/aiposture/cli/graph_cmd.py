@@ -54,6 +54,19 @@ def _settings(config: Path | None) -> Settings:
     return settings_from_options(config, None)
 
 
+def _warn_missing(inv: Inventory, what: str) -> list[str]:
+    """Say on stderr what was not collected: an empty answer must not read as 'none'."""
+    from aiposture.graph.access import missing_collections
+
+    missing = missing_collections(inv)
+    if missing:
+        err = stderr_console()
+        err.print(f"warning: {what} may be incomplete; not collected:", markup=False)
+        for line in missing:
+            err.print(f"  {line}", markup=False)
+    return missing
+
+
 def _emit(data: bytes, output: Path | None, what: str, quiet: bool) -> None:
     write_output(data, output)
     if output is not None and str(output) != "-" and not quiet:
@@ -125,6 +138,7 @@ def paths(
 
     settings = _settings(config)
     inv, _desc = _load(demo, inputs, quiet)
+    _warn_missing(inv, "attack paths")
     found = find_paths(build_graph(inv), settings.model_admins)
     wanted = {r.strip().upper() for r in rule_ids}
     unknown = {r for r in wanted if not r.startswith("AIP-PATH-")}
@@ -201,6 +215,7 @@ def access(
             f"--resource {resource}: no AI services account, search service or ML workspace "
             "with that id or name in the input; check the name (aiposture inventory lists them)"
         )
+    missing = _warn_missing(inv, "the access review")
     entries = access_review(inv, resource)
     if fmt == "terminal":
         from aiposture.report.graph_export import render_access_terminal
@@ -209,7 +224,7 @@ def access(
         return 0
     from aiposture.report.graph_export import render_access_csv, render_access_json
 
-    data = render_access_csv(entries) if fmt == "csv" else render_access_json(entries)
+    data = render_access_csv(entries) if fmt == "csv" else render_access_json(entries, missing)
     _emit(data, output, f"{fmt} access review", quiet)
     return 0
 

@@ -79,6 +79,27 @@ class AccessEntry:
     assignment_id: str = ""
 
 
+# What an access review or a path search reads besides resources; missing ones are reported,
+# so an empty answer is never mistaken for "nobody has access".
+REVIEW_COLLECTIONS = (
+    "roleAssignments",
+    "roleEligibilitySchedules",
+    "graph.users",
+    "graph.servicePrincipals",
+    "graph.groupMembers",
+)
+
+
+def missing_collections(inv: Inventory, names: tuple[str, ...] = REVIEW_COLLECTIONS) -> list[str]:
+    """Collections (from `names`) not completely collected, with the reason."""
+    out = []
+    for name in names:
+        ans = inv.coverage.status(name)
+        if not ans.complete:
+            out.append(f"{name}: {ans.reason}")
+    return out
+
+
 def review_targets(inv: Inventory, resource: str | None = None) -> list[Resource]:
     items: list[Resource] = [
         *inv.accounts.values(),

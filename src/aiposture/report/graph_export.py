@@ -256,9 +256,14 @@ ACCESS_FIELDS = (
 )
 
 
-def render_access_json(entries: list[AccessEntry]) -> bytes:
+def render_access_json(entries: list[AccessEntry], incomplete: list[str] | None = None) -> bytes:
     rows = [{f: getattr(e, f) for f in ACCESS_FIELDS} for e in entries]
-    doc = {"schema": "aiposture-access/1", "tool_version": __version__, "entries": rows}
+    doc = {
+        "schema": "aiposture-access/1",
+        "tool_version": __version__,
+        "incomplete": list(incomplete or []),  # collections missing: the list may be short
+        "entries": rows,
+    }
     return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
 
 
