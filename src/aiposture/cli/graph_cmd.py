@@ -96,6 +96,7 @@ def inventory(
     from aiposture.graph.build import build_graph
 
     inv, desc = _load(demo, inputs, quiet)
+    _warn_missing(inv, "what the AI identities can do")
     bom = build_bom(inv, build_graph(inv), desc)
     if fmt == "terminal":
         from aiposture.report.bom import render_bom_terminal
