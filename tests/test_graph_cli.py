@@ -44,6 +44,7 @@ def test_paths_json_and_rule_filter(capsys: pytest.CaptureFixture[str]) -> None:
     entries = {p["entry"]["name"] for g in data["groups"] for p in g["paths"]}
     assert {"Vendor Consultant", "sp-chatbot-pipeline"} <= entries
     assert all(g["cut"]["remediation"]["az_cli"] for g in data["groups"])
+    assert all(p["cut"]["breaks"] >= 1 for g in data["groups"] for p in g["paths"])
     code, out, _ = run(capsys, "paths", "--demo")
     assert code == 0 and "Cheapest cut" in out
     code, _, err = run(capsys, "paths", "--demo", "--rule", "AIP-NET-001")

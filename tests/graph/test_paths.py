@@ -127,6 +127,7 @@ def test_demo_finding_explains_hops_and_cut(demo_result: ScanResult) -> None:
     # Both paths (read and write) go through the one subscription-wide Blob Data Owner grant.
     assert ev["cut.breaks"] == "2 of 2 paths"
     assert ev["cut.az_cli"].startswith("az role assignment delete --ids ")
+    assert "Storage Blob Data Owner" in ev["path[0].cut"]  # each path names its own cut
     assert {"cut.bicep", "cut.terraform", "cut.portal"} <= ev.keys()
 
 

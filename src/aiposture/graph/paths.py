@@ -159,30 +159,50 @@ class PathSet:
         )
 
 
-def cheapest_cut(paths: Iterable[AttackPath]) -> Cut | None:
-    """The single assignment, membership or setting whose removal breaks the most paths.
-    Ties go to role assignments (removable without redesign), then to the hop nearest the
-    target (the narrowest change)."""
-    plist = list(paths)
+def cut_counts(paths: Iterable[AttackPath]) -> Counter[str]:
+    """How many of the paths each cut key (assignment, membership, setting) appears in."""
     counts: Counter[str] = Counter()
-    example: dict[str, tuple[int, Hop]] = {}
+    for p in paths:
+        counts.update(p.cut_keys)
+    return counts
+
+
+def _rank(counts: Counter[str], hop: Hop, pos: int) -> tuple[int, int, int, str]:
+    # More paths broken first; then role assignments (removable without redesign); then the
+    # hop nearest the target (the narrowest change).
+    return (counts[hop.cut_key], 1 if hop.edge.assignment_id else 0, pos, hop.cut_key)
+
+
+def cheapest_cut(paths: Iterable[AttackPath]) -> Cut | None:
+    """The single assignment, membership or setting whose removal breaks the most paths."""
+    plist = list(paths)
+    counts = cut_counts(plist)
+    best: tuple[tuple[int, int, int, str], Hop] | None = None
     for p in plist:
         for pos, hop in enumerate(p.hops):
-            k = hop.cut_key
-            if not k:
+            if not hop.cut_key:
                 continue
-            if k not in example or pos > example[k][0]:
-                example[k] = (pos, hop)
-        counts.update(p.cut_keys)
-    if not counts:
+            r = _rank(counts, hop, pos)
+            if best is None or r > best[0]:
+                best = (r, hop)
+    if best is None:
         return None
+    hop = best[1]
+    return Cut(hop.cut_key, hop, counts[hop.cut_key], len(plist))
 
-    def rank(k: str) -> tuple[int, int, int, str]:
-        pos, hop = example[k]
-        return (counts[k], 1 if hop.edge.assignment_id else 0, pos, k)
 
-    best = max(counts, key=rank)
-    return Cut(best, example[best][1], counts[best], len(plist))
+def path_cut(path: AttackPath, counts: Counter[str], of: int) -> Cut | None:
+    """This path's cheapest cut: its hop whose removal breaks the most of the paths counted."""
+    best: tuple[tuple[int, int, int, str], Hop] | None = None
+    for pos, hop in enumerate(path.hops):
+        if hop.cut_key:
+            r = _rank(counts, hop, pos)
+            if best is None or r > best[0]:
+                best = (r, hop)
+    if best is None:
+        return None
+    hop = best[1]
+    return Cut(hop.cut_key, hop, counts[hop.cut_key], of)
 
 
 def cut_fix(hop: Hop) -> dict[str, str]:

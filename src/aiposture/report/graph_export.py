@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,14 @@ from rich.text import Text
 from aiposture import __version__
 from aiposture.graph.access import AccessEntry
 from aiposture.graph.build import Edge, Node, NodeKind, SecurityGraph
-from aiposture.graph.paths import AttackPath, Cut, PathSet, cheapest_cut
+from aiposture.graph.paths import (
+    AttackPath,
+    Cut,
+    PathSet,
+    cheapest_cut,
+    cut_counts,
+    path_cut,
+)
 
 SOURCE_KIND = "AIPBase"
 
@@ -162,6 +170,7 @@ def paths_dict(ps: PathSet) -> dict[str, Any]:
     for p in ps.worst_first():
         groups.setdefault((p.rule_id, p.subject), []).append(p)
     overall = cheapest_cut(ps.paths)
+    counts = cut_counts(ps.paths)
     return {
         "schema": "aiposture-paths/1",
         "tool_version": __version__,
@@ -173,15 +182,16 @@ def paths_dict(ps: PathSet) -> dict[str, Any]:
                 "subject": subject,
                 "total": ps.total(rule_id, subject),
                 "cut": _cut_dict(cheapest_cut(paths)),
-                "paths": [_path_dict(p) for p in paths],
+                "paths": [_path_dict(p, counts, len(ps.paths)) for p in paths],
             }
             for (rule_id, subject), paths in groups.items()
         ],
     }
 
 
-def _path_dict(p: AttackPath) -> dict[str, Any]:
+def _path_dict(p: AttackPath, counts: Counter[str], of: int) -> dict[str, Any]:
     return {
+        "cut": _cut_dict(path_cut(p, counts, of)),
         "rule_id": p.rule_id,
         "severity": p.severity.value,
         "entry": {"id": p.entry.key, "name": p.entry.name, "kind": p.entry_kind},
@@ -219,6 +229,7 @@ def render_paths_json(ps: PathSet) -> bytes:
 
 def render_paths_terminal(ps: PathSet, console: Console, limit: int = 50) -> None:
     ordered = ps.worst_first()
+    counts = cut_counts(ordered)
     console.print(Text(f"{len(ordered)} attack path(s), worst first"))
     for i, p in enumerate(ordered[:limit], 1):
         head = Text(f"\n{i}. [{p.severity.value.upper()}] {p.rule_id} ", style="bold")
@@ -226,6 +237,11 @@ def render_paths_terminal(ps: PathSet, console: Console, limit: int = 50) -> Non
         console.print(head)
         for hop in p.hops:
             console.print(Text(f"   - {hop.explain()}"))
+        own = path_cut(p, counts, len(ordered))
+        if own is not None:
+            console.print(
+                Text(f"   cut: {own.hop.edge.why} (breaks {own.breaks} of {own.of} paths)")
+            )
     if len(ordered) > limit:
         console.print(Text(f"\n... {len(ordered) - limit} more (use --format json)"))
     cut = cheapest_cut(ordered)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from aiposture.config import Settings
 from aiposture.graph.build import UAMI_TYPE, EdgeKind, SecurityGraph
-from aiposture.graph.paths import AttackPath, cheapest_cut, find_paths
+from aiposture.graph.paths import AttackPath, cheapest_cut, cut_counts, find_paths, path_cut
 from aiposture.graph.permissions import permission_index
 from aiposture.model.entities import Resource
 from aiposture.model.inventory import Inventory
@@ -101,10 +101,14 @@ def _message(paths: list[AttackPath], total: int, what: str) -> str:
 def _evidence(paths: list[AttackPath], total: int) -> list[Evidence]:
     out = [ev("paths.count", total)]
     ordered = sorted(paths, key=lambda p: (-p.severity.rank, len(p.hops), p.summary()))
+    counts = cut_counts(paths)
     for i, p in enumerate(ordered[:SHOWN_PATHS]):
         out.append(ev(f"path[{i}]", f"{p.summary()} [{p.severity.value}]"))
         for j, hop in enumerate(p.hops):
             out.append(ev(f"path[{i}].hop[{j}]", hop.explain()))
+        own = path_cut(p, counts, len(paths))
+        if own is not None:
+            out.append(ev(f"path[{i}].cut", own.hop.explain()))
     cut = cheapest_cut(paths)
     if cut is not None:
         out.append(ev("cut", cut.hop.explain()))
