@@ -221,6 +221,25 @@ def test_subscriptions_beyond_the_tenant_scope_cap_are_still_collected(
     assert findings(live) == findings(demo)
 
 
+def test_truncated_results_are_recorded_as_partial(clean_fake: FakeAzure) -> None:
+    clean_fake.faults = Faults(truncate_results=True)
+    collector, live = collect(clean_fake, page_size=3)
+    assert collector.report.aborted is None
+    partial = {
+        (c.collection, c.scope)
+        for c in live.coverage
+        if c.status is CoverageStatus.PARTIAL and c.collection == "resources"
+    }
+    # Every subscription with more than one page of resources is partial, not complete.
+    index = clean_fake.index
+    big = {
+        sub
+        for sub in {e.sub for e in index.by_table["resources"]}
+        if sum(1 for e in index.by_table["resources"] if e.sub == sub) > 3
+    }
+    assert big and {("resources", f"/subscriptions/{s}") for s in big} <= partial
+
+
 def test_graph_licence_and_permission_errors_become_coverage(clean_fake: FakeAzure) -> None:
     clean_fake.faults = Faults(
         graph_unlicensed={"roleEligibilitySchedules", "conditionalAccessPolicies"},

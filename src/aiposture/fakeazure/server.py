@@ -85,6 +85,8 @@ class Faults:
     # an answer (a connection reset, as a load balancer does).
     drop_burst: int = 0
     drop_match: str = ""
+    # Resource Graph cuts results at one page: resultTruncated "true" and no $skipToken.
+    truncate_results: bool = False
     # The token endpoint refuses the client (a wrong secret, a disabled app).
     reject_tokens: bool = False
 
@@ -500,7 +502,10 @@ class FakeAzure:
             "facets": [],
         }
         if offset + top < len(rows):
-            doc["$skipToken"] = _token({"k": key, "o": offset + top})
+            if f.truncate_results:
+                doc["resultTruncated"] = "true"
+            else:
+                doc["$skipToken"] = _token({"k": key, "o": offset + top})
         return 200, headers, _ENC.encode(doc)
 
     @staticmethod

@@ -22,7 +22,13 @@ from aiposture.collect.live import arm as arm_mod
 from aiposture.collect.live import graph_api
 from aiposture.collect.live.clients import ApiError, HttpClient, Stats, arm_client, graph_client
 from aiposture.collect.live.cloud import Cloud
-from aiposture.collect.live.resourcegraph import MAX_BATCH, MAX_PAGE, ResourceGraph, table_query
+from aiposture.collect.live.resourcegraph import (
+    MAX_BATCH,
+    MAX_PAGE,
+    TRUNCATED,
+    ResourceGraph,
+    table_query,
+)
 from aiposture.errors import CollectionError
 from aiposture.model.snapshot import Coverage, Metadata, Snapshot, ToolInfo, collection_of
 from aiposture.model.types import CoverageStatus
@@ -369,22 +375,25 @@ class LiveCollector:
 
         arm_mod.fan_out(arm, tasks, o.concurrency, done)
         self.progress.finish("arm")
-        denied_subs = {
-            c.scope.lower()
+        unread = {
+            c.scope.lower(): c.status
             for c in st.coverage
             if c.collection == "resources" and c.status is not CoverageStatus.COMPLETE
         }
         for sub in subs:
             scope = f"/subscriptions/{sub}"
-            if scope in denied_subs:
+            status = unread.get(scope)
+            if status is not None:
+                # Children of resources that were not read were not listed either.
+                reason = (
+                    "the subscription's resources were only partly returned, so were their "
+                    "child resources"
+                    if status is CoverageStatus.PARTIAL
+                    else "the subscription's resources could not be read, so neither could "
+                    "their child resources"
+                )
                 for col in (*CHILD_COLLECTIONS, "diagnosticSettings"):
-                    st.cover(
-                        col,
-                        scope,
-                        CoverageStatus.DENIED,
-                        "the subscription's resources "
-                        "could not be read, so neither could their child resources",
-                    )
+                    st.cover(col, scope, status, reason)
                 continue
             for col in CHILD_COLLECTIONS:
                 st.cover(col, scope, CoverageStatus.COMPLETE)
@@ -535,6 +544,8 @@ def _quoted(types: Iterable[str]) -> str:
 
 
 def _status(exc: ApiError) -> CoverageStatus:
+    if exc.code == TRUNCATED:
+        return CoverageStatus.PARTIAL
     return CoverageStatus.DENIED if exc.denied else CoverageStatus.FAILED
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from aiposture.collect.live.clients import ApiError, HttpClient, error_from_body
 
 ARG_PATH = "/providers/Microsoft.ResourceGraph/resources"
+TRUNCATED = "ResultTruncated"  # ApiError code for a result cut short (rows kept: partial)
 ARG_API_VERSION = "2024-04-01"
 MAX_PAGE = 1000
 # Microsoft recommends fewer than 300 subscriptions per query.
@@ -53,6 +54,8 @@ class QueryResult:
     pages: int = 0
     # Tenant/MG-scope queries see only the first 10,000 subscriptions.
     subscription_limit_hit: bool = False
+    # The service ended the result without a skip token although rows were left.
+    truncated: bool = False
 
 
 class ResourceGraph:
@@ -145,6 +148,7 @@ class ResourceGraph:
         if management_groups:
             body["managementGroups"] = list(management_groups)
         self.queries += 1
+        seen = 0
         while True:
             doc, headers = self._post(body)
             if result is not None:
@@ -159,9 +163,16 @@ class ResourceGraph:
                 rows = [dict(zip(cols, r, strict=False)) for r in data.get("rows", [])]
             else:
                 rows = [r for r in (data or []) if isinstance(r, dict)]
+            seen += len(rows)
             yield rows
             token = doc.get("$skipToken")
             if not token:
+                total = doc.get("totalRecords")
+                if result is not None and (
+                    str(doc.get("resultTruncated", "")).lower() == "true"
+                    or (isinstance(total, int) and seen < total)
+                ):
+                    result.truncated = True
                 return
             body["options"] = {**body["options"], "$skipToken": token}
 
@@ -195,7 +206,15 @@ class ResourceGraph:
 
         def run(batch: Sequence[str]) -> None:
             try:
-                rows.extend(self.query(query, subscriptions=batch).rows)
+                result = self.query(query, subscriptions=batch)
+                rows.extend(result.rows)
+                if result.truncated:
+                    trunc = ApiError(
+                        200,
+                        TRUNCATED,
+                        "Resource Graph returned part of the result and no skip token",
+                    )
+                    errors.update(dict.fromkeys(batch, trunc))
             except ApiError as exc:
                 if exc.status in (401, 403, 404) and len(batch) > 1:
                     half = len(batch) // 2
