@@ -95,6 +95,16 @@ def test_scan_live_rejects_plain_http_endpoints(
     assert len(err) == 1 and "--arm-endpoint" in err[0]
 
 
+def test_a_subscription_that_is_not_a_guid_is_refused(
+    runner: CliRunner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["collect", "--subscription", "contoso-prod", "-o", "x.json"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "contoso-prod" in err[0]
+
+
 def test_permissions_lists_the_minimal_grants(runner: CliRunner) -> None:
     res = runner.invoke(cli, ["permissions", "--format", "json"])
     assert res.exit_code == 0, res.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,13 +17,14 @@ from rich.console import Console
 from rich.table import Table
 
 from aiposture.cli.common import stderr_console
-from aiposture.errors import CollectionError, InputError
+from aiposture.errors import CollectionError, ConfigError, InputError
 
 if TYPE_CHECKING:
     from aiposture.collect.live.collector import LiveSource
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _AUTH_MODES = ("default", "cli", "env", "managed-identity", "workload-identity")
 _CLOUDS = ("AzureCloud", "AzureUSGovernment", "AzureChinaCloud")
 
@@ -66,6 +68,12 @@ class LiveOptions:
             raise InputError(f"{self.ca_bundle}: --ca-bundle file not found; give a PEM file")
         if not 1 <= self.concurrency <= 64:
             raise click.BadParameter("--concurrency must be between 1 and 64")
+        for sub in self.subscriptions:
+            if not _GUID.match(sub.strip()):
+                raise ConfigError(
+                    f"--subscription {sub!r}: not a subscription id; give the GUID "
+                    "(az account list --query [].id)"
+                )
         cloud = resolve_cloud(
             self.cloud,
             arm_endpoint=self.arm_endpoint,
