@@ -301,3 +301,21 @@ def test_path_001_ignores_by_design_access_to_own_storage() -> None:
     assert ("mlw-1", "PASS") in statuses(own, "AIP-PATH-001")
     broad = scan([public_ws, ra(1, "mi-workspace", blob_contributor, SUB_ID)], base=others)
     assert ("mlw-1", "FAIL") in statuses(broad, "AIP-PATH-001")
+
+
+def test_unattached_user_assigned_identity_is_reachable_through_assign() -> None:
+    uami2 = f"{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-spare"
+    rows = [
+        {
+            "id": uami2,
+            "name": "id-spare",
+            "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+            "properties": {"principalId": "MI-SPARE", "clientId": "c-2"},
+        },
+        ra(1, "mi-spare", KV_SECRETS_USER, KV_RBAC, ptype="ServicePrincipal"),
+        ra(2, "u-op", MI_OPERATOR, uami2),
+        ra(3, "u-op", CONTRIBUTOR, RG),
+    ]
+    result = scan(rows)
+    [p, *_] = find_paths(build_graph(result.inventory)).for_subject("AIP-PATH-005", uami2)
+    assert (p.entry.key, p.hops[1].dst.key, p.target.name) == ("u-op", "mi-spare", "kv-rbac")

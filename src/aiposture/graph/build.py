@@ -43,6 +43,7 @@ from aiposture.model.entities import (
     Resource,
     SearchService,
     StorageAccount,
+    UserAssignedIdentity,
 )
 from aiposture.model.inventory import Inventory
 
@@ -448,9 +449,20 @@ def _identities(sg: SecurityGraph, inv: Inventory) -> dict[str, str]:
                 pid,
                 Edge(EdgeKind.HAS_IDENTITY, f"user-assigned managed identity {ua_name}"),
             )
-            if not any(e.kind is EdgeKind.HAS_IDENTITY for _n, e in sg.out_edges(ua_key)):
-                sg.add_edge(ua_key, pid, Edge(EdgeKind.HAS_IDENTITY, f"identity {ua_name} itself"))
+            _uami_edge(sg, ua_key, pid, ua_name)
+    # Identity resources carry their own principal id: attached or not, whoever can assign
+    # one gets what it can do.
+    for res in inv.other:
+        if isinstance(res, UserAssignedIdentity) and res.principal_id:
+            owner.setdefault(res.principal_id, res.key)
+            _principal_node(sg, inv, res.principal_id, None, res.name)
+            _uami_edge(sg, res.key, res.principal_id, res.name)
     return owner
+
+
+def _uami_edge(sg: SecurityGraph, ua_key: str, pid: str, name: str) -> None:
+    if not any(e.kind is EdgeKind.HAS_IDENTITY for _n, e in sg.out_edges(ua_key)):
+        sg.add_edge(ua_key, pid, Edge(EdgeKind.HAS_IDENTITY, f"identity {name} itself"))
 
 
 def _principal_kind(p: Principal | None, principal_type: str | None, is_mi: bool) -> NodeKind:

@@ -290,6 +290,14 @@ class KeyVault(Resource):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class UserAssignedIdentity(Resource):
+    """Microsoft.ManagedIdentity/userAssignedIdentities (kept in Inventory.other)."""
+
+    principal_id: str | None = None  # lower-case
+    client_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ContainerRegistry(Resource):
     admin_user_enabled: bool | None = None
     public_network_access: str | None = None

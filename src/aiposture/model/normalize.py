@@ -66,6 +66,7 @@ from aiposture.model.entities import (
     StorageAccount,
     Subnet,
     Subscription,
+    UserAssignedIdentity,
     UserAssignedIdentityRef,
 )
 from aiposture.model.inventory import CoverageIndex, Inventory
@@ -814,6 +815,18 @@ def _policy_state(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
     )
 
 
+def _user_assigned_identity(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
+    pr = _props(row)
+    inv.other.append(
+        UserAssignedIdentity(
+            **base,
+            principal_id=p.lower(p.get(pr, "principalId")),
+            client_id=p.lower(p.get(pr, "clientId")),
+        )
+    )
+    inv.other_type_counts[base["type"]] += 1
+
+
 def _sentinel(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
     ws = base["key"].split("/providers/microsoft.securityinsights/", 1)[0]
     inv.sentinel[ws] = SentinelOnboarding(**base, workspace_key=ws)
@@ -869,6 +882,7 @@ _HANDLERS: dict[str, Handler] = {
     "microsoft.authorization/policysetdefinitions": _policy_set_definition,
     "microsoft.policyinsights/policystates": _policy_state,
     "microsoft.securityinsights/onboardingstates": _sentinel,
+    "microsoft.managedidentity/userassignedidentities": _user_assigned_identity,
     "microsoft.operationsmanagement/solutions": _solution,
 }
 
