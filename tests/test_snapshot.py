@@ -219,10 +219,15 @@ def test_writer_layout_is_read_row_by_row(tmp_path: Path, name: str) -> None:
     assert snap.resource_count == 2
     # FileSource takes the streaming path for a single snapshot, and normalize indexes the
     # coverage it finds after the rows.
-    src = FileSource([path]).load()
+    src = FileSource([path], stream=True).load()
     assert src.stream is not None
     inv = normalize(src)
     assert set(inv.accounts) == {ACCOUNT.lower()}
+    # Without opting in (e.g. the fake Azure, which indexes `resources`), files are read whole.
+    whole = FileSource([path]).load()
+    assert whole.stream is None
+    assert whole.resource_count == 2
+    assert whole.graph == GRAPH
     assert (
         inv.coverage.status("diagnosticSettings", ACCOUNT.lower()).status is CoverageStatus.DENIED
     )
@@ -233,7 +238,7 @@ def test_other_layouts_are_read_whole(tmp_path: Path) -> None:
     doc = json.loads(snapshot_to_bytes(_snapshot()))
     path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
     assert open_streaming(path) is None
-    snap = FileSource([path]).load()
+    snap = FileSource([path], stream=True).load()
     assert snap.stream is None
     assert list(snap.iter_resources()) == ROWS
     assert snap.coverage == COVERAGE

@@ -20,7 +20,11 @@ def stderr_console(quiet: bool = False) -> Console:
     return Console(stderr=True, quiet=quiet)
 
 
-def build_source(demo: bool, inputs: Sequence[Path], live: Source | None = None) -> Source:
+def build_source(
+    demo: bool, inputs: Sequence[Path], live: Source | None = None, *, stream: bool = False
+) -> Source:
+    """`stream`: the caller only iterates the rows once (scan), so a snapshot file may be
+    read row by row (Snapshot.stream) instead of whole."""
     if live is not None:
         if demo or inputs:
             raise click.UsageError("give one of --live, --demo or --input")
@@ -34,7 +38,7 @@ def build_source(demo: bool, inputs: Sequence[Path], live: Source | None = None)
     if inputs:
         from aiposture.collect.exports import FileSource
 
-        return FileSource(list(inputs))
+        return FileSource(list(inputs), stream=stream)
     raise click.UsageError("nothing to scan: give --demo or --input PATH (or --live)")
 
 

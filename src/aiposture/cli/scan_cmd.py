@@ -100,7 +100,7 @@ def scan(
     from aiposture.rules.registry import all_rules
 
     settings.check_rule_ids(r.id for r in all_rules())
-    source = build_source(demo, inputs, live.source(quiet) if live.live else None)
+    source = build_source(demo, inputs, live.source(quiet) if live.live else None, stream=True)
     err = stderr_console(quiet)
     update, stop = load_progress(err)
     try:

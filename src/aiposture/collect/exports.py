@@ -105,17 +105,20 @@ def _export_rows(path: Path, data: bytes) -> tuple[list[Any], str]:
 class FileSource:
     """Snapshots and exports read from files and directories."""
 
-    def __init__(self, paths: Sequence[Path]) -> None:
+    def __init__(self, paths: Sequence[Path], *, stream: bool = False) -> None:
         if not paths:
             raise InputError("no --input path given")
         self.paths = list(paths)
+        # Opt-in: a streamed Snapshot has its rows in `stream` (read once through
+        # iter_resources), not in `resources`, and its graph/coverage only after that read.
+        self.stream = stream
 
     def describe(self) -> str:
         return ", ".join(str(p) for p in self.paths)
 
     def load(self) -> Snapshot:
         files = expand_paths(self.paths)
-        if len(files) == 1:
+        if self.stream and len(files) == 1:
             # One snapshot as aiposture writes it: read row by row (a million resources).
             streamed = open_streaming(files[0])
             if streamed is not None:
