@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 from live_helpers import cloud_for, credential_for
 
 from aiposture.collect.live.clients import ApiError, Stats, arm_client
@@ -52,7 +53,8 @@ def test_arm_and_resource_graph_shapes(clean_fake: FakeAzure) -> None:
             raise AssertionError("expected a 404")
         # Resource Graph: lower-cased types, paging, quota headers.
         arg = ResourceGraph(arm, page_size=2)
-        rows = arg.query(table_query("resources", ("microsoft.cognitiveservices/accounts",))).rows
+        raw = arg.query(table_query("resources", ("microsoft.cognitiveservices/accounts",))).rows
+        rows = [msgspec.json.decode(r) if isinstance(r, msgspec.Raw) else r for r in raw]
         assert ACCOUNT.lower() in {r["id"].lower() for r in rows}
         assert {r["type"] for r in rows} == {"microsoft.cognitiveservices/accounts"}
         status, body, headers = arm.send(

@@ -6,12 +6,13 @@ parent becomes that parent's coverage record and the other tasks go on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiposture.collect.live.clients import ApiError, HttpClient
+from aiposture.collect.live.resourcegraph import RowHead
 
 # api-versions per child collection (all GA; they return {"value": [...], "nextLink"?}).
 COGNITIVE_API = "2024-10-01"
@@ -40,11 +41,11 @@ class TaskResult:
     fatal: BaseException | None = None
 
 
-def child_tasks(parent: Mapping[str, Any]) -> list[ListTask]:
-    """Child collections to list for one Resource Graph row (lower-cased type)."""
-    rid = str(parent.get("id") or "")
-    rtype = str(parent.get("type") or "").lower()
-    kind = str(parent.get("kind") or "").lower()
+def child_tasks(parent: RowHead) -> list[ListTask]:
+    """Child collections to list for one Resource Graph row."""
+    rid = parent.text("id")
+    rtype = parent.text("type").lower()
+    kind = parent.text("kind").lower()
     out: list[ListTask] = []
     if rtype == "microsoft.cognitiveservices/accounts":
         out.append(ListTask("deployments", rid, f"{rid}/deployments", COGNITIVE_API))

@@ -27,6 +27,9 @@ from aiposture.collect.live.resourcegraph import (
     MAX_PAGE,
     TRUNCATED,
     ResourceGraph,
+    Row,
+    RowHead,
+    head,
     table_query,
 )
 from aiposture.errors import CollectionError
@@ -155,7 +158,7 @@ def _describe(exc: BaseException) -> str:
 
 @dataclass
 class _State:
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     graph: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     coverage: list[Coverage] = field(default_factory=list)
     done: set[str] = field(default_factory=set)  # collections finished
@@ -268,7 +271,7 @@ class LiveCollector:
         else:
             result = arg.query(q, management_groups=list(o.management_groups) or None)
             found = result.rows
-            subs = [str(r.get("subscriptionId") or _sub_of(r)).lower() for r in found]
+            subs = [_sub_of(head(r)) for r in found]
             if result.subscription_limit_hit:
                 # Tenant scope sees only the first 10,000 subscriptions: list the rest over ARM
                 # and read their container rows in batches.
@@ -290,8 +293,8 @@ class LiveCollector:
                     st.cover("subscriptions", f"/subscriptions/{sub}", CoverageStatus.COMPLETE)
         st.rows.extend(found)
         for r in found:
-            tid = r.get("tenantId")
-            if isinstance(tid, str) and tid and not self._tenant_id:
+            tid = head(r).text("tenantId")
+            if tid and not self._tenant_id:
                 self._tenant_id = tid
         st.done.add("subscriptions")
         # Management groups: the whole visible hierarchy (chains above the assessed scope matter).
@@ -348,15 +351,16 @@ class LiveCollector:
         st = self._state
         o = self.options
         tasks: list[arm_mod.ListTask] = []
-        for row in st.rows:
-            tasks.extend(arm_mod.child_tasks(row))
+        heads = [head(r) for r in st.rows]
+        for h in heads:
+            tasks.extend(arm_mod.child_tasks(h))
         diag_targets = self._diagnostic_targets(st.rows)
         tasks.extend(arm_mod.diagnostics_task(t) for t in diag_targets)
         for sub in subs:
             tasks.extend(arm_mod.subscription_tasks(sub, pricings=sub in self._pricing_fallback))
-        for row in st.rows:
-            if str(row.get("type", "")).lower() == MANAGEMENT_GROUP and row.get("name"):
-                tasks.extend(arm_mod.management_group_tasks(str(row["name"])))
+        for h in heads:
+            if h.text("type").lower() == MANAGEMENT_GROUP and h.text("name"):
+                tasks.extend(arm_mod.management_group_tasks(h.text("name")))
         self.progress.start("arm", len(tasks))
 
         def done(res: arm_mod.TaskResult) -> None:
@@ -408,7 +412,7 @@ class LiveCollector:
         st.done.update(("diagnosticSettings", "pricings", *SUBSCRIPTION_COLLECTIONS))
 
     @staticmethod
-    def _diagnostic_targets(rows: list[dict[str, Any]]) -> list[str]:
+    def _diagnostic_targets(rows: list[Row]) -> list[str]:
         """Resources whose diagnostic settings are listed: AI and AI-linked resources, API
         Management gateways, and whatever a rule that needs diagnostic settings targets (found
         by running the rules' own target selection on what Resource Graph returned)."""
@@ -534,9 +538,11 @@ class LiveCollector:
         )
 
 
-def _sub_of(row: dict[str, Any]) -> str:
-    parts = str(row.get("id") or "").split("/")
-    return parts[2] if len(parts) > 2 and parts[1].lower() == "subscriptions" else ""
+def _sub_of(h: RowHead) -> str:
+    if h.text("subscriptionId"):
+        return h.text("subscriptionId").lower()
+    parts = h.text("id").split("/")
+    return parts[2].lower() if len(parts) > 2 and parts[1].lower() == "subscriptions" else ""
 
 
 def _quoted(types: Iterable[str]) -> str:

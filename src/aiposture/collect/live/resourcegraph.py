@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from aiposture.collect.live.clients import ApiError, HttpClient, error_from_body
 
 ARG_PATH = "/providers/Microsoft.ResourceGraph/resources"
@@ -48,9 +50,53 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
+# Rows stay undecoded (msgspec.Raw slices of the response) until normalization reads them:
+# a 100k-resource tenant then costs about its JSON size in memory, not Python dicts.
+Row = dict[str, Any] | msgspec.Raw
+
+
+class RowHead(msgspec.Struct):
+    """The few columns the collector itself needs from a row."""
+
+    id: Any = ""
+    type: Any = ""
+    kind: Any = None
+    name: Any = None
+    subscriptionId: Any = None
+    tenantId: Any = None
+
+    def text(self, attr: str) -> str:
+        value = getattr(self, attr)
+        return value if isinstance(value, str) else ""
+
+
+class _Page(msgspec.Struct):
+    data: list[msgspec.Raw] = []
+    skip_token: str | None = msgspec.field(default=None, name="$skipToken")
+    totalRecords: int | None = None
+    resultTruncated: str | bool | None = None
+
+
+_HEAD: msgspec.json.Decoder[RowHead] = msgspec.json.Decoder(RowHead)
+_PAGE: msgspec.json.Decoder[_Page] = msgspec.json.Decoder(_Page)
+
+
+def head(row: Row) -> RowHead:
+    if isinstance(row, msgspec.Raw):
+        return _HEAD.decode(row)
+    return RowHead(
+        id=row.get("id"),
+        type=row.get("type"),
+        kind=row.get("kind"),
+        name=row.get("name"),
+        subscriptionId=row.get("subscriptionId"),
+        tenantId=row.get("tenantId"),
+    )
+
+
 @dataclass
 class QueryResult:
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     pages: int = 0
     # Tenant/MG-scope queries see only the first 10,000 subscriptions.
     subscription_limit_hit: bool = False
@@ -85,7 +131,7 @@ class ResourceGraph:
         base = min(self.backoff_max, self.backoff_factor * (2 ** (attempt - 1)))
         return float(base * random.uniform(0.5, 1.5))
 
-    def _post(self, body: Mapping[str, Any]) -> tuple[dict[str, Any], Mapping[str, str]]:
+    def _post(self, body: Mapping[str, Any]) -> tuple[bytes, Mapping[str, str]]:
         from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 
         payload = json.dumps(body).encode()
@@ -121,14 +167,13 @@ class ResourceGraph:
                 continue
             if status >= 400:
                 raise error_from_body(status, data, ARG_PATH)
-            doc = json.loads(data)
             # Respect the quota before the next query rather than provoking a 429.
             remaining = headers.get("x-ms-user-quota-remaining")
             if remaining is not None and remaining.strip() == "0":
                 wait = parse_resets_after(headers.get("x-ms-user-quota-resets-after"))
                 if wait:
                     self.sleep(min(self.backoff_max, wait))
-            return doc, headers
+            return data, headers
 
     def pages(
         self,
@@ -137,7 +182,7 @@ class ResourceGraph:
         subscriptions: Sequence[str] | None = None,
         management_groups: Sequence[str] | None = None,
         result: QueryResult | None = None,
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[list[Row]]:
         """Every page of one query at one scope (tenant when no scope is given)."""
         body: dict[str, Any] = {
             "query": query,
@@ -150,27 +195,19 @@ class ResourceGraph:
         self.queries += 1
         seen = 0
         while True:
-            doc, headers = self._post(body)
+            data, headers = self._post(body)
             if result is not None:
                 result.pages += 1
                 if headers.get("x-ms-tenant-subscription-limit-hit", "").lower() == "true":
                     result.subscription_limit_hit = True
             if self.on_page is not None:
                 self.on_page(1)
-            data = doc.get("data")
-            if isinstance(data, Mapping):  # table format, should the service ignore objectArray
-                cols = [c.get("name") for c in data.get("columns", [])]
-                rows = [dict(zip(cols, r, strict=False)) for r in data.get("rows", [])]
-            else:
-                rows = [r for r in (data or []) if isinstance(r, dict)]
+            rows, token, total, truncated = _parse_page(data)
             seen += len(rows)
             yield rows
-            token = doc.get("$skipToken")
             if not token:
-                total = doc.get("totalRecords")
                 if result is not None and (
-                    str(doc.get("resultTruncated", "")).lower() == "true"
-                    or (isinstance(total, int) and seen < total)
+                    str(truncated).lower() == "true" or (total is not None and seen < total)
                 ):
                     result.truncated = True
                 return
@@ -195,12 +232,12 @@ class ResourceGraph:
 
     def query_subscriptions(
         self, query: str, subscriptions: Sequence[str], batch_size: int = MAX_BATCH
-    ) -> tuple[list[dict[str, Any]], dict[str, ApiError]]:
+    ) -> tuple[list[Row], dict[str, ApiError]]:
         """Query in batches; a denied batch is split until the denied subscriptions are found.
 
         Returns the rows and, per subscription that could not be read, the error.
         """
-        rows: list[dict[str, Any]] = []
+        rows: list[Row] = []
         errors: dict[str, ApiError] = {}
         batch_size = max(1, min(batch_size, MAX_BATCH))
 
@@ -229,6 +266,30 @@ class ResourceGraph:
         for i in range(0, len(subscriptions), batch_size):
             run(subscriptions[i : i + batch_size])
         return rows, errors
+
+
+def _parse_page(data: bytes) -> tuple[list[Row], str | None, int | None, object]:
+    """Rows (undecoded), skip token, total and truncation flag of one response."""
+    try:
+        page = _PAGE.decode(data)
+        if all(bytes(memoryview(r)[:1]) == b"{" for r in page.data):
+            return list(page.data), page.skip_token, page.totalRecords, page.resultTruncated
+    except msgspec.ValidationError:
+        pass  # the table format ({"columns", "rows"}), should the service ignore objectArray
+    doc = json.loads(data)
+    inner = doc.get("data")
+    if isinstance(inner, Mapping):
+        cols = [c.get("name") for c in inner.get("columns", [])]
+        rows: list[Row] = [dict(zip(cols, r, strict=False)) for r in inner.get("rows", [])]
+    else:
+        rows = [r for r in (inner or []) if isinstance(r, dict)]
+    total = doc.get("totalRecords")
+    return (
+        rows,
+        doc.get("$skipToken"),
+        total if isinstance(total, int) else None,
+        doc.get("resultTruncated"),
+    )
 
 
 def type_filter(types: Sequence[str]) -> str:
