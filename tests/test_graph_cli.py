@@ -115,3 +115,26 @@ def test_missing_role_data_is_reported_not_silent(
     assert "warning: the access review may be incomplete" in err
     code, _out, err = run(capsys, "paths", "--input", str(export), "--format", "json")
     assert code == 0 and "roleAssignments" in err
+
+
+def test_graphml_stays_well_formed_with_hostile_names(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    from aiposture.graph.build import build_graph
+    from aiposture.report.graph_export import render_graphml, render_opengraph
+    from conftest import make_inventory
+
+    rid = (
+        "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/"
+        "Microsoft.CognitiveServices/accounts/a"
+    )
+    name = 'a\x01<b>&"\u2028'
+    inv = make_inventory(
+        [{"id": rid, "name": name, "type": "Microsoft.CognitiveServices/accounts"}]
+    )
+    sg = build_graph(inv)
+    root = ET.fromstring(render_graphml(sg))
+    names = {d.text for d in root.iter("{http://graphml.graphdrawing.org/xmlns}data")}
+    assert 'a\ufffd<b>&"\u2028' in names
+    nodes = json.loads(render_opengraph(sg))["graph"]["nodes"]
+    assert name in {n["properties"]["name"] for n in nodes}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -133,11 +134,11 @@ def render_graphml(sg: SecurityGraph) -> bytes:
     index: dict[int, int] = {}
     for idx in sg.g.node_indices():
         n: Node = sg.g[idx]
-        attrs = {k: str(v) for k, v in _node_props(n).items()}
+        attrs = {k: _xml_safe(str(v)) for k, v in _node_props(n).items()}
         attrs["kinds"] = ",".join(node_kinds(n))
         index[idx] = out.add_node(attrs)
     for src, dst, e in sg.g.weighted_edge_list():
-        attrs = {k: str(v) for k, v in _edge_props(e).items()}
+        attrs = {k: _xml_safe(str(v)) for k, v in _edge_props(e).items()}
         attrs["kind"] = edge_kind(e)
         out.add_edge(index[src], index[dst], attrs)
     # rustworkx writes to a path only; explicit keys keep key ids unique across domains.
@@ -145,6 +146,14 @@ def render_graphml(sg: SecurityGraph) -> bytes:
         path = Path(tmp) / "graph.graphml"
         rx.write_graphml(out, str(path), keys=_graphml_keys(out))
         return path.read_bytes()
+
+
+# Characters XML 1.0 cannot carry at all (escaping does not help); names may contain them.
+_XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _XML_INVALID.sub("\ufffd", text)
 
 
 def _graphml_keys(g: rx.PyDiGraph) -> list[Any]:
