@@ -35,6 +35,9 @@ from graph.test_build import (
     WORKSPACE,
     ra,
 )
+from graph.test_build import (
+    SEARCH as SEARCH_ID,
+)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "demo-tenant.md"
 GRAPH_COLLECTIONS = (
@@ -319,3 +322,36 @@ def test_unattached_user_assigned_identity_is_reachable_through_assign() -> None
     result = scan(rows)
     [p, *_] = find_paths(build_graph(result.inventory)).for_subject("AIP-PATH-005", uami2)
     assert (p.entry.key, p.hops[1].dst.key, p.target.name) == ("u-op", "mi-spare", "kv-rbac")
+
+
+def test_scan_reports_every_path_subject_vm_and_indexed_store() -> None:
+    vm = f"{RG}/providers/Microsoft.Compute/virtualMachines/vm-1"
+    search = f"{RG}/providers/Microsoft.Search/searchServices/srch-1"
+    st2 = f"{RG}/providers/Microsoft.Storage/storageAccounts/stdocs"
+    vm_contributor = "9980e02c-c2be-4d73-94e8-173b1dc7cf3c"
+    blob_reader = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+    blob_contributor = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+    rows = [
+        {
+            "id": vm,
+            "name": "vm-1",
+            "type": "Microsoft.Compute/virtualMachines",
+            "identity": {"type": "SystemAssigned", "principalId": "mi-vm"},
+            "properties": {},
+        },
+        {"id": st2, "name": "stdocs", "type": "Microsoft.Storage/storageAccounts"},
+        {
+            "id": search,
+            "name": "srch-1",
+            "type": "Microsoft.Search/searchServices",
+            "identity": {"type": "SystemAssigned", "principalId": "mi-search"},
+            "properties": {"publicNetworkAccess": "disabled"},
+        },
+        ra(1, "mi-vm", KV_SECRETS_USER, KV_RBAC, ptype="ServicePrincipal"),
+        ra(2, "u-ops", vm_contributor, vm),
+        ra(3, "mi-search", blob_reader, st2, ptype="ServicePrincipal"),  # the indexer
+        ra(4, "sp-etl", blob_contributor, SUB_ID, ptype="ServicePrincipal"),
+    ]
+    result = scan(rows, base=[r for r in BASE_ROWS if r["id"] != SEARCH_ID])
+    assert ("vm-1", "FAIL") in statuses(result, "AIP-PATH-005")
+    assert ("stdocs", "FAIL") in statuses(result, "AIP-PATH-004")

@@ -274,10 +274,19 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+_GRAPH_ATTR = "_aiposture_security_graph"
+
+
 def build_graph(inv: Inventory) -> SecurityGraph:
-    """Build the security graph of an inventory (pure: the same inventory gives the same graph)."""
+    """The security graph of an inventory, built on first use and kept on the inventory (rule
+    selectors and rules share it; the inventory is not changed after normalization)."""
+    sg = inv.__dict__.get(_GRAPH_ATTR)
+    if isinstance(sg, SecurityGraph):
+        return sg
     with gc_paused():
-        return _build(inv)
+        sg = _build(inv)
+    inv.__dict__[_GRAPH_ATTR] = sg
+    return sg
 
 
 def _build(inv: Inventory) -> SecurityGraph:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from aiposture.config import Settings
-from aiposture.graph.build import UAMI_TYPE, EdgeKind, SecurityGraph
+from aiposture.graph.build import UAMI_TYPE, EdgeKind, SecurityGraph, build_graph
 from aiposture.graph.paths import AttackPath, cheapest_cut, cut_counts, find_paths, path_cut
 from aiposture.graph.permissions import permission_index
 from aiposture.model.entities import Resource
@@ -121,6 +121,28 @@ def _evidence(paths: list[AttackPath], total: int) -> list[Evidence]:
 
 def _identity_principals(res: Resource) -> tuple[str, ...]:
     return res.identity.principal_ids
+
+
+def _with_subjects(
+    rule_id: str, base: list[Resource], inv: Inventory, settings: Settings
+) -> list[Resource]:
+    """The rule's usual targets plus every resource the path search found a path to for this
+    rule (a VM whose identity reads AI data, a store an AI identity indexes), so that `scan`
+    reports what `aiposture paths` shows."""
+    if not inv.coverage.status("roleAssignments").complete:
+        return base  # no paths to add; the coverage gate makes the base targets UNKNOWN
+    ps = find_paths(build_graph(inv), settings.model_admins)
+    have = {r.key for r in base}
+    extra = sorted({p.subject for p in ps.paths if p.rule_id == rule_id} - have)
+    if not extra:
+        return base
+    others = {r.key: r for r in inv.other}
+    out = list(base)
+    for key in extra:
+        res = inv.resource(key) or others.get(key)
+        if res is not None:
+            out.append(res)
+    return out
 
 
 # ---- AIP-PATH-001 ---------------------------------------------------------------------------
@@ -262,7 +284,8 @@ def credential_ai_control(res: Resource, ctx: RuleContext) -> Verdict:
 
 
 def _ai_storage(inv: Inventory, settings: Settings) -> Iterable[Resource]:
-    return [s for s in inv.storage_accounts.values() if inv.is_ai_linked(s.key)]
+    linked: list[Resource] = [s for s in inv.storage_accounts.values() if inv.is_ai_linked(s.key)]
+    return _with_subjects("AIP-PATH-004", linked, inv, settings)
 
 
 @rule(
@@ -336,7 +359,7 @@ def _assumable(inv: Inventory, settings: Settings) -> Iterable[Resource]:
                 )
     used = {ua.resource_id.lower() for r in inv.ai_resources() for ua in r.identity.user_assigned}
     out.extend(r for k, r in sorted(rows.items()) if k in used)
-    return out
+    return _with_subjects("AIP-PATH-005", out, inv, settings)
 
 
 @rule(
