@@ -148,6 +148,9 @@ def _base(row: Row, rid: str, tl: str) -> dict[str, Any]:
     sub = _intern(parts[2]) if len(parts) > 2 and parts[1] == "subscriptions" else ""
     rg = _intern(parts[4]) if len(parts) > 4 and parts[3] == "resourcegroups" else ""
     tl = _intern(tl)
+    if tl != "microsoft.authorization/roleassignments":
+        # Role assignments scoped to this resource (usually several) then share its key.
+        key = _intern(key)
     name = row.get("name")
     if not isinstance(name, str):
         name = p.text(p.get(row, "name")) or rid.rstrip("/").rsplit("/", 1)[-1]
