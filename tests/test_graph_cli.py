@@ -9,6 +9,7 @@ import pytest
 import rustworkx as rx
 
 from aiposture.cli.main import main
+from root_helpers import make_inventory
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -122,7 +123,6 @@ def test_graphml_stays_well_formed_with_hostile_names(tmp_path: Path) -> None:
 
     from aiposture.graph.build import build_graph
     from aiposture.report.graph_export import render_graphml, render_opengraph
-    from conftest import make_inventory
 
     rid = (
         "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/"

@@ -9,8 +9,8 @@ from aiposture.collect.demo import demo_snapshot
 from aiposture.graph.access import access_review
 from aiposture.model.normalize import normalize
 from aiposture.report.graph_export import render_access_csv
-from conftest import make_inventory
 from graph.test_build import ACCOUNT, BASE_ROWS, CS_USER, OWNER, RBAC, RG, SUB_ID, eligibility, ra
+from root_helpers import make_inventory
 
 
 def _rows(entries: list) -> set[tuple[str, ...]]:  # type: ignore[type-arg]

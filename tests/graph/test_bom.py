@@ -13,7 +13,7 @@ from aiposture.graph.bom import AiBom, BomResource, build_bom
 from aiposture.graph.build import build_graph
 from aiposture.model.normalize import normalize
 from aiposture.report.bom import render_bom_cyclonedx, render_bom_json
-from conftest import make_inventory
+from root_helpers import make_inventory
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiposture.graph.build import INTERNET, EdgeKind, NodeKind, SecurityGraph, build_graph
-from conftest import make_inventory
+from root_helpers import make_inventory
 
 SUB = "00000000-0000-0000-0000-000000000001"
 SUB_ID = f"/subscriptions/{SUB}"

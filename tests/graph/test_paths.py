@@ -15,7 +15,6 @@ from aiposture.collect.demo import demo_snapshot
 from aiposture.graph.build import EdgeKind, build_graph
 from aiposture.graph.paths import cheapest_cut, find_paths
 from aiposture.model.normalize import normalize
-from conftest import FIXED_NOW, make_inventory, statuses
 from graph.test_build import (
     ACCOUNT,
     BASE_ROWS,
@@ -38,6 +37,7 @@ from graph.test_build import (
 from graph.test_build import (
     SEARCH as SEARCH_ID,
 )
+from root_helpers import FIXED_NOW, make_inventory, statuses
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "demo-tenant.md"
 GRAPH_COLLECTIONS = (
