@@ -351,9 +351,10 @@ def _stream_rows(path: Path, snap: Snapshot, lines: Generator[bytes, None, None]
             lineno += 1
             if line.startswith(b"]"):
                 break
-            body = line[:-1] if line.endswith(b",") else line
-            if not body.strip():
+            if not line or line.isspace():
                 continue
+            # A view, not a copy: msgspec decodes from any buffer.
+            body = memoryview(line)[:-1] if line.endswith(b",") else line
             try:
                 value = decode(body)
             except msgspec.DecodeError as exc:
