@@ -13,7 +13,7 @@ import pytest
 from aiposture.app import ScanResult
 from aiposture.collect.demo import demo_snapshot
 from aiposture.graph.build import EdgeKind, build_graph
-from aiposture.graph.paths import cheapest_cut, find_paths
+from aiposture.graph.paths import cheapest_cut, cut_fix, find_paths
 from aiposture.model.normalize import normalize
 from graph.test_build import (
     ACCOUNT,
@@ -355,3 +355,43 @@ def test_scan_reports_every_path_subject_vm_and_indexed_store() -> None:
     result = scan(rows, base=[r for r in BASE_ROWS if r["id"] != SEARCH_ID])
     assert ("vm-1", "FAIL") in statuses(result, "AIP-PATH-005")
     assert ("stdocs", "FAIL") in statuses(result, "AIP-PATH-004")
+
+
+def test_path_003_application_administrator_adds_a_secret() -> None:
+    graph = {
+        "users": [{"id": "u-appadmin", "displayName": "App Admin", "userType": "Member"}],
+        "servicePrincipals": [
+            {"id": "sp-deploy", "displayName": "deployer", "servicePrincipalType": "Application"},
+            {"id": "mi-account", "displayName": "oai-1", "servicePrincipalType": "ManagedIdentity"},
+        ],
+        "directoryRoleAssignments": [
+            {
+                "principalId": "u-appadmin",
+                "roleDefinitionId": "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+                "directoryScopeId": "/",
+            }
+        ],
+    }
+    openai_contributor = "a001fd3d-188f-4b5d-821b-7da978bf7442"
+    rows = [
+        ra(1, "sp-deploy", openai_contributor, ACCOUNT, ptype="ServicePrincipal"),
+        ra(2, "mi-account", openai_contributor, ACCOUNT, ptype="ServicePrincipal"),
+    ]
+    result = scan(rows, graph)
+    assert ("oai-1", "FAIL") in statuses(result, "AIP-PATH-003")
+    sg = build_graph(result.inventory)
+    # Only application service principals can get a secret: not the managed identity.
+    assert {(s.key, d.key) for s, d, e in sg.edges() if e.kind is EdgeKind.ADD_CREDENTIAL} == {
+        ("u-appadmin", "sp-deploy")
+    }
+    [p] = find_paths(sg).for_subject("AIP-PATH-003", ACCOUNT)
+    assert (p.entry_kind, [h.edge.kind for h in p.hops]) == (
+        "app-admin",
+        [EdgeKind.ADD_CREDENTIAL, EdgeKind.MODIFY_SAFETY],
+    )
+    fix = cut_fix(p.hops[0])
+    assert "roleManagement/directory/roleAssignments" in fix["az_cli"]
+    assert "Application Administrator" in fix["portal"]
+    # An application administrator who already owns the subscription is not an escalation.
+    owned = scan([*rows, ra(3, "u-appadmin", OWNER, SUB_ID)], graph)
+    assert ("oai-1", "PASS") in statuses(owned, "AIP-PATH-003")

@@ -48,6 +48,13 @@ from aiposture.model.entities import (
 from aiposture.model.inventory import Inventory
 
 INTERNET = "internet"
+# Entra directory roles that can add credentials to any application or service principal
+# (then sign in as it and use its Azure roles). Template ids as in Microsoft's reference.
+APP_CREDENTIAL_ROLES = {
+    "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
+    "158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
+}
 ROOT_SCOPE = "/"
 MG_PREFIX = "/providers/microsoft.management/managementgroups/"
 UAMI_TYPE = "microsoft.managedidentity/userassignedidentities"
@@ -121,6 +128,7 @@ class EdgeKind(StrEnum):
     MODIFY_SAFETY = "modifySafety"  # deployments/raiPolicies write: content filters, models
     RUN_AS = "runAs"  # run code on a compute, acting as the compute's identity
     ASSIGN_IDENTITY = "assignIdentity"  # attach a user-assigned identity to compute
+    ADD_CREDENTIAL = "addCredential"  # Entra role that can add a secret to any application
 
     @property
     def is_capability(self) -> bool:
@@ -302,6 +310,7 @@ def _build(inv: Inventory) -> SecurityGraph:
     _capability_edges(sg, inv, pidx)
     _public_edges(sg, inv)
     _data_flow_edges(sg, inv)
+    _directory_edges(sg, inv)
     sg.unresolved_roles = set(pidx.unresolved_roles)
     sg.admins = _admin_set(sg, inv)
     return sg
@@ -840,6 +849,46 @@ def _data_flow_edges(sg: SecurityGraph, inv: Inventory) -> None:
             for dst, e in sg.out_edges(pid):
                 if e.kind is EdgeKind.READ_DATA and dst.kind is NodeKind.RESOURCE:
                     flow(dst.key, res.key, f"{res.name} reads it with its identity ({e.role})")
+
+
+def _directory_edges(sg: SecurityGraph, inv: Inventory) -> None:
+    """Tenant-wide application administrators -> every application service principal that holds
+    an Azure role: adding a client secret to it lets them act as it. Managed identities have
+    no credentials to add, so they are not targets."""
+    holders = [
+        d
+        for d in inv.directory_role_assignments
+        if d.role_definition_id in APP_CREDENTIAL_ROLES and d.directory_scope_id in ("/", "")
+    ]
+    if not holders:
+        return
+    targets = [
+        n
+        for n in sg.nodes()
+        if n.kind is NodeKind.SERVICE_PRINCIPAL
+        and any(e.kind in CAPABILITIES for _d, e in sg.out_edges(n.key))
+    ]
+    for d in holders:
+        pid = d.principal_id
+        if not pid:
+            continue
+        _principal_node(sg, inv, pid, None)
+        role = APP_CREDENTIAL_ROLES[d.role_definition_id]
+        for sp in targets:
+            if sp.key == pid:
+                continue
+            sg.add_edge(
+                pid,
+                sp.key,
+                Edge(
+                    EdgeKind.ADD_CREDENTIAL,
+                    f"adding a client secret to {sp.name} and signing in as it",
+                    role=role,
+                    scope="/ (Entra directory)",
+                    eligible=d.eligible,
+                    setting=f"directoryRole|{pid}|{d.role_definition_id}",
+                ),
+            )
 
 
 def _host(url: str) -> str:

@@ -245,6 +245,25 @@ def cut_fix(hop: Hop) -> dict[str, str]:
             "portal": f"Entra admin center > Groups > {group.name} > Members > {member.name} > "
             "Remove.",
         }
+    if e.kind is EdgeKind.ADD_CREDENTIAL:
+        who, role_id = hop.src, e.setting.rsplit("|", 1)[-1]
+        url = (
+            "https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignments"
+            f"?$filter=principalId eq '{who.key}' and roleDefinitionId eq '{role_id}'"
+        )
+        return {
+            "summary": f"Remove the tenant-wide Entra role '{e.role}' from {who.name}, or scope "
+            "it to the applications they manage (administrative units / app-level owners).",
+            "az_cli": f"az rest --method get --url {shlex.quote(url)} --query 'value[].id' -o tsv"
+            "\n# then for each id: az rest --method delete --url "
+            "https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignments/<id>",
+            "bicep": "// Entra role assignments are not ARM resources: use the az CLI or the "
+            "Microsoft Graph Bicep extension (Microsoft.Graph/...).",
+            "terraform": "# Remove the azuread_directory_role_assignment with principal_object_id "
+            f'= "{_tf(who.key)}" and role_id = "{_tf(role_id)}".',
+            "portal": f"Entra admin center > Roles & admins > {e.role} > Assignments > "
+            f"{who.name} > Remove.",
+        }
     if e.kind is EdgeKind.PUBLIC_ACCESS:
         res = hop.dst
         rid = res.resource_id or res.key
@@ -511,6 +530,19 @@ class PathFinder:
                 for _pid, chain, entry, ek in self._members(holder.key):
                     if ek is not None:
                         self._emit("AIP-PATH-003", acc.key, entry, ek, (*chain, last), kind)
+                    if entry.kind is NodeKind.SERVICE_PRINCIPAL:
+                        self._app_admins(acc.key, entry, (*chain, last), kind)
+
+    def _app_admins(self, subject: str, sp: Node, hops: tuple[Hop, ...], kind: str) -> None:
+        """Entra application administrators outside the admin set who can add a secret to
+        the service principal at the start of `hops`."""
+        sg = self.sg
+        for admin, e in sg.in_edges(sp.key):
+            if e.kind is not EdgeKind.ADD_CREDENTIAL or admin.key in self.admins:
+                continue
+            self._emit(
+                "AIP-PATH-003", subject, admin, "app-admin", (Hop(admin, sp, e), *hops), kind
+            )
 
     def poisoning(self) -> None:
         """AIP-PATH-004: Internet (anonymous), guest, secret SP or broad writer -> storage

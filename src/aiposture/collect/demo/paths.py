@@ -133,3 +133,27 @@ def build(c: Contoso) -> None:
     b.role_assignment(
         c.sub_scope("sandbox"), "Storage Blob Data Contributor", sp_sync, "ServicePrincipal"
     )
+
+    # AIP-PATH-003 FAIL (app admin): an integrations engineer holds Cloud Application
+    # Administrator tenant-wide; she can add a client secret to sp-mlops-deploy, which may
+    # rewrite deployments and content filters on the corp OpenAI account.
+    casey = c.principals["app_admin"] = guid("user", "casey.integrations")
+    b.graph_object(
+        "users",
+        {
+            "id": casey,
+            "displayName": "Casey Integrations",
+            "userPrincipalName": "casey.integrations@contoso.com",
+            "userType": "Member",
+            "accountEnabled": True,
+        },
+    )
+    b.graph_object(
+        "directoryRoleAssignments",
+        {
+            "id": guid("dra", "casey-cloud-app-admin"),
+            "principalId": casey,
+            "roleDefinitionId": "158c047a-c907-4556-b7ef-446551a6b5f7",
+            "directoryScopeId": "/",
+        },
+    )
