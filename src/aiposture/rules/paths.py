@@ -274,8 +274,9 @@ def workload_escalation(res: Resource, ctx: RuleContext) -> Verdict:
 )
 def credential_ai_control(res: Resource, ctx: RuleContext) -> Verdict:
     """A client secret is a password that leaks from CI logs and repositories; a guest is an
-    account whose lifecycle another company controls. Either one that can list an AI
-    account's keys gets unattributed model access, and one that can write deployments or
+    account whose lifecycle another company controls; a tenant-wide application administrator
+    can add a secret to any service principal and sign in as it. Any of them that can list an
+    AI account's keys gets unattributed model access, and one that can write deployments or
     content filters can switch prompt shields off or swap the model."""
     return _verdict("AIP-PATH-003", res, ctx, "credential-to-AI-control path", needs=MEMBERS)
 
