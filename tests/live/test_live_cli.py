@@ -139,3 +139,24 @@ def test_collect_with_a_refused_credential_fails_in_one_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "AADSTS7000215" in err[0]
     assert not out.exists()
+
+
+def test_offline_scans_never_load_the_azure_sdk(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from aiposture.cli.main import main\n"
+        "try:\n"
+        f"    main(['scan', '--demo', '--format', 'json', '--output', {str(tmp_path / 'r.json')!r},"
+        " '--quiet'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m == 'azure' or m.startswith('azure.')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "r.json").stat().st_size > 0
