@@ -95,6 +95,12 @@ def test_scan_live_rejects_plain_http_endpoints(
     assert len(err) == 1 and "--arm-endpoint" in err[0]
 
 
+def test_collection_options_need_live(runner: CliRunner) -> None:
+    res = runner.invoke(cli, ["scan", "--demo", "--management-group", "mg-landingzones", "--quiet"])
+    assert res.exit_code == 2
+    assert "--management-group needs --live" in res.output
+
+
 def test_a_subscription_that_is_not_a_guid_is_refused(
     runner: CliRunner, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,6 +3,7 @@ options (applied to `scan` with the `live_options` decorator)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_FLAGS = {"subscriptions": "--subscription", "management_groups": "--management-group"}
 _AUTH_MODES = ("default", "cli", "env", "managed-identity", "workload-identity")
 _CLOUDS = ("AzureCloud", "AzureUSGovernment", "AzureChinaCloud")
 
@@ -171,7 +173,17 @@ def live_options(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return func(*args, live=LiveOptions.pop(kwargs), **kwargs)
+        live = LiveOptions.pop(kwargs)
+        ctx = click.get_current_context()
+        if ctx.command.name == "collect":
+            live = dataclasses.replace(live, live=True)  # collecting is always live
+        elif not live.live:
+            # Collection options without --live would be silently ignored: say so.
+            for key in LiveOptions.KEYS[1:]:
+                if ctx.get_parameter_source(key) is click.core.ParameterSource.COMMANDLINE:
+                    flag = _FLAGS.get(key, "--" + key.replace("_", "-"))
+                    raise click.UsageError(f"{flag} needs --live")
+        return func(*args, live=live, **kwargs)
 
     options = [
         click.option("--live", is_flag=True, help="Collect from Azure now (read-only)."),

@@ -347,7 +347,6 @@ class LiveCollector:
             st.done.update(tq.collections())
 
     def _arm_fan_out(self, arm: HttpClient, subs: Sequence[str]) -> None:
-
         st = self._state
         o = self.options
         tasks: list[arm_mod.ListTask] = []
