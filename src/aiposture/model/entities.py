@@ -7,8 +7,12 @@ gave them in `id`; `key` is the lower-cased id used for every lookup and relatio
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+# GPU VM families (NC, ND, NV, NG) as AKS node pools and ML computes name them.
+_GPU_SIZE = re.compile(r"(?i)^standard_n[cdvg]")
 
 # ---------------------------------------------------------------------------------------------
 # Building blocks
@@ -246,9 +250,7 @@ class AgentPool:
 
     @property
     def is_gpu(self) -> bool:
-        import re
-
-        return bool(self.vm_size and re.match(r"(?i)^standard_n[cdvg]", self.vm_size))
+        return bool(self.vm_size and _GPU_SIZE.match(self.vm_size))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -50,6 +50,7 @@ from aiposture.model.snapshot import Coverage, Metadata
 from aiposture.model.types import CoverageStatus
 
 T = TypeVar("T", bound=Resource)
+_M = TypeVar("_M")
 
 # Resource types that are "AI resources" in the catalog's sense (AKS counts when it runs GPU
 # pools or is tagged as AI; see Inventory.is_ai).
@@ -278,6 +279,15 @@ class Inventory:
             if c not in seen:
                 seen.append(c)
         return seen
+
+    def memo(self, name: str, build: Callable[[], _M]) -> _M:
+        """Per-inventory memo for lookups shared by every target of a rule (targets x rows
+        would otherwise be quadratic on large tenants). Build it from the inventory only."""
+        key = f"_memo_{name}"
+        if key not in self.__dict__:
+            self.__dict__[key] = build()
+        value: _M = self.__dict__[key]
+        return value
 
     # ---- AI classification ------------------------------------------------------------------
 

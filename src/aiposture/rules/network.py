@@ -736,7 +736,11 @@ _INTERNET_SOURCES = ("*", "internet", "0.0.0.0/0", "0.0.0.0", "any", "::/0")  # 
 
 
 def _ai_subnets(inv: Inventory) -> dict[str, str]:
-    """subnet key -> why it hosts AI (first reason seen)."""
+    """subnet key -> why it hosts AI (first reason seen); computed once per inventory."""
+    return inv.memo("net_ai_subnets", lambda: _find_ai_subnets(inv))
+
+
+def _find_ai_subnets(inv: Inventory) -> dict[str, str]:
     out: dict[str, str] = {}
     for c in inv.computes.values():
         if c.subnet_id:
