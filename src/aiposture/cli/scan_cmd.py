@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 
 import click
@@ -107,6 +108,8 @@ def scan(
         result = run_scan(settings, source, now=dt.datetime.now(dt.UTC), progress=update)
     finally:
         stop()
+    # Inventory and findings live until exit: later GC passes need not traverse them.
+    gc.freeze()
     if previous is not None:
         result.extras["baseline"] = compare(result, previous, str(baseline))
         from aiposture.report.baseline import tenant_mismatch
