@@ -114,7 +114,9 @@ def machine() -> str:
     )
 
 
-def bench(resources: int, seed: int, repeat: int, workdir: Path) -> Result:
+def bench(
+    resources: int, seed: int, repeat: int, workdir: Path, config: Path | None = None
+) -> Result:
     path = workdir / f"synth-{resources}-{seed}.json.gz"
     synth_cmd = [
         str(AIPOSTURE), "synth", "--resources", str(resources), "--seed", str(seed),
@@ -126,8 +128,10 @@ def bench(resources: int, seed: int, repeat: int, workdir: Path) -> Result:
         str(AIPOSTURE), "scan", "--input", str(path), "--format", "json",
         "--output", str(report), "-q",
     ]  # fmt: skip
+    if config is not None:
+        scan_cmd += ["--config", str(config)]
     print(f"# synth {resources:,} resources ...", file=sys.stderr)
-    synth = run_child(synth_cmd)
+    synth = run_child(synth_cmd)  # re-run even when kept: its time is reported
 
     floors: list[tuple[float, float, int, int]] = []
     scans: list[Run] = []
@@ -202,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--keep", type=Path, help="keep the synthetic files in DIR")
     ap.add_argument("--json", type=Path, help="also write the figures to FILE")
+    ap.add_argument("--config", type=Path, help="aiposture.toml for the scan (e.g. to disable)")
     args = ap.parse_args(argv)
     sizes = args.resources or [100_000]
     results = []
@@ -209,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         for n in sizes:
-            results.append(bench(n, args.seed, args.repeat if n <= 100_000 else 1, workdir))
+            repeat = args.repeat if n <= 100_000 else 1
+            results.append(bench(n, args.seed, repeat, workdir, args.config))
     print(markdown(results))
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
