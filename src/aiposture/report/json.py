@@ -9,12 +9,18 @@ import msgspec
 
 from aiposture.app import ScanResult
 from aiposture.report.views import inventory_entries, sort_findings, summary
-from aiposture.rules.types import Finding, RuleSpec
+from aiposture.rules.types import Finding, RuleSpec, render_remediation
 
 REPORT_SCHEMA_VERSION = "1.0"
 
 
-def finding_dict(f: Finding) -> dict[str, Any]:
+def finding_dict(f: Finding, *, keep_remediation: bool = True) -> dict[str, Any]:
+    """`keep_remediation=False` renders the fix without caching it on the finding: writing a
+    million findings must not leave a million rendered remediations behind in memory."""
+    if keep_remediation or "remediation" in f.__dict__:
+        rem = f.remediation
+    else:
+        rem = render_remediation(f.rule.remediation, dict(f.placeholders))
     return {
         "rule_id": f.rule.id,
         "title": f.rule.title,
@@ -29,7 +35,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "message": f.message,
         "evidence": [{"path": e.path, "value": e.value} for e in f.evidence],
         "missing": list(f.missing),
-        "remediation": f.remediation.as_dict(),
+        "remediation": rem.as_dict(),
         "references": f.rule.references.as_dict(),
         "fingerprint": f.fingerprint,
         "suppressed": f.suppressed,
@@ -133,7 +139,7 @@ def write_json(result: ScanResult, out: IO[bytes]) -> None:
     first = True
     for f in sort_findings(result.findings):
         # Strings hold no raw newline in JSON, so re-indenting by replacing "\n" is exact.
-        chunk = fmt(encode(finding_dict(f)), indent=2).replace(b"\n", sep)
+        chunk = fmt(encode(finding_dict(f, keep_remediation=False)), indent=2).replace(b"\n", sep)
         out.write((sep if first else b"," + sep) + chunk)
         first = False
     out.write((b"]" if first else b"\n  ]") + tail + b"\n")
