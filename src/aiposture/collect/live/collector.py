@@ -153,6 +153,12 @@ class RunReport:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
+    if type(exc).__name__ == "ClientAuthenticationError":
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return (
+            f"no usable Azure credential ({first[:160]}); sign in with `az login`, set "
+            "AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET, or choose one with --auth"
+        )
     return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 

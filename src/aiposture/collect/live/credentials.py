@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from aiposture.collect.live.cloud import Cloud
@@ -15,6 +16,9 @@ AUTH_MODES = ("default", "cli", "env", "managed-identity", "workload-identity")
 
 def make_credential(auth: str, cloud: Cloud) -> TokenCredential:
     """A TokenCredential for `--auth`, pointed at the cloud's authority."""
+    # azure-identity logs each failed credential of a chain as a multi-line warning; the
+    # collector reports the failure itself, in one line.
+    logging.getLogger("azure.identity").setLevel(logging.ERROR)
     from azure.identity import (
         AzureCliCredential,
         DefaultAzureCredential,

@@ -1,0 +1,5 @@
+"""`python -m aiposture`."""
+
+from aiposture.cli.main import main
+
+main()
