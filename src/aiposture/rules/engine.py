@@ -100,34 +100,51 @@ def evaluate(
     ctx = RuleContext(inventory=inv, settings=settings, now=now, graph_factory=graph_factory)
     today = now.date()
     findings: list[Finding] = []
+    append = findings.append
+    # Most resources are the target of several rules: their placeholder values are built once.
+    placeholders: dict[tuple[str, ...], dict[str, str]] = {}
     for spec in rules if rules is not None else all_rules():
         if spec.id in settings.disabled_rules:
             continue
         severity = settings.severity_overrides.get(spec.id, spec.severity)
+        requires = spec.requires
+        check = spec.check
         for res in default_targets(spec, inv, settings):
-            verdict = _coverage_gate(spec, res, inv)
+            verdict = _coverage_gate(spec, res, inv) if requires else None
             if verdict is None:
                 try:
-                    verdict = spec.check(res, ctx)
+                    verdict = check(res, ctx)
                 except Exception as exc:
                     log.exception("rule %s failed on %s", spec.id, res.id)
                     verdict = unknown(
                         f"internal error in rule ({type(exc).__name__}: {exc}); please report it",
                         "rule-error",
                     )
-            findings.extend(_findings(spec, res, verdict, severity, inv, settings, today))
+            # Keyed by every input of _placeholders: one id may name differently typed rows.
+            pkey = (
+                res.id,
+                res.type,
+                res.name,
+                res.location,
+                res.resource_group,
+                res.subscription_id,
+            )
+            values = placeholders.get(pkey)
+            if values is None:
+                values = placeholders[pkey] = _placeholders(res, inv)
+            append(_finding(spec, res, verdict, severity, values, settings, today))
     return findings
 
 
-def _findings(
+def _finding(
     spec: RuleSpec[Any],
     res: Resource,
     verdict: Verdict,
     severity: Any,
-    inv: Inventory,
+    placeholders: dict[str, str],
     settings: Settings,
     today: dt.date,
-) -> Iterable[Finding]:
+) -> Finding:
     sup_info = None
     if verdict.status is Status.FAIL:
         for sup in settings.suppressions:
@@ -138,7 +155,7 @@ def _findings(
                     expired=sup.expired(today),
                 )
                 break
-    yield Finding(
+    return Finding(
         rule=spec,
         resource_id=res.id,
         resource_type=res.type,
@@ -148,7 +165,7 @@ def _findings(
         message=verdict.message,
         evidence=verdict.evidence,
         missing=verdict.missing,
-        placeholders=_placeholders(res, inv),
+        placeholders=placeholders,
         fingerprint=fingerprint(spec.id, res.id),
         subscription_id=res.subscription_id,
         resource_group=res.resource_group,

@@ -233,6 +233,8 @@ def render_remediation(rem: Remediation, values: dict[str, str]) -> RenderedReme
     inside string literals and are escaped for them; names are attacker-controlled text."""
 
     def fill(template: str, esc: Callable[[str], str]) -> str:
+        if "<" not in template:
+            return template  # no placeholder (most summaries and portal steps)
         out = template
         for ph in PLACEHOLDERS:
             if ph in out:
