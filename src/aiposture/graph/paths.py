@@ -95,7 +95,7 @@ class AttackPath:
 
     @property
     def cut_keys(self) -> set[str]:
-        return {h.cut_key for h in self.hops if h.cut_key}
+        return {k for h in self.hops if (k := h.edge.cut_key)}
 
     def summary(self) -> str:
         names = [_short(self.hops[0].src)] + [_short(h.dst) for h in self.hops]
@@ -167,42 +167,45 @@ def cut_counts(paths: Iterable[AttackPath]) -> Counter[str]:
     return counts
 
 
-def _rank(counts: Counter[str], hop: Hop, pos: int) -> tuple[int, int, int, str]:
+def _rank(counts: Counter[str], hop: Hop, key: str, pos: int) -> tuple[int, int, int, str]:
     # More paths broken first; then role assignments (removable without redesign); then the
     # hop nearest the target (the narrowest change).
-    return (counts[hop.cut_key], 1 if hop.edge.assignment_id else 0, pos, hop.cut_key)
+    return (counts[key], 1 if hop.edge.assignment_id else 0, pos, key)
 
 
-def cheapest_cut(paths: Iterable[AttackPath]) -> Cut | None:
-    """The single assignment, membership or setting whose removal breaks the most paths."""
-    plist = list(paths)
-    counts = cut_counts(plist)
-    best: tuple[tuple[int, int, int, str], Hop] | None = None
-    for p in plist:
-        for pos, hop in enumerate(p.hops):
-            if not hop.cut_key:
-                continue
-            r = _rank(counts, hop, pos)
+def _best_hop(
+    path: AttackPath, counts: Counter[str], best: tuple[tuple[int, int, int, str], Hop] | None
+) -> tuple[tuple[int, int, int, str], Hop] | None:
+    for pos, hop in enumerate(path.hops):
+        key = hop.edge.cut_key  # composed once per hop: it lower-cases an assignment id
+        if key:
+            r = _rank(counts, hop, key, pos)
             if best is None or r > best[0]:
                 best = (r, hop)
+    return best
+
+
+def cheapest_cut(paths: Iterable[AttackPath], counts: Counter[str] | None = None) -> Cut | None:
+    """The single assignment, membership or setting whose removal breaks the most paths.
+    `counts`: cut_counts(paths), when the caller has it already."""
+    plist = list(paths)
+    if counts is None:
+        counts = cut_counts(plist)
+    best: tuple[tuple[int, int, int, str], Hop] | None = None
+    for p in plist:
+        best = _best_hop(p, counts, best)
     if best is None:
         return None
     hop = best[1]
-    return Cut(hop.cut_key, hop, counts[hop.cut_key], len(plist))
+    return Cut(best[0][3], hop, counts[best[0][3]], len(plist))
 
 
 def path_cut(path: AttackPath, counts: Counter[str], of: int) -> Cut | None:
     """This path's cheapest cut: its hop whose removal breaks the most of the paths counted."""
-    best: tuple[tuple[int, int, int, str], Hop] | None = None
-    for pos, hop in enumerate(path.hops):
-        if hop.cut_key:
-            r = _rank(counts, hop, pos)
-            if best is None or r > best[0]:
-                best = (r, hop)
+    best = _best_hop(path, counts, None)
     if best is None:
         return None
-    hop = best[1]
-    return Cut(hop.cut_key, hop, counts[hop.cut_key], of)
+    return Cut(best[0][3], best[1], counts[best[0][3]], of)
 
 
 def cut_fix(hop: Hop) -> dict[str, str]:

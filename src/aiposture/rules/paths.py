@@ -73,7 +73,7 @@ def _verdict(
             "collected, so entry points or group memberships may be missing",
             *missing,
         )
-    unresolved = _unresolved(ctx.inventory, principals)
+    unresolved = _unresolved(sg, principals)
     if unresolved:
         return unknown(
             f"no {what} found, but role definition(s) {', '.join(sorted(unresolved))} held on "
@@ -83,11 +83,18 @@ def _verdict(
     return passed(f"no {what}")
 
 
-def _unresolved(inv: Inventory, principals: Iterable[str]) -> set[str]:
-    pidx = permission_index(inv)
+def _unresolved(sg: SecurityGraph, principals: Iterable[str]) -> set[str]:
+    # Per principal, cached on the graph: AIP-PATH-001, 002 and 005 ask about the same
+    # identities.
+    cache: dict[str, frozenset[str]] = sg.__dict__.setdefault("_unresolved_cache", {})
     out: set[str] = set()
     for pid in principals:
-        out.update(g.role_guid for g in pidx.grants_of(pid) if g.role is None)
+        hit = cache.get(pid)
+        if hit is None:
+            grants = permission_index(sg.inventory).grants_of(pid)
+            hit = frozenset(g.role_guid for g in grants if g.role is None)
+            cache[pid] = hit
+        out.update(hit)
     return out
 
 
@@ -100,16 +107,15 @@ def _message(paths: list[AttackPath], total: int, what: str) -> str:
 
 def _evidence(paths: list[AttackPath], total: int) -> list[Evidence]:
     out = [ev("paths.count", total)]
-    ordered = sorted(paths, key=lambda p: (-p.severity.rank, len(p.hops), p.summary()))
     counts = cut_counts(paths)
-    for i, p in enumerate(ordered[:SHOWN_PATHS]):
+    for i, p in enumerate(_shown(paths)):
         out.append(ev(f"path[{i}]", f"{p.summary()} [{p.severity.value}]"))
         for j, hop in enumerate(p.hops):
             out.append(ev(f"path[{i}].hop[{j}]", hop.explain()))
         own = path_cut(p, counts, len(paths))
         if own is not None:
             out.append(ev(f"path[{i}].cut", own.hop.explain()))
-    cut = cheapest_cut(paths)
+    cut = cheapest_cut(paths, counts)
     if cut is not None:
         out.append(ev("cut", cut.hop.explain()))
         kept = "" if total <= cut.of else f" kept ({total} in all)"
@@ -117,6 +123,19 @@ def _evidence(paths: list[AttackPath], total: int) -> list[Evidence]:
         for form, text in cut.fix().items():
             out.append(ev(f"cut.{form}", text))
     return out
+
+
+def _shown(paths: list[AttackPath]) -> list[AttackPath]:
+    """The SHOWN_PATHS worst paths, ordered by (severity, hops, summary). Summaries are composed
+    only for the paths that tie with the shown ones on the cheap part of the key."""
+
+    def cheap(p: AttackPath) -> tuple[int, int]:
+        return (-p.severity.rank, len(p.hops))
+
+    if len(paths) > SHOWN_PATHS:
+        cutoff = sorted(map(cheap, paths))[SHOWN_PATHS - 1]
+        paths = [p for p in paths if cheap(p) <= cutoff]
+    return sorted(paths, key=lambda p: (*cheap(p), p.summary()))[:SHOWN_PATHS]
 
 
 def _identity_principals(res: Resource) -> tuple[str, ...]:
