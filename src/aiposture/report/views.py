@@ -31,22 +31,37 @@ def clean(text: str) -> str:
     )
 
 
+_SUPPRESSED: Any = object()  # counter key next to the statuses
+
+
 def summary(result: ScanResult) -> dict[str, Any]:
-    by_status = Counter(f.status.value for f in result.findings)
-    fails = [f for f in result.findings if f.is_failure]
-    by_sev = Counter(f.severity.value for f in fails)
+    # One pass over the findings (a large tenant has hundreds of thousands).
+    by_status: Counter[str] = Counter()
+    by_sev: Counter[str] = Counter()
+    per_pillar: dict[Pillar, Counter[Any]] = {p: Counter() for p in Pillar}
+    suppressed = 0
+    for f in result.findings:
+        status = f.status
+        by_status[status.value] += 1
+        is_suppressed = f.suppressed
+        if status is Status.FAIL and not is_suppressed:
+            by_sev[f.severity.value] += 1
+        counts = per_pillar.get(f.rule.pillar)
+        if is_suppressed:
+            suppressed += 1
+            if counts is not None:
+                counts[_SUPPRESSED] += 1
+        elif counts is not None:
+            counts[status] += 1
     pillars: dict[str, dict[str, int]] = {}
-    for p in Pillar:
-        fs = [f for f in result.findings if f.rule.pillar is p]
-        pillars[p.value] = {
-            s.value: sum(1 for f in fs if f.status is s and not f.suppressed) for s in Status
-        }
-        pillars[p.value]["SUPPRESSED"] = sum(1 for f in fs if f.suppressed)
+    for p, counts in per_pillar.items():
+        pillars[p.value] = {s.value: counts[s] for s in Status}
+        pillars[p.value]["SUPPRESSED"] = counts[_SUPPRESSED]
     return {
         "by_status": {s.value: by_status.get(s.value, 0) for s in Status},
         "failures_by_severity": {s.value: by_sev.get(s.value, 0) for s in Severity},
         "by_pillar": pillars,
-        "suppressed": sum(1 for f in result.findings if f.suppressed),
+        "suppressed": suppressed,
         "rules_evaluated": len(result.rules),
         "resources": {
             "ai": len(result.inventory.ai_resources()),

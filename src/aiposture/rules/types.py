@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import re
 import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -228,24 +230,57 @@ def _plain(v: str) -> str:
     return v if v.isprintable() else "".join(ch for ch in v if ch.isprintable())
 
 
+_PLACEHOLDER_RE = re.compile("(" + "|".join(re.escape(ph) for ph in PLACEHOLDERS) + ")")
+
+
+@functools.lru_cache(maxsize=4096)
+def _template_parts(template: str) -> tuple[str, ...] | None:
+    """The template split into literal text (even indices) and placeholders (odd indices);
+    None when the literal text itself holds a "<" (then only the replace loop is exact)."""
+    parts = tuple(_PLACEHOLDER_RE.split(template))
+    if any("<" in lit for lit in parts[::2]):
+        return None
+    return parts
+
+
+def _fill_by_replace(template: str, values: dict[str, str], esc: Callable[[str], str]) -> str:
+    out = template
+    for ph in PLACEHOLDERS:
+        if ph in out:
+            out = out.replace(ph, esc(values.get(ph, ph)))
+    return out
+
+
+def _fill(template: str, values: dict[str, str], esc: Callable[[str], str]) -> str:
+    """Placeholders are replaced one kind after another, in PLACEHOLDERS order. When neither the
+    template's literal text nor any filled value holds a "<", no replacement can form or hide
+    another placeholder, and filling the split template in one pass gives the same text."""
+    parts = _template_parts(template)
+    if parts is None:
+        return _fill_by_replace(template, values, esc)
+    if len(parts) == 1:
+        return template
+    out = list(parts)
+    for i in range(1, len(parts), 2):
+        v = esc(values.get(parts[i], parts[i]))
+        if "<" in v:
+            return _fill_by_replace(template, values, esc)
+        out[i] = v
+    return "".join(out)
+
+
+def _az_str(v: str) -> str:
+    return shlex.quote(_plain(v))
+
+
 def render_remediation(rem: Remediation, values: dict[str, str]) -> RenderedRemediation:
     """Fill the placeholders. az CLI values are shell-quoted; Bicep/Terraform placeholders sit
     inside string literals and are escaped for them; names are attacker-controlled text."""
-
-    def fill(template: str, esc: Callable[[str], str]) -> str:
-        if "<" not in template:
-            return template  # no placeholder (most summaries and portal steps)
-        out = template
-        for ph in PLACEHOLDERS:
-            if ph in out:
-                out = out.replace(ph, esc(values.get(ph, ph)))
-        return out
-
     return RenderedRemediation(
-        summary=fill(rem.summary, _plain),
-        az_cli=fill(rem.az_cli, lambda v: shlex.quote(_plain(v))),
-        bicep=fill(rem.bicep, _bicep_str),
-        terraform=fill(rem.terraform, _tf_str),
-        portal=fill(rem.portal, _plain),
+        summary=_fill(rem.summary, values, _plain),
+        az_cli=_fill(rem.az_cli, values, _az_str),
+        bicep=_fill(rem.bicep, values, _bicep_str),
+        terraform=_fill(rem.terraform, values, _tf_str),
+        portal=_fill(rem.portal, values, _plain),
         policy=rem.policy,
     )
