@@ -396,7 +396,7 @@ def _ensure_scope_chain(sg: SecurityGraph, key: str) -> None:
     if parent is None:
         return
     _ensure_scope_chain(sg, parent)
-    sg.add_edge(parent, key, Edge(EdgeKind.CONTAINS, "contains"))
+    sg.add_edge(parent, key, _CONTAINS)
 
 
 def _parent_scope(key: str) -> str | None:
@@ -414,6 +414,12 @@ def _parent_scope(key: str) -> str | None:
     return "/".join(parts[:5]) if len(parts) > 5 else None
 
 
+# Edges are never changed once built, so identical ones are shared: one containment edge for
+# every resource, one capability edge per (assignment, capability) for everything below the
+# scope the assignment sits at (most edges of a big tenant are inherited ones).
+_CONTAINS = Edge(EdgeKind.CONTAINS, "contains")
+
+
 def _resources(sg: SecurityGraph, inv: Inventory) -> None:
     for res in _all_resources(inv):
         if res.key in sg.index:
@@ -427,7 +433,7 @@ def _resources(sg: SecurityGraph, inv: Inventory) -> None:
                 Node(res.key, NodeKind.RESOURCE, res.name, rtype=res.type, resource_id=res.id)
             )
             if parent is not None:
-                sg.add_edge(parent, res.key, Edge(EdgeKind.CONTAINS, "contains"))
+                sg.add_edge(parent, res.key, _CONTAINS)
         node = sg.g[sg.index[res.key]]
         node.ai = inv.is_ai(res)
         node.ai_linked = inv.is_ai_linked(res.key)
@@ -678,14 +684,15 @@ def _capability_edges(sg: SecurityGraph, inv: Inventory, pidx: PermissionIndex) 
     uami_keys = {k for k in sg.index if _type_of(k) == UAMI_TYPE}
     seen_uami: set[str] = set()
     targets: list[Resource] = list(_all_resources(inv))
+    shared: dict[tuple[object, ...], Edge] = {}
     for res in targets:
         if res.type == UAMI_TYPE:
             seen_uami.add(res.key)
         caps, ask = _caps_for(res)
-        _add_caps(sg, inv, pidx, res.key, caps, ask)
+        _add_caps(sg, inv, pidx, res.key, caps, ask, shared)
     # User-assigned identities referenced by resources but not collected as rows.
     for key in sorted(uami_keys - seen_uami):
-        _add_caps(sg, inv, pidx, key, _UAMI_CAPS, key)
+        _add_caps(sg, inv, pidx, key, _UAMI_CAPS, key, shared)
 
 
 def _add_caps(
@@ -695,6 +702,7 @@ def _add_caps(
     key: str,
     caps: tuple[_Cap, ...],
     ask: str,
+    shared: dict[tuple[object, ...], Edge],
 ) -> None:
     done: set[tuple[str, EdgeKind, str]] = set()
     dst = sg.index[key] if key in sg.index else sg.add_node(_bare_scope(key))
@@ -711,10 +719,18 @@ def _add_caps(
                 _principal_node(sg, inv, pid, g.principal_type)
                 src = index[pid]
             inherited = g.inherited or (ask != key and g.scope == ask)
-            sg.g.add_edge(
-                src,
-                dst,
-                Edge(
+            sk = (
+                cap.kind,
+                cap.what,
+                g.role_name,
+                g.scope,
+                g.assignment_id,
+                g.conditional,
+                g.eligible,
+            )
+            edge = shared.get(sk) if inherited else None
+            if edge is None:
+                edge = Edge(
                     cap.kind,
                     cap.what,
                     role=g.role_name,
@@ -723,8 +739,10 @@ def _add_caps(
                     inherited=inherited,
                     conditional=g.conditional,
                     eligible=g.eligible,
-                ),
-            )
+                )
+                if inherited:
+                    shared[sk] = edge
+            sg.g.add_edge(src, dst, edge)
 
 
 def _open(pna: str | None, default_action: str | None) -> bool:
