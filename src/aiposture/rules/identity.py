@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from aiposture.config import Settings
@@ -310,6 +310,22 @@ def _group_members(inv: Inventory) -> dict[str, list[str]]:
         return out
 
     return _cached(inv, "group_members", build)
+
+
+def _guests(inv: Inventory) -> tuple[frozenset[str], dict[str, list[str]]]:
+    """Guest principal ids, and each group's guest members in membership order (large groups
+    are walked once, not once per target and probe)."""
+
+    def build() -> tuple[frozenset[str], dict[str, list[str]]]:
+        guests = frozenset(pid for pid, p in inv.principals.items() if p.is_guest)
+        members: dict[str, list[str]] = {}
+        for gid, ids in _group_members(inv).items():
+            found = [m for m in ids if m in guests]
+            if found:
+                members[gid] = found
+        return guests, members
+
+    return _cached(inv, "guests", build)
 
 
 def _unresolved_note(idx: PermissionIndex, grants: Iterable[Grant]) -> list[str]:
@@ -1157,7 +1173,7 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
     inv = ctx.inventory
     idx = permission_index(inv)
     probes = next((v for k, v in _GUEST_PROBES.items() if isinstance(res, k)), ())
-    members = _group_members(inv)
+    guests, guest_members = _guests(inv)
     hits: dict[str, str] = {}
     for action, data in probes:
         reach = idx.grants_on(res.key, action, data=data)
@@ -1167,19 +1183,19 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
             if ptype == "foreigngroup":
                 hits.setdefault(g.principal_id, f"foreign group via {describe(g, inv)}")
                 continue
-            who = [g.principal_id]
+            who: Sequence[str] = ()
             if ptype == "group":
-                who = members.get(g.principal_id, [])
+                who = guest_members.get(g.principal_id, ())
+            elif g.principal_id in guests:
+                who = (g.principal_id,)
             for pid in who:
-                p = inv.principals.get(pid)
-                if p is not None and p.is_guest:
-                    if pid == g.principal_id:
-                        hits.setdefault(pid, f"guest {describe(g, inv)}")
-                    else:
-                        hits.setdefault(
-                            pid,
-                            f"guest {principal_label(inv, pid)} as member of {describe(g, inv)}",
-                        )
+                if pid == g.principal_id:
+                    hits.setdefault(pid, f"guest {describe(g, inv)}")
+                else:
+                    hits.setdefault(
+                        pid,
+                        f"guest {principal_label(inv, pid)} as member of {describe(g, inv)}",
+                    )
     if hits:
         return failed(
             f"{len(hits)} guest/foreign principal(s) with write or data access: "
