@@ -11,6 +11,7 @@ explained hop by hop and cut at one place.
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -286,14 +287,21 @@ _GRAPH_ATTR = "_aiposture_security_graph"
 
 
 def build_graph(inv: Inventory) -> SecurityGraph:
-    """The security graph of an inventory, built on first use and kept on the inventory (rule
-    selectors and rules share it; the inventory is not changed after normalization)."""
-    sg = inv.__dict__.get(_GRAPH_ATTR)
+    """The security graph of an inventory, built on first use and shared while someone holds
+    it (rule selectors and rules share it through the rule context; the inventory is not changed
+    after normalization).
+
+    The inventory keeps only a weak reference: at 1M resources the graph and its attack paths
+    take ~2.7 GiB, and a strong one kept them alive through report rendering, after the rules
+    that need them are done (the scan's peak). A caller that wants it again later (the HTML
+    report) builds it again."""
+    ref = inv.__dict__.get(_GRAPH_ATTR)
+    sg = ref() if isinstance(ref, weakref.ref) else None
     if isinstance(sg, SecurityGraph):
         return sg
     with gc_paused():
         sg = _build(inv)
-    inv.__dict__[_GRAPH_ATTR] = sg
+    inv.__dict__[_GRAPH_ATTR] = weakref.ref(sg)
     return sg
 
 
