@@ -111,8 +111,10 @@ class CoverageIndex:
             return CoverageAnswer(
                 CoverageStatus.NOT_COLLECTED, f"collection '{collection}' was not collected"
             )
-        found = index.get(key)
-        end = len(key)
+        # Usually one tenant-wide record: no prefix of the key needs looking up.
+        walk = len(index) > 1 or "" not in index
+        found = index.get(key) if walk else None
+        end = len(key) if walk else 0
         while found is None and end > 0:
             end = key.rfind("/", 0, end)
             if end < 0:

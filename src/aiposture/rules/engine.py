@@ -16,7 +16,7 @@ from aiposture.model.entities import (
     Tenant,
 )
 from aiposture.model.inventory import Inventory
-from aiposture.model.types import Status
+from aiposture.model.types import CoverageStatus, Status
 from aiposture.rules.registry import all_rules
 from aiposture.rules.types import (
     Finding,
@@ -80,7 +80,7 @@ def _coverage_gate(spec: RuleSpec[Any], res: Resource, inv: Inventory) -> Verdic
     reasons = []
     for col in spec.requires:
         ans = inv.coverage.status(col, res.key)
-        if not ans.complete:
+        if ans.status is not CoverageStatus.COMPLETE:
             missing.append(col)
             reasons.append(ans.reason)
     if missing:
@@ -103,6 +103,7 @@ def evaluate(
     append = findings.append
     # Most resources are the target of several rules: their placeholder values are built once.
     placeholders: dict[tuple[str, ...], dict[str, str]] = {}
+    gates: dict[tuple[tuple[str, ...], str], Verdict | None] = {}
     for spec in rules if rules is not None else all_rules():
         if spec.id in settings.disabled_rules:
             continue
@@ -110,7 +111,14 @@ def evaluate(
         requires = spec.requires
         check = spec.check
         for res in default_targets(spec, inv, settings):
-            verdict = _coverage_gate(spec, res, inv) if requires else None
+            verdict = None
+            if requires:
+                # Rules that need the same collections share the gate's answer per resource.
+                gkey = (requires, res.key)
+                if gkey in gates:
+                    verdict = gates[gkey]
+                else:
+                    verdict = gates[gkey] = _coverage_gate(spec, res, inv)
             if verdict is None:
                 try:
                     verdict = check(res, ctx)
