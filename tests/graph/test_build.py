@@ -319,3 +319,42 @@ def test_build_restores_the_garbage_collector() -> None:
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_inherited_edges_are_shared_and_direct_ones_are_not() -> None:
+    # One edge object per (assignment, capability) for everything below the assignment's scope:
+    # at 1M resources the inherited edges are most of the graph.
+    other = f"{RG}/providers/Microsoft.Storage/storageAccounts/stai2"
+    sg = graph(
+        res(other, "Microsoft.Storage/storageAccounts", {"allowSharedKeyAccess": False}),
+        ra(1, "mi-account", BLOB_OWNER, SUB_ID, ptype="ServicePrincipal"),
+        ra(2, "u-reader", BLOB_READER, STORAGE),
+        ra(3, "u-reader", BLOB_READER, other),
+    )
+    [a] = edge_info(sg, EdgeKind.WRITE_DATA, "mi-account", STORAGE)
+    [b] = edge_info(sg, EdgeKind.WRITE_DATA, "mi-account", other)
+    assert a is b
+    assert (a.inherited, a.scope, a.role) == (True, SUB_ID.lower(), "Storage Blob Data Owner")
+    [c] = edge_info(sg, EdgeKind.READ_DATA, "u-reader", STORAGE)
+    [d] = edge_info(sg, EdgeKind.READ_DATA, "u-reader", other)
+    assert c is not d
+    assert {c.assignment_id, d.assignment_id} == {
+        f"{STORAGE}/providers/Microsoft.Authorization/roleAssignments/ra-2",
+        f"{other}/providers/Microsoft.Authorization/roleAssignments/ra-3",
+    }
+
+
+def test_graph_is_shared_while_held_and_not_kept_alive_by_the_inventory() -> None:
+    import gc
+    import weakref
+
+    inv = make_inventory(BASE_ROWS, complete=RBAC)
+    sg = build_graph(inv)
+    assert build_graph(inv) is sg
+    first = edges(sg, EdgeKind.HAS_IDENTITY)
+    ref = weakref.ref(sg)
+    del sg
+    gc.collect()
+    assert ref() is None  # the report phase of a big scan runs without the graph
+    again = build_graph(inv)
+    assert edges(again, EdgeKind.HAS_IDENTITY) == first != set()
