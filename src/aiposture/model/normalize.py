@@ -160,16 +160,22 @@ def _base(row: Row, rid: str, tl: str) -> dict[str, Any]:
     sku = get("sku")
     ident = get("identity")
     tags = get("tags")
+    location = get("location")
+    kind = get("kind")
+    if sku is None:
+        sku_name = ""  # most rows: skip the (slow) Mapping check
+    else:
+        sku_name = (p.text(p.get(sku, "name")) or "") if isinstance(sku, Mapping) else ""
     return {
         "id": rid,
         "key": key,
         "name": name,
         "type": tl,
-        "location": p.text(get("location")) or "",
+        "location": location if isinstance(location, str) else "",
         "subscription_id": sub,
         "resource_group": rg,
-        "kind": p.text(get("kind")) or "",
-        "sku": (p.text(p.get(sku, "name")) or "") if isinstance(sku, Mapping) else "",
+        "kind": kind if isinstance(kind, str) else "",
+        "sku": sku_name,
         "tags": p.str_map(tags) if tags else _NO_TAGS,
         "identity": _identity(ident) if ident else NO_IDENTITY,
     }
@@ -629,20 +635,29 @@ def _resource_group(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
 
 
 def _role_assignment(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
-    pr = _props(row) or row  # `az role assignment list` rows are flat
+    pr = row.get("properties") if type(row) is dict else None
+    if type(pr) is not dict or not pr:
+        pr = _props(row) or row  # `az role assignment list` rows are flat
     # Usually most rows of a tenant: when the bag is spelled as ARM spells it, absent keys are
     # absent (skip the case-insensitive scan); repeated ids are interned to save memory.
     get = pr.get if type(pr) is dict and "principalId" in pr else lambda k: p.get(pr, k)
-    rd = _intern(p.lower(get("roleDefinitionId")) or "")
-    scope = p.lower(get("scope"))
-    if scope is None:
-        scope = base["key"].split("/providers/microsoft.authorization/roleassignments/", 1)[0]
+    rd = get("roleDefinitionId")
+    rd = _intern(rd.lower() if isinstance(rd, str) else "")
+    scope = get("scope")
+    if isinstance(scope, str):
+        scope = scope.lower()
+    else:
+        scope = p.lower(scope)
+        if scope is None:
+            scope = base["key"].split("/providers/microsoft.authorization/roleassignments/", 1)[0]
     scope = _intern(scope.rstrip("/") or "/")
+    pid = get("principalId")
+    ptype = get("principalType")
     inv.role_assignments.append(
         RoleAssignment(
             **base,
-            principal_id=_intern(p.lower(get("principalId")) or ""),
-            principal_type=_intern_opt(p.text(get("principalType"))),
+            principal_id=_intern(pid.lower() if isinstance(pid, str) else ""),
+            principal_type=_intern(ptype) if isinstance(ptype, str) else None,
             role_definition_id=rd,
             role_definition_guid=_intern(rd.rsplit("/", 1)[-1]),
             scope=scope,
@@ -650,10 +665,6 @@ def _role_assignment(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
             description=p.text(get("description")),
         )
     )
-
-
-def _intern_opt(v: str | None) -> str | None:
-    return None if v is None else _intern(v)
 
 
 def _role_definition(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
