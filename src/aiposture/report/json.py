@@ -9,7 +9,13 @@ import msgspec
 
 from aiposture.app import ScanResult
 from aiposture.report.views import inventory_entries, sort_findings, summary
-from aiposture.rules.types import Finding, RenderedRemediation, RuleSpec, render_remediation
+from aiposture.rules.types import (
+    Finding,
+    RenderedRemediation,
+    RuleSpec,
+    fill_remediation,
+    render_remediation,
+)
 
 REPORT_SCHEMA_VERSION = "1.0"
 
@@ -21,10 +27,10 @@ def finding_dict(f: Finding, *, keep_remediation: bool = True) -> dict[str, Any]
         rem = f.remediation
     else:
         rem = render_remediation(f.rule.remediation, dict(f.placeholders))
-    return _finding_dict(f, rem, f.rule.references.as_dict())
+    return _finding_dict(f, rem.as_dict(), f.rule.references.as_dict())
 
 
-def _finding_dict(f: Finding, rem: RenderedRemediation, refs: dict[str, Any]) -> dict[str, Any]:
+def _finding_dict(f: Finding, rem: dict[str, Any], refs: dict[str, Any]) -> dict[str, Any]:
     return {
         "rule_id": f.rule.id,
         "title": f.rule.title,
@@ -39,7 +45,7 @@ def _finding_dict(f: Finding, rem: RenderedRemediation, refs: dict[str, Any]) ->
         "message": f.message,
         "evidence": [{"path": e.path, "value": e.value} for e in f.evidence],
         "missing": list(f.missing),
-        "remediation": rem.as_dict(),
+        "remediation": rem,
         "references": refs,
         "fingerprint": f.fingerprint,
         "suppressed": f.suppressed,
@@ -139,8 +145,8 @@ def write_json(result: ScanResult, out: IO[bytes]) -> None:
     out.write(head + b'"findings": [')
     encode = msgspec.json.Encoder().encode
     fmt = msgspec.json.format
-    # A rule's references are the same for each of its findings: one dict per rule.
-    refs: dict[str, dict[str, Any]] = {}
+    # A rule's references and policy fixes are the same for each of its findings: built once.
+    refs: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     first = True
     batch: list[dict[str, Any]] = []
 
@@ -156,14 +162,26 @@ def write_json(result: ScanResult, out: IO[bytes]) -> None:
 
     for f in sort_findings(result.findings):
         rule = f.rule
-        rdict = refs.get(rule.id)
-        if rdict is None:
-            rdict = refs[rule.id] = rule.references.as_dict()
+        per_rule = refs.get(rule.id)
+        if per_rule is None:
+            policy = RenderedRemediation("", "", "", "", "", rule.remediation.policy).as_dict()
+            per_rule = refs[rule.id] = (rule.references.as_dict(), policy["policy"])
         if "remediation" in f.__dict__:
-            rem = f.remediation
+            rem = f.remediation.as_dict()
         else:
-            rem = render_remediation(rule.remediation, dict(f.placeholders))
-        batch.append(_finding_dict(f, rem, rdict))
+            # The same dict as RenderedRemediation.as_dict(), without the object in between.
+            summary_, az_cli, bicep, terraform, portal = fill_remediation(
+                rule.remediation, f.placeholders
+            )
+            rem = {
+                "summary": summary_,
+                "az_cli": az_cli,
+                "bicep": bicep,
+                "terraform": terraform,
+                "portal": portal,
+                "policy": per_rule[1],
+            }
+        batch.append(_finding_dict(f, rem, per_rule[0]))
         if len(batch) == _BATCH:
             flush()
     if batch:

@@ -243,7 +243,7 @@ def _template_parts(template: str) -> tuple[str, ...] | None:
     return parts
 
 
-def _fill_by_replace(template: str, values: dict[str, str], esc: Callable[[str], str]) -> str:
+def _fill_by_replace(template: str, values: Mapping[str, str], esc: Callable[[str], str]) -> str:
     out = template
     for ph in PLACEHOLDERS:
         if ph in out:
@@ -251,7 +251,7 @@ def _fill_by_replace(template: str, values: dict[str, str], esc: Callable[[str],
     return out
 
 
-def _fill(template: str, values: dict[str, str], esc: Callable[[str], str]) -> str:
+def _fill(template: str, values: Mapping[str, str], esc: Callable[[str], str]) -> str:
     """Placeholders are replaced one kind after another, in PLACEHOLDERS order. When neither the
     template's literal text nor any filled value holds a "<", no replacement can form or hide
     another placeholder, and filling the split template in one pass gives the same text."""
@@ -273,14 +273,19 @@ def _az_str(v: str) -> str:
     return shlex.quote(_plain(v))
 
 
-def render_remediation(rem: Remediation, values: dict[str, str]) -> RenderedRemediation:
-    """Fill the placeholders. az CLI values are shell-quoted; Bicep/Terraform placeholders sit
-    inside string literals and are escaped for them; names are attacker-controlled text."""
-    return RenderedRemediation(
-        summary=_fill(rem.summary, values, _plain),
-        az_cli=_fill(rem.az_cli, values, _az_str),
-        bicep=_fill(rem.bicep, values, _bicep_str),
-        terraform=_fill(rem.terraform, values, _tf_str),
-        portal=_fill(rem.portal, values, _plain),
-        policy=rem.policy,
+def fill_remediation(rem: Remediation, values: Mapping[str, str]) -> tuple[str, str, str, str, str]:
+    """summary, az_cli, bicep, terraform and portal with the placeholders filled. az CLI values
+    are shell-quoted; Bicep/Terraform placeholders sit inside string literals and are escaped
+    for them; names are attacker-controlled text."""
+    return (
+        _fill(rem.summary, values, _plain),
+        _fill(rem.az_cli, values, _az_str),
+        _fill(rem.bicep, values, _bicep_str),
+        _fill(rem.terraform, values, _tf_str),
+        _fill(rem.portal, values, _plain),
     )
+
+
+def render_remediation(rem: Remediation, values: dict[str, str]) -> RenderedRemediation:
+    """Fill the placeholders (see fill_remediation)."""
+    return RenderedRemediation(*fill_remediation(rem, values), policy=rem.policy)
