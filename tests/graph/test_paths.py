@@ -13,7 +13,7 @@ import pytest
 from aiposture.app import ScanResult
 from aiposture.collect.demo import demo_snapshot
 from aiposture.graph.build import EdgeKind, build_graph
-from aiposture.graph.paths import cheapest_cut, cut_fix, find_paths
+from aiposture.graph.paths import cheapest_cut, cut_counts, cut_fix, find_paths, find_rule_paths
 from aiposture.model.normalize import normalize
 from graph.test_build import (
     ACCOUNT,
@@ -395,3 +395,28 @@ def test_path_003_application_administrator_adds_a_secret() -> None:
     # An application administrator who already owns the subscription is not an escalation.
     owned = scan([*rows, ra(3, "u-appadmin", OWNER, SUB_ID)], graph)
     assert ("oai-1", "PASS") in statuses(owned, "AIP-PATH-003")
+
+
+def test_one_rule_search_finds_what_the_full_search_finds() -> None:
+    rules = ("AIP-PATH-001", "AIP-PATH-002", "AIP-PATH-003", "AIP-PATH-004", "AIP-PATH-005")
+
+    def shape(ps: Any, rule_id: str) -> tuple[list[tuple[str, str, str]], dict[Any, int]]:
+        kept = [(p.subject, p.summary(), p.target_kind) for p in ps.paths if p.rule_id == rule_id]
+        return kept, {k: n for k, n in ps.totals.items() if k[0] == rule_id}
+
+    inv = normalize(demo_snapshot())
+    sg = build_graph(inv)
+    per_rule = {r: shape(find_rule_paths(sg, r), r) for r in rules}  # before the full search
+    full = find_paths(sg)
+    for r in rules:
+        assert per_rule[r] == shape(full, r)
+        assert per_rule[r][0], r  # the demo has paths of every rule
+    assert find_rule_paths(sg, "AIP-PATH-004") is full  # the full search, once cached, is reused
+
+
+def test_cheapest_cut_with_given_counts_is_the_same_cut() -> None:
+    paths = find_paths(build_graph(normalize(demo_snapshot()))).paths
+    cut, again = cheapest_cut(paths), cheapest_cut(paths, cut_counts(paths))
+    assert cut is not None and again is not None
+    assert (cut.key, cut.breaks, cut.of) == (again.key, again.breaks, again.of)
+    assert cut.breaks == max(cut_counts(paths).values())

@@ -12,7 +12,13 @@ from collections.abc import Iterable
 
 from aiposture.config import Settings
 from aiposture.graph.build import UAMI_TYPE, EdgeKind, SecurityGraph, build_graph
-from aiposture.graph.paths import AttackPath, cheapest_cut, cut_counts, find_paths, path_cut
+from aiposture.graph.paths import (
+    AttackPath,
+    cheapest_cut,
+    cut_counts,
+    find_rule_paths,
+    path_cut,
+)
 from aiposture.graph.permissions import permission_index
 from aiposture.model.entities import Resource
 from aiposture.model.inventory import Inventory
@@ -61,7 +67,7 @@ def _verdict(
     sg = _graph(ctx)
     if sg is None:
         return unknown("the security graph was not built for this scan", "graph")
-    ps = find_paths(sg, ctx.settings.model_admins)
+    ps = find_rule_paths(sg, rule_id, ctx.settings.model_admins)
     paths = ps.for_subject(rule_id, res.key)
     if paths:
         total = ps.total(rule_id, res.key)
@@ -150,7 +156,7 @@ def _with_subjects(
     reports what `aiposture paths` shows."""
     if not inv.coverage.status("roleAssignments").complete:
         return base  # no paths to add; the coverage gate makes the base targets UNKNOWN
-    ps = find_paths(build_graph(inv), settings.model_admins)
+    ps = find_rule_paths(build_graph(inv), rule_id, settings.model_admins)
     have = {r.key for r in base}
     extra = sorted({p.subject for p in ps.paths if p.rule_id == rule_id} - have)
     if not extra:
