@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_graph.py                      # sweep 10k -> 100k -> 1M
     .venv/bin/python bench/bench_graph.py --assignments 1000000 --principals 100000
+    .venv/bin/python bench/bench_graph.py --snapshot /tmp/s100k.json.gz  # a synth/export file
 
 The tenant is generated directly as a typed Inventory (what normalization produces), so the
 figures are those of graph build + path search + rule evaluation, not of JSON parsing (the
@@ -428,12 +429,59 @@ COLUMNS = (
 )
 
 
+def run_snapshot(path: str) -> None:
+    """Load a snapshot as `scan --input` does, then time each phase of the PATH rules."""
+    from pathlib import Path
+
+    from aiposture.app import load_inventory
+    from aiposture.collect.exports import FileSource
+    from aiposture.rules.engine import evaluate
+    from aiposture.rules.registry import all_rules
+
+    def cur_mib() -> float:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * resource.getpagesize() / 2**20
+
+    t0 = time.perf_counter()
+    inv = load_inventory(FileSource([Path(path)]))[1]
+    gc.freeze()
+    rss_inv = cur_mib()
+    print(f"load {time.perf_counter() - t0:.1f} s wall, resident {rss_inv:,.0f} MiB", flush=True)
+    settings = Settings()
+    rules = [r for r in all_rules() if r.id.startswith("AIP-PATH")]
+    c0 = time.process_time()
+    sg = build_graph(inv)
+    c1 = time.process_time()
+    rss_graph = cur_mib()
+    ps = find_paths(sg, settings.model_admins)
+    c2 = time.process_time()
+    rss_paths = cur_mib()
+    findings = evaluate(inv, settings, graph_factory=lambda: sg, rules=rules)
+    c3 = time.process_time()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"graph build {c1 - c0:.2f} s (+{rss_graph - rss_inv:,.0f} MiB), "
+        f"path search {c2 - c1:.2f} s (+{rss_paths - rss_graph:,.0f} MiB, "
+        f"{len(ps.paths):,} kept, {sum(ps.totals.values()):,} counted), "
+        f"PATH rules {c3 - c2:.2f} s ({len(findings):,} findings); "
+        f"CPU total {c3 - c0:.2f} s; peak RSS {peak:,.0f} MiB"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--assignments", type=int, help="one size instead of the sweep")
     ap.add_argument("--principals", type=int, help="default: assignments / 10")
     ap.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--snapshot",
+        help="a snapshot or export file (e.g. from `aiposture synth`): time graph build, "
+        "path search and the five AIP-PATH rules on it, in CPU seconds",
+    )
     args = ap.parse_args()
+    if args.snapshot:
+        run_snapshot(args.snapshot)
+        return
     if args.assignments:
         sizes = Sizes(args.assignments, args.principals or max(100, args.assignments // 10))
         row = run_one(sizes)
