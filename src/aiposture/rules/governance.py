@@ -45,11 +45,7 @@ _T = TypeVar("_T")
 
 def _memo(inv: Inventory, name: str, build: Callable[[Inventory], _T]) -> _T:
     """A per-inventory index, built once (rules run per resource; scans must stay linear)."""
-    key = f"_aiposture_gov_{name}"
-    if key not in inv.__dict__:
-        inv.__dict__[key] = build(inv)
-    value: _T = inv.__dict__[key]
-    return value
+    return inv.memo(f"gov_{name}", lambda: build(inv))
 
 
 def _exemptions_by_assignment(inv: Inventory) -> dict[str, list[PolicyExemption]]:

@@ -287,11 +287,7 @@ def _grant_reaches_ai(grant: Grant, ai_scopes: set[str], ai_keys: set[str]) -> b
 def _cached(inv: Inventory, name: str, build: Callable[[], T]) -> T:
     """Per-inventory memo for lookups every target of a rule shares (targets x rows would
     otherwise be quadratic on large tenants)."""
-    key = f"_aiposture_identity_{name}"
-    if key not in inv.__dict__:
-        inv.__dict__[key] = build()
-    value: T = inv.__dict__[key]
-    return value
+    return inv.memo(f"identity_{name}", build)
 
 
 def _eligible_keys(inv: Inventory) -> set[tuple[str, str, str]]:
