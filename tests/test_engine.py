@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import shlex
+import weakref
 from typing import Any
 
 from aiposture.config import Settings, Suppression
@@ -180,3 +181,39 @@ def test_streamed_json_report_equals_the_formatted_document() -> None:
     assert render_json(result) == (
         msgspec.json.format(msgspec.json.encode(report_dict(result)), indent=2) + b"\n"
     )
+
+
+def test_graph_rules_run_first_and_the_graph_is_released_before_the_others() -> None:
+    """The graph and the other rules' findings never share memory; findings keep rule order."""
+    events: list[str] = []
+
+    class Graph:
+        pass
+
+    alive: list[weakref.ref[Graph]] = []
+
+    def factory() -> Graph:
+        events.append("built")
+        g = Graph()
+        alive.append(weakref.ref(g))
+        return g
+
+    def graph_check(res: CognitiveAccount, ctx: RuleContext) -> Verdict:
+        assert isinstance(ctx.graph, Graph)
+        events.append("graph-rule")
+        return Verdict(Status.PASS, "uses the graph")
+
+    def plain_check(res: CognitiveAccount, ctx: RuleContext) -> Verdict:
+        # By now the graph rule has run and the graph is gone (and is not rebuilt).
+        assert alive and alive[0]() is None
+        assert ctx.graph is None
+        events.append("plain-rule")
+        return Verdict(Status.PASS, "no graph")
+
+    plain = dataclasses.replace(spec("AIP-IDN-001"), check=plain_check)
+    graphy = dataclasses.replace(spec("AIP-NET-001"), check=graph_check, uses_graph=True)
+    got = evaluate(
+        inventory(ROWS), Settings(), now=NOW, graph_factory=factory, rules=[plain, graphy]
+    )
+    assert events == ["built", "graph-rule", "graph-rule", "plain-rule", "plain-rule"]
+    assert [f.rule.id for f in got] == ["AIP-IDN-001"] * 2 + ["AIP-NET-001"] * 2

@@ -99,14 +99,23 @@ def evaluate(
     now = now or dt.datetime.now(dt.UTC)
     ctx = RuleContext(inventory=inv, settings=settings, now=now, graph_factory=graph_factory)
     today = now.date()
-    findings: list[Finding] = []
-    append = findings.append
     # Most resources are the target of several rules: their placeholder values are built once.
     placeholders: dict[tuple[str, ...], dict[str, str]] = {}
     gates: dict[tuple[tuple[str, ...], str], Verdict | None] = {}
-    for spec in rules if rules is not None else all_rules():
-        if spec.id in settings.disabled_rules:
-            continue
+    specs = [
+        s
+        for s in (rules if rules is not None else all_rules())
+        if s.id not in settings.disabled_rules
+    ]
+    # Graph rules run first and the graph is released after them, so the security graph and
+    # the other rules' findings are never in memory at the same time (the peak of a big scan).
+    # Findings keep the rules' order.
+    by_rule: dict[str, list[Finding]] = {}
+    order = [s for s in specs if s.uses_graph] + [s for s in specs if not s.uses_graph]
+    last_graph_rule = max((i for i, s in enumerate(order) if s.uses_graph), default=-1)
+    for i, spec in enumerate(order):
+        findings = by_rule[spec.id] = []
+        append = findings.append
         severity = settings.severity_overrides.get(spec.id, spec.severity)
         requires = spec.requires
         check = spec.check
@@ -141,7 +150,9 @@ def evaluate(
             if values is None:
                 values = placeholders[pkey] = _placeholders(res, inv)
             append(_finding(spec, res, verdict, severity, values, settings, today))
-    return findings
+        if i == last_graph_rule:
+            ctx.release_graph()
+    return [f for spec in specs for f in by_rule[spec.id]]
 
 
 def _finding(

@@ -179,6 +179,7 @@ def _ai_endpoints(inv: Inventory, settings: Settings) -> Iterable[Resource]:
 
 @rule(
     id="AIP-PATH-001",
+    uses_graph=True,
     title="Internet-facing AI endpoint whose identity can read or write data stores",
     pillar=Pillar.IDENTITY,
     severity=Severity.CRITICAL,
@@ -231,6 +232,7 @@ def _ai_workloads(inv: Inventory, settings: Settings) -> Iterable[Resource]:
 
 @rule(
     id="AIP-PATH-002",
+    uses_graph=True,
     title="AI workload identity can escalate privileges (write role assignments)",
     pillar=Pillar.IDENTITY,
     severity=Severity.CRITICAL,
@@ -273,6 +275,7 @@ def workload_escalation(res: Resource, ctx: RuleContext) -> Verdict:
 
 @rule(
     id="AIP-PATH-003",
+    uses_graph=True,
     title="Guest or secret-bearing service principal can read AI keys or change model safety",
     pillar=Pillar.IDENTITY,
     severity=Severity.HIGH,
@@ -316,6 +319,7 @@ def _ai_storage(inv: Inventory, settings: Settings) -> Iterable[Resource]:
 
 @rule(
     id="AIP-PATH-004",
+    uses_graph=True,
     title="Storage feeding an ML workspace, AI Search or AI account is writable by outsiders",
     pillar=Pillar.DATA,
     severity=Severity.HIGH,
@@ -390,6 +394,7 @@ def _assumable(inv: Inventory, settings: Settings) -> Iterable[Resource]:
 
 @rule(
     id="AIP-PATH-005",
+    uses_graph=True,
     title="Non-admin can act as a powerful compute or user-assigned identity",
     pillar=Pillar.IDENTITY,
     severity=Severity.HIGH,

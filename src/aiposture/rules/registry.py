@@ -29,6 +29,7 @@ def rule(
     requires: tuple[str, ...] = ("resources",),
     select: Selector | None = None,
     target_label: str = "",
+    uses_graph: bool = False,
 ) -> Callable[[Check], Check]:
     """Register a rule. The function's docstring is its rationale (why it matters)."""
 
@@ -49,6 +50,7 @@ def rule(
             rationale=doc,
             select=select,
             target_label=target_label or target.__name__,
+            uses_graph=uses_graph,
         )
         return func
 

@@ -120,6 +120,11 @@ class RuleContext:
             self._graph = self.graph_factory()
         return self._graph
 
+    def release_graph(self) -> None:
+        """Drop the graph (and never rebuild it) once no remaining rule needs it."""
+        self._graph = None
+        self.graph_factory = None
+
 
 Check = Callable[[Any, RuleContext], Verdict]
 Selector = Callable[["Inventory", "Settings"], Iterable[Resource]]
@@ -139,6 +144,7 @@ class RuleSpec(Generic[R]):
     rationale: str
     select: Selector | None = None
     target_label: str = ""
+    uses_graph: bool = False  # reads ctx.graph: evaluated first, then the graph is released
 
     @property
     def module(self) -> str:
