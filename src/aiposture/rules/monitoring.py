@@ -33,6 +33,25 @@ from aiposture.rules.types import (
 )
 
 
+def _plan_tier(inv: Inventory, subscription_id: str, plan: str) -> str | None:
+    """pricingTier of a Defender plan in a subscription (None when the plan is absent)."""
+    pricing = inv.pricing(subscription_id, plan)
+    return pricing.pricing_tier if pricing else None
+
+
+def _plan_on(tier: str | None) -> bool:
+    return (tier or "").lower() == "standard"
+
+
+def _plan_verdict(inv: Inventory, subscription_id: str, plan: str, label: str, on: str) -> Verdict:
+    """PASS when the Defender plan is Standard, FAIL otherwise (absent = Free)."""
+    tier = _plan_tier(inv, subscription_id, plan)
+    evidence = ev(f"Microsoft.Security/pricings/{plan}.properties.pricingTier", tier)
+    if _plan_on(tier):
+        return passed(on, evidence)
+    return failed(f"{label} tier is {tier or 'absent (Free)'}", evidence)
+
+
 @rule(
     id="AIP-MON-001",
     title="AI services account does not send audit and request logs to Log Analytics",
@@ -158,12 +177,13 @@ def defender_for_ai(sub: Subscription, ctx: RuleContext) -> Verdict:
     """Defender for AI services raises alerts for jailbreak attempts, credential theft,
     sensitive-data leakage and anomalous use of Azure OpenAI, drawing on Prompt Shields and
     threat intelligence. Without it, attacks on the model layer reach no SOC."""
-    pricing = ctx.inventory.pricing(sub.subscription_id, "AI")
-    tier = pricing.pricing_tier if pricing else None
-    evidence = ev("Microsoft.Security/pricings/AI.properties.pricingTier", tier)
-    if (tier or "").lower() == "standard":
-        return passed("Defender for AI services is on (Standard)", evidence)
-    return failed(f"Defender for AI pricing tier is {tier or 'absent (Free)'}", evidence)
+    return _plan_verdict(
+        ctx.inventory,
+        sub.subscription_id,
+        "AI",
+        "Defender for AI pricing",
+        "Defender for AI services is on (Standard)",
+    )
 
 
 def _search_and_workspaces(inv: Inventory, settings: Settings) -> Iterable[Resource]:
@@ -283,10 +303,8 @@ def prompt_evidence(sub: Subscription, ctx: RuleContext) -> Verdict:
     absence is AIP-MON-003). The plan is pricing `AI`; its other extensions
     (AIPromptSharingWithPurview, AIModelScanner) are not required by this rule."""
     pricing = ctx.inventory.pricing(sub.subscription_id, "AI")
-    tier = pricing.pricing_tier if pricing else None
-    if (tier or "").lower() != "standard":
+    if pricing is None or not _plan_on(pricing.pricing_tier):
         return not_applicable("Defender for AI services is not enabled (see AIP-MON-003)")
-    assert pricing is not None
     ext = next((e for e in pricing.extensions if e.name.lower() == "aipromptevidence"), None)
     evidence = ev(
         "Microsoft.Security/pricings/AI.properties.extensions[AIPromptEvidence].isEnabled",
@@ -337,12 +355,9 @@ def defender_cspm(sub: Subscription, ctx: RuleContext) -> Verdict:
     """Defender CSPM carries AI security posture management (AI bill of materials, AI
     recommendations) and attack-path analysis across identities and data. The free
     foundational CSPM does not; AI risks then surface nowhere in the security team's tools."""
-    pricing = ctx.inventory.pricing(sub.subscription_id, "CloudPosture")
-    tier = pricing.pricing_tier if pricing else None
-    evidence = ev("Microsoft.Security/pricings/CloudPosture.properties.pricingTier", tier)
-    if (tier or "").lower() == "standard":
-        return passed("Defender CSPM is on", evidence)
-    return failed(f"Defender CSPM tier is {tier or 'absent (Free)'}", evidence)
+    return _plan_verdict(
+        ctx.inventory, sub.subscription_id, "CloudPosture", "Defender CSPM", "Defender CSPM is on"
+    )
 
 
 def _ai_log_workspaces(inv: Inventory, settings: Settings) -> Iterable[Resource]:
@@ -518,8 +533,7 @@ def defender_per_account(account: CognitiveAccount, ctx: RuleContext) -> Verdict
     can opt out (defenderForAISettings state Disabled). An opted-out account produces no
     threat alerts while dashboards show the plan as on. Absent setting = Enabled."""
     inv = ctx.inventory
-    pricing = inv.pricing(account.subscription_id, "AI")
-    if ((pricing.pricing_tier if pricing else None) or "").lower() != "standard":
+    if not _plan_on(_plan_tier(inv, account.subscription_id, "AI")):
         return not_applicable("the Defender for AI plan is off in this subscription")
     setting = inv.defender_for_ai.get(account.key)
     state = setting.state if setting else None
@@ -681,9 +695,10 @@ def defender_for_storage(st: StorageAccount, ctx: RuleContext) -> Verdict:
     """Training sets, fine-tuning files and RAG documents live in storage. Defender for
     Storage detects unusual access, data exfiltration and uploaded malware there; without it,
     poisoning or theft of AI data raises no alert."""
-    pricing = ctx.inventory.pricing(st.subscription_id, "StorageAccounts")
-    tier = pricing.pricing_tier if pricing else None
-    evidence = ev("Microsoft.Security/pricings/StorageAccounts.properties.pricingTier", tier)
-    if (tier or "").lower() == "standard":
-        return passed("Defender for Storage is on in its subscription", evidence)
-    return failed(f"Defender for Storage tier is {tier or 'absent (Free)'}", evidence)
+    return _plan_verdict(
+        ctx.inventory,
+        st.subscription_id,
+        "StorageAccounts",
+        "Defender for Storage",
+        "Defender for Storage is on in its subscription",
+    )
