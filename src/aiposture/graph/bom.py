@@ -9,6 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from aiposture.facts.exposure import (
+    account_exposure,
+    aks_exposure,
+    search_exposure,
+    workspace_exposure,
+)
 from aiposture.graph.build import CAPABILITIES, SecurityGraph
 from aiposture.model.entities import (
     AksCluster,
@@ -148,7 +154,7 @@ def build_bom(inv: Inventory, sg: SecurityGraph | None = None, source: str = "")
                 sg,
                 svc,
                 "search",
-                public=(svc.public_network_access or "").lower() != "disabled" and not svc.ip_rules,
+                public=search_exposure(svc).value,
                 local_auth=svc.disable_local_auth is not True,
             )
         )
@@ -265,10 +271,7 @@ def _caps(sg: SecurityGraph | None, pid: str) -> tuple[BomCapability, ...]:
 
 
 def _account(inv: Inventory, sg: SecurityGraph | None, acc: CognitiveAccount) -> BomResource:
-    acls = acc.network_acls
-    public = (acc.public_network_access or "").lower() != "disabled" and (
-        (acls.default_action if acls else None) or ""
-    ).lower() != "deny"
+    public = account_exposure(acc).value
     deployments = tuple(_deployment(d) for d in sorted(inv.deployments_of(acc.key), key=_k))
     links = tuple(_link(inv, key, "user-owned-storage") for key in acc.user_owned_storage if key)
     return _base(
@@ -351,7 +354,7 @@ def _workspace(inv: Inventory, sg: SecurityGraph | None, ws: MLWorkspace) -> Bom
         sg,
         ws,
         category,
-        public=(_workspace_pna(inv, ws) or "").lower() != "disabled",
+        public=workspace_exposure(inv, ws).value,
         local_auth=None,
         links=links + conns,
         computes=computes,
@@ -367,14 +370,7 @@ def _aks(inv: Inventory, sg: SecurityGraph | None, aks: AksCluster) -> BomResour
         sg,
         aks,
         "aks",
-        public=not aks.enable_private_cluster and not aks.authorized_ip_ranges,
+        public=aks_exposure(aks).value,
         local_auth=aks.disable_local_accounts is not True,
         node_pools=pools,
     )
-
-
-def _workspace_pna(inv: Inventory, ws: MLWorkspace) -> str | None:
-    hub = inv.workspaces.get(ws.hub_id.lower()) if ws.hub_id else None
-    if hub is not None and ws.public_network_access is None:
-        return hub.public_network_access  # a project sits behind its hub's network
-    return ws.public_network_access

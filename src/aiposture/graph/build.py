@@ -19,6 +19,8 @@ from enum import StrEnum
 
 import rustworkx as rx
 
+from aiposture.facts.base import Fact
+from aiposture.facts.exposure import exposed_resources
 from aiposture.graph.permissions import (
     BLOB_READ,
     BLOB_WRITE,
@@ -37,9 +39,9 @@ from aiposture.graph.permissions import (
 from aiposture.model.entities import (
     AksCluster,
     CognitiveAccount,
+    ContainerRegistry,
     KeyVault,
     MLCompute,
-    NetworkAcls,
     Principal,
     Resource,
     SearchService,
@@ -217,6 +219,8 @@ class SecurityGraph:
         # Group memberships both ways, kept apart: path searches walk them constantly.
         self.groups_of: dict[str, list[tuple[str, Edge]]] = {}  # member -> (group, edge)
         self.members_of: dict[str, list[tuple[str, Edge]]] = {}  # group -> (member, edge)
+        # Resources whose exposure fact is unknown (no Internet edge drawn either way).
+        self.exposure_unknown: dict[str, Fact] = {}
 
     # ---- construction ------------------------------------------------------------------
 
@@ -753,89 +757,44 @@ def _add_caps(
             sg.g.add_edge(src, dst, edge)
 
 
-def _open(pna: str | None, default_action: str | None) -> bool:
-    """Public network access: absent means Enabled; the firewall's absent default is Allow.
-    SecuredByPerimeter hands access to a network security perimeter: not open."""
-    return (pna or "").strip().lower() not in ("disabled", "securedbyperimeter") and (
-        default_action or ""
-    ).strip().lower() != "deny"
+def _guard(res: Resource) -> str:
+    """What still authenticates callers of a public endpoint ("anonymous", "keys", "entra")."""
+    if isinstance(res, (CognitiveAccount, SearchService)):
+        return "entra" if res.disable_local_auth is True else "keys+entra"
+    if isinstance(res, StorageAccount):
+        anonymous = res.allow_blob_public_access is not False
+        shared = res.allow_shared_key_access is not False
+        return "+".join(
+            g for g, on in (("anonymous", anonymous), ("keys", shared), ("entra", True)) if on
+        )
+    if isinstance(res, ContainerRegistry):
+        if res.anonymous_pull_enabled:
+            return "anonymous"
+        return "keys+entra" if res.admin_user_enabled else "entra"
+    return "entra"  # workspaces, key vaults, AKS API servers: Entra ID tokens
 
 
 def _public_edges(sg: SecurityGraph, inv: Inventory) -> None:
-    def add(res: Resource, setting: str, guard: str, why: str) -> None:
+    """Internet -> resource exactly when the resource's exposure fact is true
+    (facts/exposure.py, the fact the AIP-NET rules ask too). Unknown exposure draws no edge and
+    is kept in `sg.exposure_unknown` so path rules and reports can say what was not decided."""
+    for res, fact in exposed_resources(inv):
+        if fact.is_unknown:
+            sg.exposure_unknown[res.key] = fact
+            continue
+        if not fact.is_true:
+            continue
+        guard = _guard(res)
         sg.add_edge(
             INTERNET,
             res.key,
-            Edge(EdgeKind.PUBLIC_ACCESS, why, setting=setting, guard=guard),
+            Edge(
+                EdgeKind.PUBLIC_ACCESS,
+                f"{fact.reason}; callers authenticate with {_guard_words(guard)}",
+                setting=f"{res.key}|network",
+                guard=guard,
+            ),
         )
-
-    for acc in inv.accounts.values():
-        acls = acc.network_acls
-        if _open(acc.public_network_access, acls.default_action if acls else None):
-            guard = "entra" if acc.disable_local_auth is True else "keys+entra"
-            add(
-                acc,
-                f"{acc.key}|network",
-                guard,
-                f"publicNetworkAccess={acc.public_network_access or 'absent (Enabled)'}, "
-                f"firewall defaultAction={_acl_words(acls)}"
-                f"; callers authenticate with {_guard_words(guard)}",
-            )
-    for svc in inv.search_services.values():
-        if (svc.public_network_access or "").lower() != "disabled" and not svc.ip_rules:
-            guard = "entra" if svc.disable_local_auth is True else "keys+entra"
-            add(
-                svc,
-                f"{svc.key}|network",
-                guard,
-                f"publicNetworkAccess={svc.public_network_access or 'absent (enabled)'}, "
-                f"no IP rules; callers authenticate with {_guard_words(guard)}",
-            )
-    for ws in inv.workspaces.values():
-        pna = ws.public_network_access
-        hub = inv.workspaces.get(ws.hub_id.lower()) if ws.hub_id else None
-        if hub is not None and pna is None:
-            pna = hub.public_network_access  # a project sits behind its hub's network
-        if (pna or "").lower() != "disabled":
-            add(
-                ws, f"{ws.key}|network", "entra", f"publicNetworkAccess={pna or 'absent (Enabled)'}"
-            )
-    for st in inv.storage_accounts.values():
-        acls = st.network_acls
-        if _open(st.public_network_access, acls.default_action if acls else None):
-            anonymous = st.allow_blob_public_access is not False
-            shared = st.allow_shared_key_access is not False
-            guard = "+".join(
-                g for g, on in (("anonymous", anonymous), ("keys", shared), ("entra", True)) if on
-            )
-            add(
-                st,
-                f"{st.key}|network",
-                guard,
-                f"publicNetworkAccess={st.public_network_access or 'absent (Enabled)'}, "
-                f"firewall defaultAction={_acl_words(acls)}"
-                f", allowBlobPublicAccess={st.allow_blob_public_access}; "
-                f"callers authenticate with {_guard_words(guard)}",
-            )
-    for kv in inv.key_vaults.values():
-        acls = kv.network_acls
-        if _open(kv.public_network_access, acls.default_action if acls else None):
-            add(kv, f"{kv.key}|network", "entra", "vault network open to all (no firewall)")
-    for acr in inv.registries.values():
-        if _open(acr.public_network_access, acr.network_default_action):
-            guard = (
-                "anonymous"
-                if acr.anonymous_pull_enabled
-                else ("keys+entra" if acr.admin_user_enabled else "entra")
-            )
-            add(acr, f"{acr.key}|network", guard, "registry reachable from any network")
-    for aks in inv.aks_clusters.values():
-        if not aks.enable_private_cluster and not aks.authorized_ip_ranges:
-            add(aks, f"{aks.key}|network", "entra", "public API server with no authorized IPs")
-
-
-def _acl_words(acls: NetworkAcls | None) -> str:
-    return (acls.default_action if acls else None) or "absent (Allow)"
 
 
 def _guard_words(guard: str) -> str:

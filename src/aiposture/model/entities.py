@@ -191,6 +191,7 @@ class MLWorkspace(Resource):
     """Microsoft.MachineLearningServices/workspaces: kind Default, Hub, Project, FeatureStore."""
 
     public_network_access: str | None = None
+    allow_public_access_when_behind_vnet: bool | None = None
     managed_network_isolation: str | None = None
     encryption_status: str | None = None
     storage_account: str | None = None  # lower-cased ids of linked resources
@@ -235,6 +236,7 @@ class SearchService(Resource):
     public_network_access: str | None = None
     disable_local_auth: bool | None = None
     ip_rules: tuple[str, ...] = ()
+    bypass: str | None = None  # networkRuleSet.bypass (2025-05-01): None | AzureServices
     private_endpoint_connections: tuple[PrivateEndpointConnection, ...] = ()
     cmk_enforcement: str | None = None
 
@@ -305,6 +307,7 @@ class ContainerRegistry(Resource):
     public_network_access: str | None = None
     anonymous_pull_enabled: bool | None = None
     network_default_action: str | None = None
+    ip_rules: tuple[str, ...] = ()  # networkRuleSet.ipRules[].value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -359,6 +359,9 @@ def _workspace(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
     inv.workspaces[base["key"]] = MLWorkspace(
         **base,
         public_network_access=p.text(p.get(pr, "publicNetworkAccess")),
+        allow_public_access_when_behind_vnet=p.boolean(
+            p.get(pr, "allowPublicAccessWhenBehindVnet")
+        ),
         managed_network_isolation=p.text(p.get(mn, "isolationMode")),
         encryption_status=p.text(p.path(pr, "encryption.status")),
         storage_account=p.lower(p.get(pr, "storageAccount")),
@@ -414,6 +417,7 @@ def _search(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
             )
             if v
         ),
+        bypass=p.text(p.path(pr, "networkRuleSet.bypass")),
         private_endpoint_connections=_pecs(p.get(pr, "privateEndpointConnections")),
         cmk_enforcement=p.text(p.path(pr, "encryptionWithCmk.enforcement")),
     )
@@ -484,6 +488,13 @@ def _registry(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
         public_network_access=p.text(p.get(pr, "publicNetworkAccess")),
         anonymous_pull_enabled=p.boolean(p.get(pr, "anonymousPullEnabled")),
         network_default_action=p.text(p.path(pr, "networkRuleSet.defaultAction")),
+        ip_rules=tuple(
+            v
+            for v in (
+                p.text(p.get(r, "value")) for r in p.dicts(p.path(pr, "networkRuleSet.ipRules"))
+            )
+            if v
+        ),
     )
 
 

@@ -24,6 +24,7 @@ from aiposture.rules.types import (
     Verdict,
     ev,
     failed,
+    not_applicable,
     passed,
     unknown,
 )
@@ -124,7 +125,12 @@ def storage_blob_public_access(sa: StorageAccount, ctx: RuleContext) -> Verdict:
     """Training sets, grounding documents and model artefacts in a storage account that
     allows anonymous access are one container ACL away from being readable by anyone, and
     a public container is an open door for data poisoning. When the property is absent older
-    API versions treat it as allowed, so only an explicit false passes."""
+    API versions treat it as allowed, so only an explicit false passes. FileStorage accounts
+    (premium file shares) have no blob service, so there is no container to make public:
+    NOT_APPLICABLE (storage account kinds: https://learn.microsoft.com/azure/storage/common/
+    storage-account-overview; PSRule's Azure.Storage.BlobPublicAccess likewise skips them)."""
+    if sa.kind.lower() == "filestorage":
+        return not_applicable("FileStorage account: no blob service")
     value = sa.allow_blob_public_access
     evidence = ev("properties.allowBlobPublicAccess", value)
     if value is False:

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from aiposture.config import Settings
+from aiposture.facts.defaults import AKS_ENABLE_RBAC
+from aiposture.facts.subjects import ai_clusters, principal_label, scope_level
 from aiposture.graph.permissions import (
     BLOB_READ,
     BLOB_WRITE,
@@ -216,35 +218,12 @@ def managed_identity(res: Resource, ctx: RuleContext) -> Verdict:
 # An action no real role names explicitly: only all-provider patterns ("*", "*/write") match
 # it, so it tells "full control-plane write on every resource type" apart from narrow roles.
 ANY_RESOURCE_WRITE = "Microsoft.AIPostureProbe/anyResource/write"
-_MG_PREFIX = "/providers/microsoft.management/managementgroups/"
 T = TypeVar("T")
-
-
-def scope_level(scope: str) -> str:
-    """root | managementGroup | subscription | resourceGroup | resource."""
-    s = scope.lower().rstrip("/") or "/"
-    if s == "/":
-        return "root"
-    if s.startswith(_MG_PREFIX):
-        return "managementGroup"
-    parts = s.split("/")
-    if len(parts) == 3 and parts[1] == "subscriptions":
-        return "subscription"
-    if len(parts) == 5 and parts[3] == "resourcegroups":
-        return "resourceGroup"
-    return "resource"
 
 
 def is_privileged(idx: PermissionIndex, grant: Grant) -> bool:
     """Can the grant write role assignments, or write any resource of any type (`*`)?"""
     return idx.permits(grant, ROLE_ASSIGNMENT_WRITE) or idx.permits(grant, ANY_RESOURCE_WRITE)
-
-
-def principal_label(inv: Inventory, principal_id: str) -> str:
-    """Display name (and object id) of a principal when Graph data has it."""
-    p = inv.principals.get(principal_id)
-    name = (p.user_principal_name or p.display_name) if p is not None else ""
-    return f"{name} ({principal_id})" if name else principal_id
 
 
 def describe(grant: Grant, inv: Inventory | None = None) -> str:
@@ -1025,7 +1004,7 @@ def registry_admin_user(acr: ContainerRegistry, ctx: RuleContext) -> Verdict:
 
 
 def _ai_clusters(inv: Inventory, settings: Settings) -> Iterable[Resource]:
-    return [c for c in inv.aks_clusters.values() if inv.is_ai(c)]
+    return ai_clusters(inv)
 
 
 @rule(
@@ -1086,9 +1065,10 @@ def aks_identity(cluster: AksCluster, ctx: RuleContext) -> Verdict:
     """Local accounts give a static cluster-admin kubeconfig that bypasses Entra ID, MFA and
     Conditional Access; without Entra integration or Kubernetes RBAC, access to the model
     serving pods, their secrets and their GPUs cannot be scoped or reviewed.
-    `disableLocalAccounts` absent means local accounts are enabled; `enableRBAC` absent takes
-    Azure's default (enabled); legacy (non-managed) AAD integration is retired and counts as
-    missing."""
+    `disableLocalAccounts` absent means local accounts are enabled; `enableRBAC` has no
+    documented default (the managedClusters REST spec in azure-rest-api-specs gives none; see
+    facts/defaults.py AKS_ENABLE_RBAC), so when it is absent and nothing else fails the verdict
+    is UNKNOWN; legacy (non-managed) AAD integration is retired and counts as missing."""
     problems = []
     if cluster.disable_local_accounts is not True:
         problems.append("local accounts enabled")
@@ -1103,6 +1083,13 @@ def aks_identity(cluster: AksCluster, ctx: RuleContext) -> Verdict:
     )
     if problems:
         return failed("; ".join(problems), *evidence)
+    if cluster.enable_rbac is None:
+        return unknown(
+            "Entra ID integration on and local accounts off, but enableRBAC is absent and "
+            "Azure documents no default for it",
+            AKS_ENABLE_RBAC.prop,
+            evidence=evidence,
+        )
     return passed("Entra ID integration, RBAC on, local accounts off", *evidence)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from aiposture.facts.exposure import account_exposure
+from aiposture.facts.subjects import principal_label, scope_level
 from aiposture.graph.permissions import (
     BLOB_WRITE,
     CS_DEPLOYMENT_WRITE,
@@ -20,7 +22,6 @@ from aiposture.model.entities import (
     StorageAccount,
 )
 from aiposture.model.types import Pillar, Severity
-from aiposture.rules.common import is_deny, is_disabled
 from aiposture.rules.governance import effective_policies, param_value
 from aiposture.rules.model_retirements import retirement_date
 from aiposture.rules.registry import rule
@@ -198,8 +199,9 @@ def prompt_shield(dep: Deployment, ctx: RuleContext) -> Verdict:
 
 
 # Models that take no conversational prompt and produce no text for a user: content filters
-# and Prompt Shields do not apply to them (embeddings, speech-to-text, text-to-speech).
-_NO_TEXT_GENERATION = re.compile(r"embedding|whisper|(^|-)tts($|-)|transcribe", re.IGNORECASE)
+# and Prompt Shields do not apply to them (embeddings: OpenAI text-embedding-*, Cohere
+# embed-v3/embed-v-4-0; speech-to-text; text-to-speech).
+_NO_TEXT_GENERATION = re.compile(r"embed|whisper|(^|-)tts($|-)|transcribe", re.IGNORECASE)
 
 
 def _not_text_generation(dep: Deployment) -> Verdict | None:
@@ -259,7 +261,10 @@ def indirect_attack(dep: Deployment, ctx: RuleContext) -> Verdict:
     """Retrieval-augmented and tool-using apps feed documents, web pages and e-mails into the
     prompt. Instructions hidden there (indirect prompt injection) steer the model without the
     user typing anything. Prompt Shields' indirect-attack detection is not part of
-    Microsoft's default policy: it must be switched on in a custom filter."""
+    Microsoft's default policy: it must be switched on in a custom filter. Applicability is
+    decided by model kind: embedding models (OpenAI text-embedding-*, Cohere embed-*) turn
+    text into vectors and follow no instructions, so there is nothing an injected document
+    can make them do: NOT_APPLICABLE, as for speech models."""
     cf, verdict = _filter_or_verdict(dep)
     if verdict is not None or cf is None:
         return verdict or unknown("content filter not resolved", "raiPolicies")
@@ -612,8 +617,7 @@ def _principals(grants: list[Grant]) -> dict[str, list[Grant]]:
 
 
 def _principal_label(ctx: RuleContext, pid: str) -> str:
-    p = ctx.inventory.principals.get(pid)
-    return f"{p.display_name} ({pid})" if p and p.display_name else pid
+    return principal_label(ctx.inventory, pid)
 
 
 @rule(
@@ -701,17 +705,7 @@ def model_admins(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
 _BROAD = ("subscription", "managementGroup", "root")
 
 
-def _scope_level(scope: str) -> str:
-    parts = scope.lower().strip("/").split("/")
-    if scope in ("", "/"):
-        return "root"
-    if parts[0] == "providers" and len(parts) >= 3 and parts[1] == "microsoft.management":
-        return "managementGroup"
-    if len(parts) == 2:
-        return "subscription"
-    if len(parts) == 4:
-        return "resourceGroup"
-    return "resource"
+_scope_level = scope_level
 
 
 @rule(
@@ -833,13 +827,6 @@ PROVISIONED_SKUS = frozenset(
 )
 
 
-def _account_public(acc: CognitiveAccount | None) -> bool:
-    if acc is None:
-        return True
-    default_action = acc.network_acls.default_action if acc.network_acls else None
-    return not (is_disabled(acc.public_network_access) or is_deny(default_action))
-
-
 @rule(
     id="AIP-MDL-009",
     title="Publicly reachable pay-as-you-go deployment has no capacity cap or rate limit",
@@ -881,7 +868,8 @@ def cost_cap(dep: Deployment, ctx: RuleContext) -> Verdict:
     with a stolen key or token sends (cost harvesting, denial of wallet). The deployment's
     capacity (sku.capacity, thousands of tokens per minute, reflected in rateLimits) is the
     only per-deployment brake; without one it can consume the whole subscription quota.
-    Provisioned deployments are fixed-cost and do not apply."""
+    Provisioned deployments are fixed-cost and do not apply. "Reachable" is the account's
+    exposure fact (facts/exposure.py, the same one AIP-NET-001 and the graph use)."""
     sku = (dep.sku or "").lower()
     acc = ctx.inventory.accounts.get(dep.account_key)
     evidence = (
@@ -894,9 +882,22 @@ def cost_cap(dep: Deployment, ctx: RuleContext) -> Verdict:
     )
     if sku in PROVISIONED_SKUS:
         return not_applicable("provisioned (fixed-cost) deployment")
-    if not _account_public(acc):
+    public = account_exposure(acc) if acc is not None else None
+    if public is not None and public.is_false:
         return passed("the account is not reachable from public networks", *evidence)
     if dep.sku_capacity is None and not dep.rate_limits:
+        if public is None:
+            return unknown(
+                "no capacity cap or rate limit, and the account is not in the snapshot",
+                "resources",
+                evidence=evidence,
+            )
+        if public.is_unknown:
+            return unknown(
+                f"no capacity cap or rate limit; account exposure unknown: {public.reason}",
+                *public.missing,
+                evidence=evidence,
+            )
         return failed(
             "public pay-as-you-go deployment with no capacity cap or rate limit", *evidence
         )

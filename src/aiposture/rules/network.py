@@ -5,13 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from aiposture.config import Settings
+from aiposture.facts.base import Fact
+from aiposture.facts.exposure import (
+    account_exposure,
+    aks_exposure,
+    key_vault_exposure,
+    public_access_disabled,
+    search_exposure,
+    storage_exposure,
+    workspace_exposure,
+)
+from aiposture.facts.subjects import ai_clusters
 from aiposture.model.entities import (
     AksCluster,
     CognitiveAccount,
     KeyVault,
     MLCompute,
     MLWorkspace,
-    NetworkAcls,
     NetworkSecurityGroup,
     Resource,
     SearchService,
@@ -21,10 +31,8 @@ from aiposture.model.entities import (
 )
 from aiposture.model.inventory import Inventory
 from aiposture.model.types import Pillar, Severity
-from aiposture.rules.common import is_deny, is_disabled
 from aiposture.rules.registry import rule
 from aiposture.rules.types import (
-    Evidence,
     PolicyFix,
     Refs,
     Remediation,
@@ -36,6 +44,16 @@ from aiposture.rules.types import (
     passed,
     unknown,
 )
+
+
+def exposure_verdict(fact: Fact) -> Verdict:
+    """FAIL / PASS / UNKNOWN exactly when the exposure fact is true / false / unknown."""
+    evidence = tuple(ev(path, value) for path, value in fact.evidence)
+    if fact.is_true:
+        return failed(fact.reason, *evidence)
+    if fact.is_false:
+        return passed(fact.reason, *evidence)
+    return unknown(fact.reason, *fact.missing, evidence=evidence)
 
 
 @rule(
@@ -87,24 +105,14 @@ from aiposture.rules.types import (
 def account_public_network(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
     """An AI endpoint open to the internet can be reached by anyone holding a key or token:
     stolen keys work from anywhere, model extraction and cost harvesting need no foothold, and
-    the account's managed identity becomes one request away from the internet. Public access
-    absent means Enabled; network ACLs absent mean Allow."""
-    pna = account.public_network_access
-    default_action = account.network_acls.default_action if account.network_acls else None
-    evidence = (
-        ev("properties.publicNetworkAccess", pna),
-        ev("properties.networkAcls.defaultAction", default_action),
-    )
-    if is_disabled(pna):
-        return passed("public network access is disabled", *evidence)
-    if is_deny(default_action):
-        return passed("public access is limited by network ACLs (default action Deny)", *evidence)
-    return failed(
-        "reachable from any network: publicNetworkAccess is "
-        f"{pna or 'absent (Enabled)'} and networkAcls.defaultAction is "
-        f"{default_action or 'absent (Allow)'}",
-        *evidence,
-    )
+    the account's managed identity becomes one request away from the internet. Decided by the
+    exposure fact (facts/exposure.py), the same one the graph's Internet edges use. Absent
+    publicNetworkAccess means Enabled and absent networkAcls mean Allow ("By default, Azure AI
+    services resources accept connections from clients on any network":
+    learn.microsoft.com/azure/ai-services/cognitive-services-virtual-networks). An IP rule of
+    /8 or broader (public space) opens it again; SecuredByPerimeter is UNKNOWN because the
+    perimeter's access rules are not collected."""
+    return exposure_verdict(account_exposure(account))
 
 
 @rule(
@@ -157,13 +165,24 @@ def account_public_network(account: CognitiveAccount, ctx: RuleContext) -> Verdi
 def account_private_endpoint(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
     """Without a private endpoint, clients reach the account over its public endpoint, so
     public access cannot be turned off without breaking them. A private endpoint keeps model
-    traffic (prompts, grounding data, completions) on the private network."""
+    traffic (prompts, grounding data, completions) on the private network. When public network
+    access is already Disabled that reasoning no longer holds: no client can use the public
+    endpoint, so no model traffic crosses the public network whether or not a private endpoint
+    exists yet. The control's aim is met by other means, so the rule PASSes (rather than
+    NOT_APPLICABLE: the account is still the kind of resource the rule is about)."""
     statuses = [c.status for c in account.private_endpoint_connections]
     evidence = ev(
         "properties.privateEndpointConnections[].privateLinkServiceConnectionState.status", statuses
     )
     if any((s or "").lower() == "approved" for s in statuses):
         return passed("has an approved private endpoint connection", evidence)
+    if public_access_disabled(account.public_network_access):
+        return passed(
+            "no approved private endpoint, but public network access is disabled: no traffic "
+            "uses the public endpoint",
+            evidence,
+            ev("properties.publicNetworkAccess", account.public_network_access),
+        )
     if statuses:
         return failed(
             f"private endpoint connections exist but none is Approved ({statuses})", evidence
@@ -213,23 +232,12 @@ def account_private_endpoint(account: CognitiveAccount, ctx: RuleContext) -> Ver
 def search_public_network(svc: SearchService, ctx: RuleContext) -> Verdict:
     """AI Search holds the retrieval index of RAG applications: the grounding documents
     themselves. A public search endpoint with no IP rules lets anyone with a key query or
-    poison that index from the internet. API version 2025-05-01 adds `securedByPerimeter`
-    (a network security perimeter decides access), which counts as not public."""
-    pna = svc.public_network_access
-    evidence = (
-        ev("properties.publicNetworkAccess", pna),
-        ev("properties.networkRuleSet.ipRules", list(svc.ip_rules)),
-    )
-    if is_disabled(pna):
-        return passed("public network access is disabled", *evidence)
-    if (pna or "").strip().lower() == "securedbyperimeter":
-        return passed("access is governed by a network security perimeter", *evidence)
-    if svc.ip_rules:
-        return passed(f"public access restricted to {len(svc.ip_rules)} IP rule(s)", *evidence)
-    return failed(
-        f"publicNetworkAccess is {pna or 'absent (enabled)'} and there are no IP rules",
-        *evidence,
-    )
+    poison that index from the internet. Decided by the exposure fact (facts/exposure.py):
+    publicNetworkAccess absent means enabled (REST spec default, Microsoft.Search 2025-05-01
+    search.json); IP rules restrict it unless one is /8 or broader public space; bypass
+    AzureServices admits trusted Azure services only. `securedByPerimeter` (2025-05-01) hands
+    access to a network security perimeter whose access rules are not collected: UNKNOWN."""
+    return exposure_verdict(search_exposure(svc))
 
 
 @rule(
@@ -273,13 +281,14 @@ def search_public_network(svc: SearchService, ctx: RuleContext) -> Verdict:
 )
 def workspace_public_network(ws: MLWorkspace, ctx: RuleContext) -> Verdict:
     """A public workspace exposes its studio, APIs, datastores and job submission to the
-    internet; with its linked storage it is where training data and models live. Public
-    network access absent means Enabled."""
-    pna = ws.public_network_access
-    evidence = ev("properties.publicNetworkAccess", pna)
-    if is_disabled(pna):
-        return passed("public network access is disabled", evidence)
-    return failed(f"publicNetworkAccess is {pna or 'absent (Enabled)'}", evidence)
+    internet; with its linked storage it is where training data and models live. Decided by
+    the exposure fact (facts/exposure.py): publicNetworkAccess absent means Enabled
+    (learn.microsoft.com/azure/machine-learning/how-to-configure-private-link; Azure Policy
+    438c38d2 counts absent as enabled); `allowPublicAccessWhenBehindVnet: true` opens the
+    workspace even behind private endpoints (REST spec default false, workspaceRP.json); a
+    hub-based project has its hub's network, so it is judged by its hub (UNKNOWN when the hub
+    is not in the snapshot)."""
+    return exposure_verdict(workspace_exposure(ctx.inventory, ws))
 
 
 def _openai_accounts(inv: Inventory, settings: Settings) -> Iterable[Resource]:
@@ -503,10 +512,7 @@ def compute_network(compute: MLCompute, ctx: RuleContext) -> Verdict:
 
 
 def _ai_clusters(inv: Inventory, settings: Settings) -> Iterable[Resource]:
-    return [c for c in inv.aks_clusters.values() if inv.is_ai(c)]
-
-
-_OPEN_RANGES = ("0.0.0.0/0", "*", "internet", "any")
+    return ai_clusters(inv)
 
 
 @rule(
@@ -564,42 +570,12 @@ _OPEN_RANGES = ("0.0.0.0/0", "*", "internet", "any")
 def aks_api_server(cluster: AksCluster, ctx: RuleContext) -> Verdict:
     """The Kubernetes API server of a GPU cluster controls model-serving pods, their secrets
     and their workload identities. Exposed to the whole internet it is one leaked kubeconfig
-    or API vulnerability away from model theft and cryptomining on expensive GPUs. A range of
-    0.0.0.0/0 restricts nothing."""
-    ranges = list(cluster.authorized_ip_ranges)
-    evidence = (
-        ev(
-            "properties.apiServerAccessProfile.enablePrivateCluster", cluster.enable_private_cluster
-        ),
-        ev("properties.apiServerAccessProfile.authorizedIPRanges", ranges),
-    )
-    if cluster.enable_private_cluster is True:
-        return passed("private cluster: the API server has no public endpoint", *evidence)
-    real = [r for r in ranges if r.strip().lower() not in _OPEN_RANGES]
-    if real:
-        return passed(f"API server restricted to {len(real)} authorized range(s)", *evidence)
-    return failed("public API server with no (or open) authorized IP ranges", *evidence)
-
-
-def _public_firewall(
-    pna: str | None, acls: NetworkAcls | None
-) -> tuple[bool, str, tuple[Evidence, ...]]:
-    default_action = acls.default_action if acls else None
-    evidence = (
-        ev("properties.publicNetworkAccess", pna),
-        ev("properties.networkAcls.defaultAction", default_action),
-    )
-    low = (pna or "").strip().lower()
-    if low in ("disabled", "securedbyperimeter"):
-        return False, f"public network access is {pna}", evidence
-    if is_deny(default_action):
-        return False, "firewall default action is Deny (allow-listed networks only)", evidence
-    return (
-        True,
-        f"reachable from any network: publicNetworkAccess is {pna or 'absent (Enabled)'} and "
-        f"networkAcls.defaultAction is {default_action or 'absent (Allow)'}",
-        evidence,
-    )
+    or API vulnerability away from model theft and cryptomining on expensive GPUs. Decided by
+    the exposure fact (facts/exposure.py): the API server is public unless the cluster is
+    private, and open to any address until authorized IP ranges are set
+    (learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges); a range of 0.0.0.0/0
+    among them restricts nothing, whatever else is listed."""
+    return exposure_verdict(aks_exposure(cluster))
 
 
 @rule(
@@ -659,12 +635,12 @@ def _public_firewall(
 def storage_public_network(st: StorageAccount, ctx: RuleContext) -> Verdict:
     """This account holds training data, grounding documents or model artifacts of an AI
     workload. Reachable from every network, a leaked key or SAS token or an over-broad role
-    is enough to read or poison that data from anywhere. publicNetworkAccess absent means
-    Enabled; networkAcls absent mean Allow."""
-    public, message, evidence = _public_firewall(st.public_network_access, st.network_acls)
-    if public:
-        return failed(message, *evidence)
-    return passed(message, *evidence)
+    is enough to read or poison that data from anywhere. Decided by the exposure fact
+    (facts/exposure.py): publicNetworkAccess absent means Enabled and networkAcls absent mean
+    Allow ("By default, storage accounts accept connections from clients on any network":
+    learn.microsoft.com/azure/storage/common/storage-network-security; storage.json
+    NetworkRuleSet.defaultAction default Allow); SecuredByPerimeter is UNKNOWN."""
+    return exposure_verdict(storage_exposure(st))
 
 
 @rule(
@@ -722,11 +698,10 @@ def storage_public_network(st: StorageAccount, ctx: RuleContext) -> Verdict:
 def key_vault_public_network(kv: KeyVault, ctx: RuleContext) -> Verdict:
     """The vault of an AI workload holds its connection secrets, API keys and encryption
     keys. Open to every network, any stolen token with secret access works from anywhere.
-    publicNetworkAccess absent means Enabled; networkAcls absent mean Allow."""
-    public, message, evidence = _public_firewall(kv.public_network_access, kv.network_acls)
-    if public:
-        return failed(message, *evidence)
-    return passed(message, *evidence)
+    Decided by the exposure fact (facts/exposure.py): publicNetworkAccess absent means enabled
+    (keyvault.json REST spec default) and networkAcls absent mean Allow
+    (learn.microsoft.com/azure/key-vault/general/network-security)."""
+    return exposure_verdict(key_vault_exposure(kv))
 
 
 # ---- AIP-NET-011: subnets hosting AI compute or AI private endpoints -------------------------

@@ -17,6 +17,7 @@ from aiposture.model.types import Pillar, Severity, Status
 
 if TYPE_CHECKING:
     from aiposture.config import Settings
+    from aiposture.graph.build import SecurityGraph
     from aiposture.model.inventory import Inventory
 
 R = TypeVar("R", bound=Resource)
@@ -111,11 +112,11 @@ class RuleContext:
     inventory: Inventory
     settings: Settings
     now: dt.datetime
-    _graph: Any = None
-    graph_factory: Callable[[], Any] | None = None
+    _graph: SecurityGraph | None = None
+    graph_factory: Callable[[], SecurityGraph] | None = None
 
     @property
-    def graph(self) -> Any:
+    def graph(self) -> SecurityGraph | None:
         if self._graph is None and self.graph_factory is not None:
             self._graph = self.graph_factory()
         return self._graph
