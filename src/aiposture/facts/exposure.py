@@ -91,7 +91,8 @@ def _ip_rules_fact(
             path,
             evidence=tuple(evidence),
         )
-    return known(False, f"{what}; {len(rules)} narrow IP rule(s)", *evidence)
+    allowed = f"{len(rules)} narrow IP rule(s)" if rules else "no IP rules"
+    return known(False, f"{what}; {allowed}", *evidence)
 
 
 def _firewalled(
