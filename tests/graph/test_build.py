@@ -358,3 +358,46 @@ def test_graph_is_shared_while_held_and_not_kept_alive_by_the_inventory() -> Non
     assert ref() is None  # the report phase of a big scan runs without the graph
     again = build_graph(inv)
     assert edges(again, EdgeKind.HAS_IDENTITY) == first != set()
+
+
+def test_internet_edges_follow_the_exposure_fact() -> None:
+    """One edge per exposed endpoint; SecuredByPerimeter draws none and is kept as unknown;
+    an AKS API server authorized only for 0.0.0.0/0 is exposed; a project under a private hub
+    is not."""
+    hub = f"{RG}/providers/Microsoft.MachineLearningServices/workspaces/hub-private"
+    aks_id = f"{RG}/providers/Microsoft.ContainerService/managedClusters/aks-any"
+    nsp_search = f"{RG}/providers/Microsoft.Search/searchServices/srch-nsp"
+    project = f"{RG}/providers/Microsoft.MachineLearningServices/workspaces/proj"
+    inv = make_inventory(
+        [
+            res(
+                nsp_search,
+                "Microsoft.Search/searchServices",
+                {"publicNetworkAccess": "securedByPerimeter"},
+            ),
+            res(
+                aks_id,
+                "Microsoft.ContainerService/managedClusters",
+                {"apiServerAccessProfile": {"authorizedIPRanges": ["0.0.0.0/0"]}},
+            ),
+            res(
+                hub,
+                "Microsoft.MachineLearningServices/workspaces",
+                {"publicNetworkAccess": "Disabled"},
+                kind="Hub",
+            ),
+            res(
+                project,
+                "Microsoft.MachineLearningServices/workspaces",
+                {"hubResourceId": hub},
+                kind="Project",
+            ),
+        ]
+    )
+    sg = build_graph(inv)
+    public = edges(sg, EdgeKind.PUBLIC_ACCESS)
+    assert public == {(INTERNET, aks_id.lower())}
+    assert set(sg.exposure_unknown) == {nsp_search.lower()}
+    assert sg.exposure_unknown[nsp_search.lower()].missing == (
+        "networkSecurityPerimeters/profiles/accessRules",
+    )

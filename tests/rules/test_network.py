@@ -119,6 +119,45 @@ def test_net_005_workspace_public() -> None:
     assert statuses(run_rules(rows), "AIP-NET-005") == {("w-off", "PASS"), ("w-open", "FAIL")}
 
 
+def test_net_005_public_access_behind_vnet_and_hub_inheritance() -> None:
+    hub_private = workspace("hub-private", {"publicNetworkAccess": "Disabled"}, kind="Hub")
+    hub_open = workspace("hub-open", {}, kind="Hub")
+    rows = [
+        hub_private,
+        hub_open,
+        # allowPublicAccessWhenBehindVnet true opens a private-link workspace (was PASS).
+        workspace(
+            "w-behind", {"publicNetworkAccess": "Disabled", "allowPublicAccessWhenBehindVnet": True}
+        ),
+        workspace(
+            "w-behind-off",
+            {"publicNetworkAccess": "Disabled", "AllowPublicAccessWhenBehindVnet": "false"},
+        ),
+        # A hub project's network is its hub's (was FAIL under a private hub).
+        workspace("p-private", {"hubResourceId": hub_private["id"]}, kind="Project"),
+        workspace(
+            "p-open",
+            {"publicNetworkAccess": "Disabled", "hubResourceId": hub_open["id"]},
+            kind="Project",
+        ),
+    ]
+    result = run_rules(rows)
+    assert statuses(result, "AIP-NET-005") == {
+        ("hub-private", "PASS"),
+        ("hub-open", "FAIL"),
+        ("w-behind", "FAIL"),
+        ("w-behind-off", "PASS"),
+        ("p-private", "PASS"),
+        ("p-open", "FAIL"),
+    }
+    [behind] = [
+        f for f in result.findings if f.resource_name == "w-behind" and f.rule.id == "AIP-NET-005"
+    ]
+    assert {(e.path, e.value) for e in behind.evidence} >= {
+        ("properties.allowPublicAccessWhenBehindVnet", True)
+    }
+
+
 # ---- NET-003 -------------------------------------------------------------------------------
 
 
@@ -269,6 +308,14 @@ def test_net_008_aks_api_server() -> None:
         ("public", "FAIL"),
         ("odd", "PASS"),
     }
+
+
+def test_net_008_any_address_among_narrow_ranges_restricts_nothing() -> None:
+    rows = [
+        aks("mixed", {"authorizedIPRanges": ["198.51.100.0/24", "0.0.0.0/0"]}),  # was PASS
+        aks("broad", {"authorizedIPRanges": ["20.0.0.0/8"]}),  # an explicit (wide) allow list
+    ]
+    assert statuses(run_rules(rows), "AIP-NET-008") == {("mixed", "FAIL"), ("broad", "PASS")}
 
 
 # ---- NET-009 / 010 (AI-linked storage and key vaults) ---------------------------------------
