@@ -13,15 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from aiposture.app import scan_inventory
-from aiposture.collect.demo import demo_snapshot
-from aiposture.collect.synth import synth_to
-from aiposture.config import Settings
-from aiposture.graph.build import INTERNET, EdgeKind, build_graph
-from aiposture.model.inventory import Inventory
-from aiposture.model.normalize import normalize
-from aiposture.model.snapshot import load_snapshot
 from exposure_rows import (
     STORAGE,
     VAULT,
@@ -34,6 +25,15 @@ from exposure_rows import (
     vault,
     workspace,
 )
+
+from aiposture.app import scan_inventory
+from aiposture.collect.demo import demo_snapshot
+from aiposture.collect.synth import synth_to
+from aiposture.config import Settings
+from aiposture.graph.build import INTERNET, EdgeKind, build_graph
+from aiposture.model.inventory import Inventory
+from aiposture.model.normalize import normalize
+from aiposture.model.snapshot import load_snapshot
 from root_helpers import FIXED_NOW, make_inventory
 
 EXPOSURE_RULES = frozenset(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from exposure_rows import ACCOUNT, account, gpu_aks, linking_workspace, rid, storage
+
 from root_helpers import run_rules, statuses
 
 ACC = rid(ACCOUNT, "oai")

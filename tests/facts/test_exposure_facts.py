@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from exposure_rows import account, gpu_aks, registry, search, workspace
 
 from aiposture.facts import defaults
 from aiposture.facts.exposure import exposed_resources, exposure
 from aiposture.facts.subjects import scope_level
 from aiposture.graph.bom import build_bom
 from aiposture.graph.build import INTERNET, EdgeKind, build_graph
-from exposure_rows import account, gpu_aks, registry, search, workspace
 from root_helpers import make_inventory
 
 
