@@ -65,6 +65,12 @@ def test_absent_properties_take_the_documented_defaults() -> None:
     assert dict(facts["oai-bare"].evidence)["properties.publicNetworkAccess"] is None
 
 
+def test_blank_public_network_access_is_absent() -> None:
+    inv = make_inventory([account("oai-blank", publicNetworkAccess="  ")])
+    fact = exposure(inv, next(iter(inv.accounts.values())))
+    assert fact is not None and fact.is_true  # absent: Enabled, not "unrecognised"
+
+
 def test_unrecognised_public_network_access_is_unknown_naming_the_property() -> None:
     inv = make_inventory([account("oai-weird", publicNetworkAccess="Sometimes")])
     fact = exposure(inv, inv.accounts[next(iter(inv.accounts))])

@@ -47,7 +47,7 @@ def public_access_disabled(pna: str | None) -> bool:
 
 
 def _shown(value: str | bool | None, default: d.Default) -> str:
-    if value is not None:
+    if value is not None and value != "":
         return str(value)
     return f"absent ({default.value}, the documented default)"
 
@@ -55,7 +55,7 @@ def _shown(value: str | bool | None, default: d.Default) -> str:
 def _pna_gate(pna: str | None, default: d.Default, evidence: list[tuple[str, Any]]) -> Fact | None:
     """Decide on publicNetworkAccess alone when it decides (Disabled, SecuredByPerimeter,
     unreadable); None when it is Enabled and the firewall decides."""
-    effective = _low(pna) if pna is not None else _low(str(default.value))
+    effective = _low(pna) if pna and pna.strip() else _low(str(default.value))
     if effective == "disabled":
         return known(False, "public network access is disabled", *evidence)
     if effective == "securedbyperimeter":
