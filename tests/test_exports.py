@@ -112,10 +112,10 @@ def test_directory_is_read_recursively(tmp_path: Path) -> None:
     (tmp_path / "exports" / "README.txt").write_text("not json", encoding="utf-8")
     snap = load(tmp_path / "exports")
     assert sorted(r["name"] for r in snap.iter_resources()) == ["oai-closed", "oai-open"]
-    # Coverage is the subscription the rows show (not tenant-wide "file:" scopes), and the
-    # reason names both files.
+    # Coverage is the scope the rows show (not tenant-wide "file:" scopes): both files hold
+    # rows of one resource group only; the reason names both files.
     complete = [c for c in snap.coverage if c.status is CoverageStatus.COMPLETE]
-    assert [(c.collection, c.scope) for c in complete] == [("resources", SUB.lower())]
+    assert [(c.collection, c.scope) for c in complete] == [("resources", RG.lower())]
     assert "accounts.json" in complete[0].reason
     assert "more.json.gz" in complete[0].reason
     assert snap.metadata.source == "export"

@@ -337,6 +337,13 @@ def _subscription_scope(key: str) -> str | None:
     return None
 
 
+def _group_scope(key: str) -> str | None:
+    parts = key.split("/")
+    if len(parts) > 4 and parts[1] == "subscriptions" and parts[3] == "resourcegroups":
+        return "/".join(parts[:5])
+    return None
+
+
 def list_scope(collection: str, type_lower: str, key: str) -> str | None:
     """The scope a complete list of `collection` holding this row covers, or None when the
     row cannot show it (tenant-level rows)."""
@@ -577,6 +584,7 @@ def _read_export(
     bad: list[str] = []
     scopes: dict[tuple[str, str], int] = defaultdict(int)
     tenant_cols: set[str] = set()
+    groups: dict[tuple[str, str], set[str | None]] = defaultdict(set)
     for i, row in enumerate(exp.rows):
         got = _row_problem(row)
         if isinstance(got, str):
@@ -608,6 +616,8 @@ def _read_export(
             )
             evidence[(col, "tenant")].count += 1
             continue
+        if scope == _subscription_scope(key):
+            groups[(col, scope)].add(_group_scope(key))
         scopes[(col, scope)] += 1
     if bad and len(bad) == len(exp.rows):
         raise InputError(bad[0] + " (no usable row in the file)")
@@ -616,6 +626,10 @@ def _read_export(
     if exp.truncated:
         _warn(warnings, f"{path}: truncated result: {exp.truncated}; collections counted partial")
     for (col, scope), n in scopes.items():
+        # Rows all in one resource group show that group, not their whole subscription.
+        narrow = groups.get((col, scope), set())
+        if len(narrow) == 1 and None not in narrow:
+            scope = next(iter(narrow)) or scope
         ev = evidence[(col, scope)]
         ev.count += n
         if exp.truncated:
