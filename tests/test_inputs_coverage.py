@@ -118,8 +118,7 @@ def test_role_assignments_of_another_subscription_prove_nothing_here(
     ra = next(
         r
         for r in of_type(demo_rows, "microsoft.authorization/roleassignments")
-        if r["id"].lower().startswith("/subscriptions/")
-        and r["id"].lower().split("/")[2] != ws_sub
+        if r["id"].lower().startswith("/subscriptions/") and r["id"].lower().split("/")[2] != ws_sub
     )
     result = scan(write(tmp_path / "ws.json", [ws]), write(tmp_path / "ra.json", [ra]))
     assert verdicts(result, "AIP-IDN-005") == {("AIP-IDN-005", ws["name"], Status.UNKNOWN)}
@@ -198,7 +197,9 @@ def test_tenant_level_rows_are_partial(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "doc",
     [
-        pytest.param({"value": [1], "nextLink": "https://management.azure.com/x?page=2"}, id="next"),
+        pytest.param(
+            {"value": [1], "nextLink": "https://management.azure.com/x?page=2"}, id="next"
+        ),
         pytest.param({"value": [1], "@odata.nextLink": "https://x/?$skiptoken=a"}, id="odata"),
         pytest.param({"data": [1], "skip_token": "ew0KICAi"}, id="skip_token"),
         pytest.param({"data": [1], "$skipToken": "ew0KICAi"}, id="$skipToken"),

@@ -307,8 +307,8 @@ def read_bytes(path: Path, limits: InputLimits | None = None) -> bytes:
 def too_deep(path: object) -> InputError:
     """The error for JSON nested deeper than the decoder's recursion limit."""
     return InputError(
-        f"{path}: JSON nested too deeply (over about {_MAX_DEPTH_HINT} levels); not an Azure "
-        "export: check how the file was produced"
+        f"{path}: JSON nested too deeply for the reader (about {_MAX_DEPTH_HINT} levels; Azure "
+        "JSON nests a few dozen); check how the file was produced"
     )
 
 
