@@ -144,7 +144,7 @@ def _warn(warnings: list[str] | None, line: str) -> None:
 # One export file
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Export:
     """The rows of one export file and what the file says about its own completeness."""
 
@@ -220,7 +220,7 @@ def _export_rows(path: Path, data: bytes) -> _Export:
 
 def _row_problem(row: object) -> tuple[str, str, str] | str:
     """(id, lower-case type, collection) of a usable row, or what is wrong with it."""
-    if not isinstance(row, Mapping):
+    if not isinstance(row, dict):  # decoded JSON: objects are dicts
         return "is not a JSON object; each resource must be an object with id and type"
     rid = row.get("id")
     if rid is None:  # PowerShell-style exports spell it Id / ResourceId
@@ -337,33 +337,38 @@ def _subscription_scope(key: str) -> str | None:
     return None
 
 
-def _group_scope(key: str) -> str | None:
-    parts = key.split("/")
-    if len(parts) > 4 and parts[1] == "subscriptions" and parts[3] == "resourcegroups":
-        return "/".join(parts[:5])
-    return None
-
-
 def list_scope(collection: str, type_lower: str, key: str) -> str | None:
     """The scope a complete list of `collection` holding this row covers, or None when the
     row cannot show it (tenant-level rows)."""
+    return _list_scopes(collection, type_lower, key)[0]
+
+
+def _list_scopes(collection: str, type_lower: str, key: str) -> tuple[str | None, str | None]:
+    """(list_scope, the row's resource group when that scope is its subscription: "" for a
+    subscription-level row, None when the scope is not a subscription)."""
     if collection in _TENANT_ONLY:
-        return None
+        return None, None
     if collection in _TARGET_SCOPED or collection == "activityLogExport":
         head = key.rsplit("/providers/", 1)[0]
-        return head or None
+        return head or None, None
     if collection in _PARENT_SCOPED or (collection == "resources" and type_lower.count("/") > 1):
         # A child list (`.../accounts/a/deployments`) covers its parent.
         head = key.rstrip("/").rsplit("/", 2)[0]
-        return head if head.count("/") >= 2 else None
-    return _subscription_scope(key)
+        return (head if head.count("/") >= 2 else None), None
+    parts = key.split("/", 5)
+    if len(parts) > 2 and parts[1] == "subscriptions" and parts[2]:
+        sub = f"/subscriptions/{parts[2]}"
+        if len(parts) > 4 and parts[3] == "resourcegroups":
+            return sub, f"{sub}/resourcegroups/{parts[4]}"
+        return sub, ""
+    return None, None
 
 
 # ---------------------------------------------------------------------------------------------
 # Duplicate ids
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Row:
     key: str
     row: Mapping[str, Any]
@@ -403,7 +408,12 @@ def _pick(rows: list[_Row]) -> tuple[_Row, list[tuple[_Row, str]]]:
     the row with more properties (top level plus `properties`); then the smaller canonical
     JSON (keys sorted), which makes the choice independent of file order.
     """
-    canon = [_ENCODER.encode(r.row) for r in rows]
+    if len(rows) == 1:
+        return rows[0], []
+    try:
+        canon = [_ENCODER.encode(r.row) for r in rows]
+    except RecursionError:
+        raise too_deep(f"{rows[0].file}: item [{rows[0].index}]") from None
     distinct: dict[bytes, _Row] = {}
     for c, r in sorted(zip(canon, rows, strict=True), key=lambda x: (x[0], x[1].file, x[1].index)):
         distinct.setdefault(c, r)
@@ -584,13 +594,13 @@ def _read_export(
     bad: list[str] = []
     scopes: dict[tuple[str, str], int] = defaultdict(int)
     tenant_cols: set[str] = set()
-    groups: dict[tuple[str, str], set[str | None]] = defaultdict(set)
+    groups: dict[tuple[str, str], set[str]] = defaultdict(set)
     for i, row in enumerate(exp.rows):
         got = _row_problem(row)
         if isinstance(got, str):
             bad.append(f"{path}: item [{i}] {got}")
             continue
-        assert isinstance(row, Mapping)
+        assert isinstance(row, dict)
         rid, tl, col = got
         key = rid.lower()
         if not isinstance(row.get("type"), str) and not props.get(row, "type"):
@@ -599,7 +609,7 @@ def _read_export(
         tid = row.get("tenantId")
         if isinstance(tid, str) and tid:
             tenant_ids.add(tid.lower())
-        scope = list_scope(col, tl, key)
+        scope, group = _list_scopes(col, tl, key)
         if exp.shape == "object":
             # A GET body shows that resource, not the rest of its list.
             evidence[(col, key)].complete.append(f"resource read by itself in {path}")
@@ -616,8 +626,8 @@ def _read_export(
             )
             evidence[(col, "tenant")].count += 1
             continue
-        if scope == _subscription_scope(key):
-            groups[(col, scope)].add(_group_scope(key))
+        if group is not None:
+            groups[(col, scope)].add(group)
         scopes[(col, scope)] += 1
     if bad and len(bad) == len(exp.rows):
         raise InputError(bad[0] + " (no usable row in the file)")
@@ -628,7 +638,7 @@ def _read_export(
     for (col, scope), n in scopes.items():
         # Rows all in one resource group show that group, not their whole subscription.
         narrow = groups.get((col, scope), set())
-        if len(narrow) == 1 and None not in narrow:
+        if len(narrow) == 1:
             scope = next(iter(narrow)) or scope
         ev = evidence[(col, scope)]
         ev.count += n
