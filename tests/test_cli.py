@@ -58,7 +58,7 @@ BROKEN = {
     "shape.json": (b'{"subscriptions": []}', "not a recognised shape"),
     "scalar.json": (b"42", "neither an object nor an array"),
     "noid.json": (b'{"value": [{"type": "Microsoft.Storage/storageAccounts"}]}', "has no `id`"),
-    "notype.json": (b'[{"id": "/subscriptions/s/resourceGroups/r/providers/A/b/c"}]', "no `type`"),
+    "notype.json": (b'[{"id": "not-an-arm-id"}]', "no `type`"),
     "empty.json": (b"", "file is empty"),
     "newer.json": (
         b'{"format": "aiposture-snapshot", "schema_version": "2.0", "resources": []}',

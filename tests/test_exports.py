@@ -112,8 +112,12 @@ def test_directory_is_read_recursively(tmp_path: Path) -> None:
     (tmp_path / "exports" / "README.txt").write_text("not json", encoding="utf-8")
     snap = load(tmp_path / "exports")
     assert sorted(r["name"] for r in snap.iter_resources()) == ["oai-closed", "oai-open"]
-    files = {c.scope for c in snap.coverage if c.status is CoverageStatus.COMPLETE}
-    assert files == {f"file:{tmp_path / 'exports' / 'a' / 'accounts.json'}"}
+    # Coverage is the scope the rows show (not tenant-wide "file:" scopes): both files hold
+    # rows of one resource group only; the reason names both files.
+    complete = [c for c in snap.coverage if c.status is CoverageStatus.COMPLETE]
+    assert [(c.collection, c.scope) for c in complete] == [("resources", RG.lower())]
+    assert "accounts.json" in complete[0].reason
+    assert "more.json.gz" in complete[0].reason
     assert snap.metadata.source == "export"
 
 
@@ -302,7 +306,26 @@ def test_diagnostic_settings_in_the_export_make_monitoring_decidable(tmp_path: P
             "logs": [{"categoryGroup": "allLogs", "enabled": True}],
         },
     }
-    result = scan_paths(write(tmp_path / "x.json", [OPEN, CLOSED, diag]))
+    write(tmp_path / "x.json", [OPEN, CLOSED, diag])
+    # The rows show oai-closed's diagnostic settings only: nothing shows that oai-open's were
+    # read (an account without settings has no row), so it is UNKNOWN (it was FAIL before).
+    result = scan_paths(tmp_path / "x.json")
+    assert status_of(result, "AIP-MON-001") == {
+        "oai-open": Status.UNKNOWN,
+        "oai-closed": Status.PASS,
+    }
+    # A manifest saying the settings were listed for the whole subscription decides it.
+    write(
+        tmp_path / "aiposture-manifest.json",
+        {
+            "format": "aiposture-export-manifest",
+            "version": "1.0",
+            "coverage": [
+                {"collection": "diagnosticSettings", "scope": SUB, "status": "complete"},
+            ],
+        },
+    )
+    result = scan_paths(tmp_path)
     assert status_of(result, "AIP-MON-001") == {"oai-open": Status.FAIL, "oai-closed": Status.PASS}
 
 
@@ -317,7 +340,8 @@ def test_diagnostic_settings_in_the_export_make_monitoring_decidable(tmp_path: P
         (b'"just a string"', "neither an object nor an array"),
         (b'{"foo": []}', "not a recognised shape"),
         (b'[{"name": "x", "type": "Microsoft.Storage/storageAccounts"}]', "item [0] has no `id`"),
-        (b'[{"id": "/subscriptions/s/resourceGroups/rg/providers/X/y/z"}]', "has no `type`"),
+        # An ARM id names its type (tests/test_inputs_rest_examples.py); a non-ARM id does not.
+        (b'[{"id": "not-an-arm-id"}]', "has no `type`"),
         (b"[1, 2]", "item [0] is not a JSON object"),
         (b'{"data": {"columns": 3}}', "neither an array nor a table"),
     ],

@@ -62,6 +62,11 @@ from aiposture.report import FILE_FORMATS
     type=click.Choice(["mcsb", "owasp-llm", "atlas"]),
     help="Add a compliance view: results grouped by control/technique.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Input warnings (unusable rows, skipped entries, conflicting duplicates) are errors.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Terminal: list PASS findings too.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @live_options
@@ -77,6 +82,7 @@ def scan(
     baseline: Path | None,
     fail_on_new: str | None,
     framework: str | None,
+    strict: bool,
     verbose: bool,
     quiet: bool,
     live: LiveOptions,
@@ -102,6 +108,10 @@ def scan(
 
     settings.check_rule_ids(r.id for r in all_rules())
     source = build_source(demo, inputs, live.source(quiet) if live.live else None, stream=True)
+    from aiposture.collect.exports import FileSource
+
+    if isinstance(source, FileSource):
+        source.strict = strict
     err = stderr_console(quiet)
     update, stop = load_progress(err)
     try:
@@ -110,6 +120,15 @@ def scan(
         stop()
     # Inventory and findings live until exit: later GC passes need not traverse them.
     gc.freeze()
+    input_warnings = list(getattr(source, "warnings", []))
+    if input_warnings:
+        # One line each (capped) on stderr, even with --quiet; all of them in the report.
+        for line in input_warnings[:_MAX_WARNING_LINES]:
+            click.echo(f"aiposture: warning: {line}", err=True)
+        if len(input_warnings) > _MAX_WARNING_LINES:
+            more = len(input_warnings) - _MAX_WARNING_LINES
+            click.echo(f"aiposture: warning: ... and {more} more (see the report)", err=True)
+        result.extras["input_warnings"] = input_warnings
     if previous is not None:
         result.extras["baseline"] = compare(result, previous, str(baseline))
         from aiposture.report.baseline import tenant_mismatch
@@ -168,6 +187,9 @@ def scan(
             )
             return 1
     return 0
+
+
+_MAX_WARNING_LINES = 20
 
 
 def _render_compliance(result: ScanResult, console: Console) -> None:

@@ -125,20 +125,38 @@ def normalize(snapshot: Snapshot, progress: Callable[[int], None] | None = None)
 
 
 def infer_type(row: Row, rid: str) -> str | None:
-    """Type of a row that carries none: `az account list` subscriptions and `az role
-    assignment list` rows (flat principalId / roleDefinitionId / scope)."""
-    if _is_subscription_id(rid):
-        return "microsoft.resources/subscriptions"
-    if "/providers/microsoft.authorization/roleassignments/" in rid.lower() or (
-        p.has(row, "principalId") and p.has(row, "roleDefinitionId")
-    ):
+    """Type (lower case) of a row that carries none.
+
+    `az role assignment list` rows (flat principalId / roleDefinitionId / scope) are role
+    assignments. Otherwise the type follows from the ARM id, as ARM builds ids from types:
+    after the last `/providers/<Namespace>`, type and name segments alternate
+    (`.../providers/Microsoft.CognitiveServices/accounts/a/raiPolicies/p` is
+    `microsoft.cognitiveservices/accounts/raipolicies`; Microsoft's own REST examples of
+    raiPolicies carry no `type`). `/subscriptions/<id>` and `.../resourceGroups/<rg>` are the
+    resource containers. An id that is none of these gives None.
+    """
+    if p.has(row, "principalId") and p.has(row, "roleDefinitionId"):
         return "microsoft.authorization/roleassignments"
+    return type_from_id(rid)
+
+
+def type_from_id(rid: str) -> str | None:
+    """The ARM resource type an id names, lower case, or None when it is not an ARM id."""
+    parts = [x for x in rid.lower().split("/") if x]
+    if not parts or not rid.startswith("/"):
+        return None
+    if "providers" in parts:
+        at = len(parts) - 1 - parts[::-1].index("providers")
+        rest = parts[at + 1 :]
+        # namespace, then (type, name) pairs: an odd count of 3 or more
+        if len(rest) < 3 or len(rest) % 2 == 0:
+            return None
+        return "/".join([rest[0], *rest[1::2]])
+    if len(parts) == 2 and parts[0] == "subscriptions":
+        return "microsoft.resources/subscriptions"
+    if len(parts) == 4 and parts[0] == "subscriptions" and parts[2] == "resourcegroups":
+        return "microsoft.resources/subscriptions/resourcegroups"
     return None
-
-
-def _is_subscription_id(rid: str) -> bool:
-    parts = rid.strip("/").split("/")
-    return len(parts) == 2 and parts[0].lower() == "subscriptions"
 
 
 def _base(row: Row, rid: str, tl: str) -> dict[str, Any]:

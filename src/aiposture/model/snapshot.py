@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
+import os
+import stat
 import zlib
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +28,7 @@ from typing import IO, Any
 import msgspec
 
 from aiposture import __version__
-from aiposture.errors import InputError
+from aiposture.errors import ConfigError, InputError
 from aiposture.model.types import CoverageStatus
 
 FORMAT_NAME = "aiposture-snapshot"
@@ -89,6 +92,8 @@ class Snapshot:
     # exhausted it fills `graph` and `coverage`, which follow the rows in the file.
     stream: Iterator[Row] | None = None
     streamed: int = 0
+    # Problems that did not stop the read (one line each: file, position, what was done).
+    warnings: list[str] = field(default_factory=list)
 
     def iter_resources(self) -> Iterator[Row]:
         yield from self._listed_resources()
@@ -104,6 +109,8 @@ class Snapshot:
             if isinstance(row, msgspec.Raw):
                 try:
                     value = decode(row)
+                except RecursionError:
+                    raise too_deep(f"{self.origin}: resources[{i}]") from None
                 except msgspec.DecodeError as exc:  # pragma: no cover - validated on read
                     raise InputError(f"{self.origin}: resources[{i}]: {exc}") from None
                 if not isinstance(value, Mapping):
@@ -128,8 +135,162 @@ _ROW_DECODER: msgspec.json.Decoder[Any] = msgspec.json.Decoder()
 # Reading
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it is gzip (by magic number, not by name)."""
+@dataclass(frozen=True, slots=True)
+class InputLimits:
+    """Bounds on what one input file may cost (see docs/snapshot-format.md, "Limits").
+
+    Every limit can be changed with an environment variable of the same name in upper case
+    with an `AIPOSTURE_` prefix (`AIPOSTURE_MAX_INPUT_BYTES=...`); 0 disables a limit.
+    """
+
+    max_input_bytes: int = 4 << 30  # the file as stored (compressed or not)
+    max_decompressed_bytes: int = 8 << 30  # gunzipped size (1M synth resources: ~3.4 GB)
+    max_compression_ratio: int = 100  # gunzipped / stored, checked beyond 64 MiB
+    ratio_floor: int = 64 << 20
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> InputLimits:
+        env = os.environ if env is None else env
+        values: dict[str, int] = {}
+        for name in ("max_input_bytes", "max_decompressed_bytes", "max_compression_ratio"):
+            var = f"AIPOSTURE_{name.upper()}"
+            text = env.get(var)
+            if text is None or not text.strip():
+                continue
+            try:
+                value = int(text.strip())
+            except ValueError:
+                value = -1
+            if value < 0:
+                raise ConfigError(
+                    f"{var}={text!r}: expected a whole number (bytes or a ratio; 0 = no limit)"
+                )
+            values[name] = value
+        return cls(**values)
+
+    def check_decompressed(self, path: object, stored: int, total: int) -> None:
+        """Raise once gunzipped data passes the size or ratio limit."""
+        if self.max_decompressed_bytes and total > self.max_decompressed_bytes:
+            raise InputError(
+                f"{path}: decompresses to more than {self.max_decompressed_bytes:,} bytes "
+                "(AIPOSTURE_MAX_DECOMPRESSED_BYTES); split the export or raise the limit"
+            )
+        if (
+            self.max_compression_ratio
+            and total > self.ratio_floor
+            and total > self.max_compression_ratio * max(stored, 1)
+        ):
+            raise InputError(
+                f"{path}: gzip expands more than {self.max_compression_ratio}x "
+                f"({stored:,} bytes to over {total:,}); not a plausible export (a "
+                "decompression bomb?); raise AIPOSTURE_MAX_COMPRESSION_RATIO if it is genuine"
+            )
+
+
+def check_regular(path: Path, limits: InputLimits | None = None) -> int:
+    """The size of `path` when it is a regular file within the size limit, else InputError.
+
+    FIFOs, devices (`/dev/zero`), sockets and directories are refused before they are opened
+    (opening a FIFO blocks, reading a device never ends).
+    """
+    limits = limits or InputLimits.from_env()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise InputError(
+                f"{path}: broken symbolic link; point --input at the file itself"
+            ) from None
+        raise InputError(f"{path}: no such file; check the path given to --input") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path}: is a directory where a file was expected")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(
+            f"{path}: not a regular file (FIFO, device or socket); save the export to a file "
+            "and pass that"
+        )
+    if limits.max_input_bytes and st.st_size > limits.max_input_bytes:
+        raise InputError(
+            f"{path}: {st.st_size:,} bytes is over the input limit of "
+            f"{limits.max_input_bytes:,} (AIPOSTURE_MAX_INPUT_BYTES); split the export or "
+            "raise the limit"
+        )
+    return st.st_size
+
+
+def gunzip(path: object, data: bytes, limits: InputLimits) -> bytes:
+    """Decompress gzip data (several members too) without passing the limits."""
+    return b"".join(_inflate(path, iter((data,)), limits, len(data)))
+
+
+def _inflate(
+    path: object, chunks: Iterator[bytes], limits: InputLimits, stored: int | None = None
+) -> Iterator[bytes]:
+    """Gunzip `chunks` (concatenated members too), at most 1 MiB of output per step, so a
+    bomb is refused at the limit instead of after it has filled memory. `stored` is the
+    compressed size when known; otherwise the bytes read so far."""
+    total = 0
+    read = 0
+    dec = zlib.decompressobj(wbits=31)
+    try:
+        for chunk in chunks:
+            read += len(chunk)
+            buf = chunk
+            while buf:
+                if dec.eof:
+                    if buf[:2] != b"\x1f\x8b":
+                        return  # trailing bytes after the last member are ignored, as gzip does
+                    dec = zlib.decompressobj(wbits=31)
+                out = dec.decompress(buf, _CHUNK)
+                buf = dec.unconsumed_tail or dec.unused_data
+                while True:
+                    if out:
+                        total += len(out)
+                        limits.check_decompressed(path, stored or read, total)
+                        yield out
+                    if dec.eof or dec.unconsumed_tail:
+                        break
+                    out = dec.decompress(b"", _CHUNK)
+                    if not out:
+                        break
+        if not dec.eof:
+            raise EOFError("compressed file ended before the end-of-stream marker was reached")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(
+            f"{path}: corrupt or truncated gzip data ({exc}); re-create the file"
+        ) from None
+
+
+def to_utf8(path: object, data: bytes) -> bytes:
+    """UTF-8 bytes of a document that may carry a UTF-8 BOM or be UTF-16 (PowerShell's
+    `Out-File`/`>` write UTF-16 LE with a BOM)."""
+    if data[:3] == b"\xef\xbb\xbf":
+        return data[3:]
+    encoding = None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    elif len(data) >= 2 and data[0] and not data[1]:
+        encoding = "utf-16-le"  # no BOM: an ASCII first character then a NUL
+    elif len(data) >= 2 and not data[0] and data[1]:
+        encoding = "utf-16-be"
+    if encoding is None:
+        return data
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except UnicodeError as exc:
+        raise InputError(
+            f"{path}: looks like UTF-16 but does not decode ({exc.__class__.__name__} at byte "
+            f"{getattr(exc, 'start', '?')}); save it as UTF-8 (Out-File -Encoding utf8)"
+        ) from None
+
+
+def read_bytes(path: Path, limits: InputLimits | None = None) -> bytes:
+    """The file's bytes as UTF-8 JSON: gunzipped when it is gzip (by magic number, not by
+    name), BOM removed, UTF-16 converted; refused beyond `limits`."""
+    limits = limits or InputLimits.from_env()
+    check_regular(path, limits)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -139,13 +300,19 @@ def read_bytes(path: Path) -> bytes:
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(
-                f"{path}: corrupt or truncated gzip data ({exc}); re-create the file"
-            ) from None
-    return data
+        data = gunzip(path, data, limits)
+    return to_utf8(path, data)
+
+
+def too_deep(path: object) -> InputError:
+    """The error for JSON nested deeper than the decoder's recursion limit."""
+    return InputError(
+        f"{path}: JSON nested too deeply for the reader (about {_MAX_DEPTH_HINT} levels; Azure "
+        "JSON nests a few dozen); check how the file was produced"
+    )
+
+
+_MAX_DEPTH_HINT = 900
 
 
 def decode_error_line(path: Path, data: bytes, exc: msgspec.DecodeError) -> str:
@@ -179,11 +346,13 @@ def decode_top(path: Path, data: bytes) -> TopLevel:
         raise InputError(f"{path}: file is empty; expected a JSON snapshot or export")
     try:
         return _TOP_DECODER.decode(data)
+    except RecursionError:
+        raise too_deep(path) from None
     except msgspec.ValidationError:
         raise InputError(
             f"{path}: top-level JSON value is neither an object nor an array; expected an "
-            'aiposture snapshot, an ARM list ({{"value": [...]}}), an `az graph query` result '
-            '({{"data": [...]}}) or an array of resources'
+            'aiposture snapshot, an ARM list ({"value": [...]}), an `az graph query` result '
+            '({"data": [...]}) or an array of resources'
         ) from None
     except msgspec.DecodeError as exc:
         raise InputError(decode_error_line(path, data, exc)) from None
@@ -192,6 +361,8 @@ def decode_top(path: Path, data: bytes) -> TopLevel:
 def raw_list(path: Path, data: bytes, raw: msgspec.Raw, where: str) -> list[msgspec.Raw]:
     try:
         return _RAW_LIST_DECODER.decode(raw)
+    except RecursionError:  # pragma: no cover - the top level already parsed
+        raise too_deep(path) from None
     except msgspec.ValidationError:
         raise InputError(f"{path}: `{where}` must be a JSON array") from None
     except msgspec.DecodeError as exc:  # pragma: no cover - the top level already parsed
@@ -230,6 +401,8 @@ def load_native(path: Path, data: bytes, top: dict[str, msgspec.Raw]) -> Snapsho
             return default
         try:
             return msgspec.json.decode(raw, type=typ)
+        except RecursionError:
+            raise too_deep(f"{path}: `{name}`") from None
         except msgspec.ValidationError as exc:
             raise InputError(f"{path}: `{name}` is malformed: {exc}") from None
 
@@ -269,11 +442,13 @@ class _Tail(msgspec.Struct):
 def open_streaming(path: Path) -> Snapshot | None:
     """A snapshot whose rows are read lazily, or None when `path` is not in the writer's
     one-row-per-line layout (the caller then reads it whole)."""
+    limits = InputLimits.from_env()
     try:
+        check_regular(path, limits)
         raw: IO[bytes] = path.open("rb")
-    except OSError:
+    except (OSError, InputError):
         return None  # read_bytes gives the proper error
-    lines = _lines(raw)
+    lines = _lines(raw, limits)
     try:
         head = next(lines)
         if not head.startswith(_STREAM_HEAD) or not head.endswith(b","):
@@ -285,7 +460,7 @@ def open_streaming(path: Path) -> Snapshot | None:
         metadata = msgspec.json.decode(meta_line[len(b'"metadata":') : -1], type=Metadata)
         if next(lines) != _RESOURCES_LINE:
             raise _NotStreamable
-    except (_NotStreamable, StopIteration, msgspec.DecodeError, InputError):
+    except (_NotStreamable, StopIteration, msgspec.DecodeError, InputError, RecursionError):
         lines.close()
         return None
     _check_version(path, version)
@@ -301,37 +476,31 @@ class _NotStreamable(Exception):
 _CHUNK = 1 << 20
 
 
-def _lines(raw: IO[bytes]) -> Generator[bytes, None, None]:
+def _lines(raw: IO[bytes], limits: InputLimits | None = None) -> Generator[bytes, None, None]:
     """The lines of a plain or gzip file, decompressed in 1 MiB chunks (zlib and bytes.split
     do the work in C; GzipFile.readline per row is several times slower)."""
     path = getattr(raw, "name", "input")
+    limits = limits or InputLimits.from_env()
+
+    def read_chunks() -> Iterator[bytes]:
+        while chunk := raw.read(_CHUNK):
+            yield chunk
+
     try:
         first = raw.read(_CHUNK)
         gz = first[:2] == b"\x1f\x8b"
-        dec = zlib.decompressobj(wbits=31) if gz else None
-        chunk = first
+        source = itertools.chain((first,), read_chunks())
+        chunks = _inflate(path, source, limits) if gz else source
         rest = b""
-        while chunk:
-            if dec is not None:
-                data = dec.decompress(chunk)
-                while dec.eof and dec.unused_data:  # concatenated gzip members
-                    more = dec.unused_data
-                    dec = zlib.decompressobj(wbits=31)
-                    data += dec.decompress(more)
-            else:
-                data = chunk
-            if first and not data.startswith(_STREAM_HEAD):
-                raise _NotStreamable  # decided on the first chunk, before reading on
-            first = b""
+        checked = False
+        for data in chunks:
+            if not checked:
+                if not (rest + data).startswith(_STREAM_HEAD[: len(rest + data)]):
+                    raise _NotStreamable  # decided on the first bytes, before reading on
+                checked = len(rest + data) >= len(_STREAM_HEAD)
             parts = (rest + data).split(b"\n")
             rest = parts.pop()
             yield from parts
-            chunk = raw.read(_CHUNK)
-        if dec is not None and not dec.eof:
-            raise InputError(
-                f"{path}: corrupt or truncated gzip data (compressed file ended before the "
-                "end-of-stream marker was reached); re-create the file"
-            )
         if rest:
             yield rest
     except (OSError, zlib.error) as exc:
@@ -357,6 +526,8 @@ def _stream_rows(path: Path, snap: Snapshot, lines: Generator[bytes, None, None]
             body = memoryview(line)[:-1] if line.endswith(b",") else line
             try:
                 value = decode(body)
+            except RecursionError:
+                raise too_deep(f"{path}: line {lineno}") from None
             except msgspec.DecodeError as exc:
                 raise InputError(
                     f"{path}: invalid JSON at line {lineno}: {exc} (rows of an aiposture "
@@ -374,6 +545,8 @@ def _stream_rows(path: Path, snap: Snapshot, lines: Generator[bytes, None, None]
         rest = b"\n".join(lines)
         try:
             tail = msgspec.json.decode(b"{" + rest, type=_Tail)
+        except RecursionError:
+            raise too_deep(f"{path}: graph or coverage") from None
         except msgspec.ValidationError as exc:
             raise InputError(f"{path}: graph or coverage is malformed: {exc}") from None
         except msgspec.DecodeError as exc:

@@ -21,6 +21,7 @@ import msgspec
 
 from aiposture.app import ScanResult
 from aiposture.errors import InputError
+from aiposture.model.snapshot import read_bytes
 from aiposture.model.types import Severity, Status
 from aiposture.rules.types import Finding
 
@@ -43,28 +44,53 @@ class BaselineFinding(msgspec.Struct, frozen=True):
     pillar: str = ""
 
 
+class BaselineTool(msgspec.Struct, frozen=True):
+    name: str = ""
+    version: str = ""
+
+
 class BaselineReport(msgspec.Struct, frozen=True):
     findings: list[BaselineFinding]
     scanned_at: str | None = None
     schema_version: str | None = None
     tenant_id: str | None = None
+    tool: BaselineTool | None = None
 
 
 def load_baseline(path: Path) -> BaselineReport:
-    """Read an earlier `--format json` report; bad input is one InputError line."""
+    """Read an earlier `--format json` report (plain or gzip); bad input is one InputError line.
+
+    The report must carry its identifying fields (`tool.name` aiposture, `schema_version`,
+    `scanned_at`): `{"findings": []}` is not a baseline, it would mark every finding new.
+    """
     hint = "pass a report written by `aiposture scan --format json`"
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read baseline: {exc.strerror or exc}; {hint}") from None
+        data = read_bytes(path)
+    except InputError as exc:
+        raise InputError(f"{exc}; {hint}") from None
     try:
         report = msgspec.json.decode(data, type=BaselineReport)
+    except RecursionError:
+        raise InputError(f"{path}: baseline JSON is nested too deeply; {hint}") from None
     except msgspec.ValidationError as exc:
         raise InputError(f"{path}: not an aiposture JSON report ({exc}); {hint}") from None
     except msgspec.DecodeError as exc:
         raise InputError(f"{path}: baseline is not valid JSON ({exc}); {hint}") from None
     if report.findings and not all(f.fingerprint for f in report.findings):
         raise InputError(f"{path}: a baseline finding has an empty fingerprint; {hint}")
+    missing = [
+        name
+        for name, ok in (
+            ("tool.name", report.tool is not None and report.tool.name == "aiposture"),
+            ("schema_version", bool(report.schema_version)),
+            ("scanned_at", bool(report.scanned_at)),
+        )
+        if not ok
+    ]
+    if missing:
+        raise InputError(
+            f"{path}: not an aiposture JSON report (missing or wrong {', '.join(missing)}); {hint}"
+        )
     return report
 
 
