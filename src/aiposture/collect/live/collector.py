@@ -304,18 +304,35 @@ class LiveCollector:
                 if sub not in {e.lower() for e in errors}:
                     st.cover("subscriptions", f"/subscriptions/{sub}", CoverageStatus.COMPLETE)
         else:
-            result = arg.query(q, management_groups=list(o.management_groups) or None)
+            try:
+                result = arg.query(q, management_groups=list(o.management_groups) or None)
+            except ApiError as exc:
+                # Nothing to list per subscription; Graph and tenant-level rows still are.
+                for scope in self._root_scopes():
+                    st.cover("subscriptions", scope, _status(exc), exc.reason())
+                st.done.add("subscriptions")
+                self._discover_mgs(arg)
+                return []
             found = result.rows
             subs = [_sub_of(head(r)) for r in found]
             if result.subscription_limit_hit:
                 # Tenant scope sees only the first 10,000 subscriptions: list the rest over ARM
                 # and read their container rows in batches.
                 known = set(subs)
-                extra = [
-                    str(s.get("subscriptionId", "")).lower()
-                    for page in arm.list_paged("/subscriptions", {"api-version": "2022-12-01"})
-                    for s in page
-                ]
+                extra: list[str] = []
+                try:
+                    for page in arm.list_paged("/subscriptions", {"api-version": "2022-12-01"}):
+                        extra.extend(str(s.get("subscriptionId", "")).lower() for s in page)
+                except ApiError as exc:
+                    # Those listed before the error are still queried.
+                    stopped = ApiError(
+                        exc.status,
+                        TRUNCATED,
+                        "subscriptions beyond the tenant-scope cap could not all be listed: "
+                        + exc.reason(),
+                        exc.url,
+                    )
+                    result.stopped = result.stopped or stopped
                 extra = [s for s in extra if s and s not in known]
                 more, _errors = arg.query_subscriptions(q, extra, o.batch_size)
                 found += more
@@ -341,6 +358,11 @@ class LiveCollector:
             if tid and not self._tenant_id:
                 self._tenant_id = tid
         st.done.add("subscriptions")
+        self._discover_mgs(arg)
+        return list(dict.fromkeys(s for s in subs if s))
+
+    def _discover_mgs(self, arg: ResourceGraph) -> None:
+        st = self._state
         # Management groups: the whole visible hierarchy (chains above the assessed scope matter).
         try:
             mg_result = arg.query(table_query("resourcecontainers", (MANAGEMENT_GROUP,)))
@@ -359,7 +381,6 @@ class LiveCollector:
         except ApiError as exc:
             st.cover("managementGroups", "tenant", _status(exc), exc.reason())
         st.done.add("managementGroups")
-        return list(dict.fromkeys(s for s in subs if s))
 
     def _tables(self, arg: ResourceGraph, subs: Sequence[str]) -> None:
         o = self.options
