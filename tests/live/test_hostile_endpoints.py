@@ -266,6 +266,22 @@ def test_a_persistent_503_fails_within_the_retry_budget(clean_fake: FakeAzure) -
     )
 
 
+def test_a_persistent_resource_graph_503_fails_each_query_within_the_budget(
+    clean_fake: FakeAzure,
+) -> None:
+    clean_fake.faults = Faults(error_burst=10**6, error_match=ARG)
+    started = time.monotonic()
+    collector, snap = collect(clean_fake, retry_budget=1.0, retry_total=50, backoff_factor=0.2)
+    elapsed = time.monotonic() - started
+    assert collector.report.aborted is None
+    failed = [c for c in snap.coverage if c.collection == "subscriptions"]
+    assert [(c.scope, c.status) for c in failed] == [("tenant", CoverageStatus.FAILED)]
+    assert "RetryBudgetExceeded" in failed[0].reason
+    # Discovery, management groups and the two tenant-level queries: about a second each.
+    assert collector.report.arg_queries <= 4 and elapsed < 4 * 1.0 + 6
+    assert _coverage(snap, "graph.users") == {("tenant", CoverageStatus.COMPLETE)}
+
+
 def test_retries_are_never_negative_when_the_token_is_refused(clean_fake: FakeAzure) -> None:
     clean_fake.faults = Faults(reject_tokens=True)
     collector, _snap = collect(clean_fake)

@@ -325,12 +325,16 @@ class HttpClient:
         *,
         params: Mapping[str, str] | None = None,
         body: bytes | None = None,
+        budget: float | None = None,
     ) -> tuple[int, bytes, Mapping[str, str]]:
         """Send one request; connection errors after retries raise ServiceRequestError.
 
-        A 401 raises CredentialRejected and makes every later send of the run fail at once.
+        `budget` overrides the client's retry budget for this call (seconds). A 401 raises
+        CredentialRejected and makes every later send of the run fail at once.
         """
-        status, data, headers, _url = self._send(method, path_or_url, params=params, body=body)
+        status, data, headers, _url = self._send(
+            method, path_or_url, params=params, body=body, budget=budget
+        )
         return status, data, headers
 
     def _send(
@@ -340,6 +344,7 @@ class HttpClient:
         *,
         params: Mapping[str, str] | None = None,
         body: bytes | None = None,
+        budget: float | None = None,
     ) -> tuple[int, bytes, Mapping[str, str], str]:
         from azure.core.rest import HttpRequest
 
@@ -351,7 +356,9 @@ class HttpClient:
         request = HttpRequest(
             method, self.url(path_or_url), params=dict(params or {}), headers=headers, content=body
         )
-        response = self._client.send_request(request)
+        # RetryPolicy reads `timeout` from the call's options: its total time, waits included.
+        extra: dict[str, Any] = {} if budget is None else {"timeout": max(0.001, budget)}
+        response = self._client.send_request(request, **extra)
         data = response.read()
         if response.status_code == 401:
             err = error_from_body(401, data, request.url)

@@ -176,8 +176,13 @@ class ResourceGraph:
         while True:
             attempt += 1
             try:
+                # azure-core's own retries of this send share what is left of the budget.
                 status, data, headers = self.arm.send(
-                    "POST", ARG_PATH, params={"api-version": ARG_API_VERSION}, body=payload
+                    "POST",
+                    ARG_PATH,
+                    params={"api-version": ARG_API_VERSION},
+                    body=payload,
+                    budget=deadline - time.monotonic(),
                 )
             except (ServiceRequestError, ServiceResponseError) as exc:
                 if attempt >= self.max_attempts:
