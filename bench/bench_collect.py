@@ -25,6 +25,7 @@ from pathlib import Path
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ["AZURE_TOKEN_CREDENTIALS"] = "EnvironmentCredential"
 
+from aiposture.cli.live_cmd import rule_diagnostic_targets
 from aiposture.collect.live.cloud import resolve_cloud
 from aiposture.collect.live.collector import TABLES, CollectOptions, LiveCollector
 from aiposture.fakeazure.index import SUBSCRIPTION
@@ -87,7 +88,10 @@ def run(size: int, workdir: Path, concurrency: int, seed: int) -> dict[str, obje
             disable_instance_discovery=True,
             connection_verify=str(fake.ca_path),
         )
-        options = CollectOptions(concurrency=concurrency)
+        # As the CLI does: the rules' own diagnostic-settings targets are passed in.
+        options = CollectOptions(
+            concurrency=concurrency, diagnostic_targets=rule_diagnostic_targets
+        )
         collector = LiveCollector(cloud, cred, options)
         t1 = time.perf_counter()
         snap = collector.collect()

@@ -13,7 +13,7 @@ import pytest
 from live_helpers import TEST_LIMITS
 
 from aiposture.collect.demo import demo_snapshot
-from aiposture.fakeazure.server import FakeAzure, Faults
+from aiposture.fakeazure.server import FakeAzure, Faults, is_secret_request
 from aiposture.model.snapshot import Snapshot
 
 
@@ -56,7 +56,10 @@ def fake(demo: Snapshot, tmp_path_factory: pytest.TempPathFactory) -> Iterator[F
 
 
 @pytest.fixture
-def clean_fake(fake: FakeAzure) -> FakeAzure:
+def clean_fake(fake: FakeAzure) -> Iterator[FakeAzure]:
     fake.faults = Faults()
     fake.clear_log()
-    return fake
+    yield fake
+    # Whatever a test did, the collector never asked for a secret (listKeys, listSecrets...).
+    asked = [r for r in fake.requests if is_secret_request(r.path)]
+    assert asked == [], f"secret-returning endpoints were requested: {asked}"

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from aiposture.app import scan_inventory
+from aiposture.cli.live_cmd import rule_diagnostic_targets
 from aiposture.collect.live.cloud import Cloud, resolve_cloud
 from aiposture.collect.live.collector import CollectOptions, LiveCollector
 from aiposture.config import Settings
@@ -15,7 +16,14 @@ from aiposture.model.snapshot import Snapshot
 
 # Small pages so that paging is exercised on the demo tenant without costing time.
 TEST_LIMITS = Limits(arm_page=2, graph_page=3, graph_max_page=3, arg_page=1000)
-FAST = {"page_size": 7, "backoff_factor": 0.02, "backoff_max": 2.0, "retry_total": 5}
+FAST: dict[str, Any] = {
+    "page_size": 7,
+    "backoff_factor": 0.02,
+    "backoff_max": 2.0,
+    "retry_total": 5,
+    # What the CLI passes: the rules' own targets for diagnostic settings.
+    "diagnostic_targets": rule_diagnostic_targets,
+}
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 

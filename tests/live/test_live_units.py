@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from aiposture.collect.live.clients import same_origin
 from aiposture.collect.live.cloud import resolve_cloud
 from aiposture.collect.live.resourcegraph import parse_resets_after, parse_retry_after, table_query
 from aiposture.errors import ConfigError
@@ -62,3 +63,46 @@ def test_the_fake_answers_exactly_the_collector_query_forms() -> None:
         with pytest.raises(HttpError) as info:
             parse_query(bad)
         assert info.value.status == 400
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "not a url",
+        "https://",
+        "https://:443",
+        "https://management.azure.com:70000",
+        "https://management.azure.com:x",
+        "https://user@management.azure.com",
+        "https://management.azure.com/?next=evil",
+        "ftp://management.azure.com",
+    ],
+)
+def test_endpoint_urls_need_https_and_a_host(value: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        resolve_cloud(arm_endpoint=value)
+    assert str(info.value).startswith("--arm-endpoint ")
+
+
+def test_valid_endpoint_urls_are_kept() -> None:
+    assert resolve_cloud(arm_endpoint="https://[::1]:8443/").arm_endpoint == "https://[::1]:8443"
+    assert (
+        resolve_cloud(graph_endpoint="https://proxy.corp.example/graph").graph_endpoint
+        == "https://proxy.corp.example/graph"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "same"),
+    [
+        ("https://management.azure.com/subscriptions?x=1", True),
+        ("https://MANAGEMENT.azure.com:443/a", True),
+        ("https://management.azure.com:8443/a", False),
+        ("http://management.azure.com/a", False),
+        ("https://management.azure.com.evil.example/a", False),
+        ("https://evil.example/https://management.azure.com", False),
+        ("https://management.azure.com:99999/a", False),
+    ],
+)
+def test_same_origin(url: str, same: bool) -> None:
+    assert same_origin(url, "https://management.azure.com") is same

@@ -8,6 +8,7 @@ import functools
 import json
 import re
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +19,12 @@ from rich.console import Console
 from rich.table import Table
 
 from aiposture.cli.common import stderr_console
+from aiposture.collect.live.clients import DEFAULT_MAX_PAGES, DEFAULT_RETRY_BUDGET
 from aiposture.errors import CollectionError, ConfigError, InputError
 
 if TYPE_CHECKING:
     from aiposture.collect.live.collector import LiveSource
+    from aiposture.model.inventory import Inventory
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,6 +46,8 @@ class LiveOptions:
     subscriptions: tuple[str, ...]
     management_groups: tuple[str, ...]
     concurrency: int
+    max_pages: int
+    retry_budget: float
 
     KEYS = (
         "live",
@@ -55,6 +60,8 @@ class LiveOptions:
         "subscriptions",
         "management_groups",
         "concurrency",
+        "max_pages",
+        "retry_budget",
     )
 
     @classmethod
@@ -69,7 +76,13 @@ class LiveOptions:
         if self.ca_bundle is not None and not self.ca_bundle.is_file():
             raise InputError(f"{self.ca_bundle}: --ca-bundle file not found; give a PEM file")
         if not 1 <= self.concurrency <= 64:
-            raise click.BadParameter("--concurrency must be between 1 and 64")
+            raise ConfigError(f"--concurrency {self.concurrency}: must be between 1 and 64")
+        if not 1 <= self.max_pages <= 1_000_000:
+            raise ConfigError(f"--max-pages {self.max_pages}: must be between 1 and 1000000")
+        if not 1.0 <= self.retry_budget <= 3600.0:
+            raise ConfigError(
+                f"--retry-budget {self.retry_budget:g}: must be between 1 and 3600 seconds"
+            )
         for sub in self.subscriptions:
             if not _GUID.match(sub.strip()):
                 raise ConfigError(
@@ -87,8 +100,29 @@ class LiveOptions:
             subscriptions=tuple(s.strip() for s in self.subscriptions if s.strip()),
             management_groups=tuple(m.strip() for m in self.management_groups if m.strip()),
             concurrency=self.concurrency,
+            max_pages=self.max_pages,
+            retry_budget=self.retry_budget,
+            diagnostic_targets=rule_diagnostic_targets,
         )
         return _cli_source(cloud, self.auth, options, stderr_console(quiet))
+
+
+def rule_diagnostic_targets(inventory: Inventory) -> set[str]:
+    """Ids of the resources that rules needing diagnostic settings would check, found by the
+    rules' own target selection on the collector's interim inventory. Passed into the
+    collector so that the collector never imports rules."""
+    from aiposture.config import Settings
+    from aiposture.rules.engine import default_targets
+    from aiposture.rules.registry import all_rules
+
+    settings = Settings()
+    out: set[str] = set()
+    for spec in all_rules():
+        if "diagnosticSettings" in spec.requires:
+            out.update(
+                t.id for t in default_targets(spec, inventory, settings) if hasattr(t, "key")
+            )
+    return out
 
 
 def _cli_source(cloud: Any, auth: str, options: Any, console: Console) -> LiveSource:
@@ -228,6 +262,22 @@ def live_options(func: F) -> F:
             show_default=True,
             help="ARM and Graph requests in flight at once.",
         ),
+        click.option(
+            "--max-pages",
+            type=int,
+            default=DEFAULT_MAX_PAGES,
+            show_default=True,
+            help="Most pages followed per collection (ARM list, Resource Graph query, Graph "
+            "collection); beyond it the collection is recorded as partial.",
+        ),
+        click.option(
+            "--retry-budget",
+            type=float,
+            default=DEFAULT_RETRY_BUDGET,
+            show_default=True,
+            help="Seconds one call may spend retrying (throttling, 5xx, dropped connections) "
+            "before it is recorded as failed.",
+        ),
     ]
     for opt in reversed(options):
         wrapper = opt(wrapper)
@@ -254,6 +304,7 @@ def collect(output: Path, quiet: bool, live: LiveOptions) -> int:
 
     err = stderr_console(quiet)
     source = live.source(quiet)
+    _check_writable(output)
     aborted: BaseException | None = None
     try:
         snapshot = source.load()
@@ -274,11 +325,36 @@ def collect(output: Path, quiet: bool, live: LiveOptions) -> int:
     except OSError as exc:
         raise InputError(f"{output}: cannot write snapshot: {exc.strerror or exc}") from None
     if aborted is not None:
-        click.echo(f"aiposture: wrote a PARTIAL snapshot to {output}", err=True)
+        from aiposture.collect.live.collector import describe_stop
+
+        click.echo(
+            f"aiposture: collection stopped early ({describe_stop(aborted)}); wrote a PARTIAL "
+            f"snapshot to {output}",
+            err=True,
+        )
         return 130 if isinstance(aborted, KeyboardInterrupt) else 3
     if not quiet:
         err.print(f"wrote snapshot ({snapshot.resource_count:,} resources) to {output}")
     return 0
+
+
+def _check_writable(output: Path) -> None:
+    """Fail before collecting, not after an hour of it, when the snapshot cannot be written:
+    create and remove a temporary file next to the output."""
+    if output.is_dir():
+        raise InputError(f"{output}: --output is a directory; give a snapshot file name")
+    parent = output.parent
+    try:
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".aiposture-write-check-"):
+            pass
+        if output.exists():
+            with output.open("ab"):
+                pass
+    except OSError as exc:
+        raise InputError(
+            f"{output}: cannot write the snapshot there ({exc.strerror or exc}); choose a "
+            "writable --output path"
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -360,11 +436,22 @@ def fake_azure(
     from aiposture.fakeazure.server import FakeAzure, Faults
 
     if host not in ("127.0.0.1", "localhost", "::1"):
-        raise click.BadParameter("the fake Azure listens on loopback only", param_hint="--host")
+        raise ConfigError(f"--host {host!r}: the fake Azure listens on loopback only")
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"--port {port}: not a TCP port; give 0..65535 (0: any free port)")
+    if cert_dir.exists() and not cert_dir.is_dir():
+        raise InputError(f"{cert_dir}: --cert-dir is a file; give a directory for ca.pem")
     snapshot = build_source(demo, inputs).load()
     faults = Faults(
         deny_subscriptions=set(deny_subscription), throttle_every=throttle_every, latency=latency
     )
+    try:
+        FakeAzure.certificates(cert_dir)
+    except OSError as exc:
+        raise InputError(
+            f"{cert_dir}: cannot write the certificates there ({exc.strerror or exc}); give a "
+            "writable --cert-dir"
+        ) from None
     try:
         fake = FakeAzure(snapshot, cert_dir, host=host, port=port, faults=faults)
     except OSError as exc:

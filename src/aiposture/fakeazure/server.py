@@ -14,8 +14,10 @@ Serves what the collector (and the real azure-identity / azure-core code) needs:
 TLS is required because azure-core refuses bearer tokens over plain HTTP; trustme issues the
 certificate and `ca.pem` in the certificate directory is what clients trust. Faults can be
 injected (throttling with or without Retry-After, 403 per subscription, 5xx bursts, latency,
-Graph permission and licence errors), and every request is recorded as (method, path) for tests
-that assert read-only behaviour. Tokens are random strings, never logged.
+Graph permission and licence errors, and the hostile answers of docs/security.md: next links to
+another host or to themselves, a repeating skip token, HTML bodies, redirects, tokens revoked
+mid-run), and every request is recorded as (method, path, whether it carried an Authorization
+header) for tests that assert read-only behaviour. Tokens are random strings, never logged.
 """
 
 from __future__ import annotations
@@ -89,6 +91,21 @@ class Faults:
     truncate_results: bool = False
     # The token endpoint refuses the client (a wrong secret, a disabled app).
     reject_tokens: bool = False
+    # Hostile answers. ARM lists and Graph collections whose path contains `link_match` answer
+    # a next link to `foreign_origin` (another host: the token must not follow it), or, when
+    # `self_link` is set, a next link to the very same URL.
+    link_match: str = ""
+    foreign_origin: str = ""
+    self_link: bool = False
+    # Resource Graph answers the same $skipToken on every page after the first.
+    repeat_skip_token: bool = False
+    # The next N requests whose path contains `html_match` get a 200 with an HTML body.
+    html_burst: int = 0
+    html_match: str = ""
+    # Requests whose path contains `redirect_match` get a 302 to `foreign_origin`.
+    redirect_match: str = ""
+    # After this many authorized ARM/Graph requests every token is revoked (401) (0: never).
+    revoke_after: int = 0
 
 
 @dataclass(frozen=True)
@@ -97,6 +114,35 @@ class Request:
     path: str
     query: str
     status: int
+    authorized: bool = False  # an Authorization header was sent (its value is never kept)
+
+
+# Actions that return secrets (keys, connection strings, credentials): the collector must never
+# call them. Matched against the last path segment, lower-cased.
+SECRET_ACTIONS = frozenset(
+    {
+        "listkeys",
+        "listsecrets",
+        "listcredentials",
+        "listconnectionstrings",
+        "listadminkeys",
+        "listquerykeys",
+        "listaccountsas",
+        "listservicesas",
+        "listclusteradmincredential",
+        "listclusterusercredential",
+        "listclustermonitoringusercredential",
+        "regeneratekey",
+        "regeneratekeys",
+        "getsecret",
+        "listsecretvalue",
+    }
+)
+
+
+def is_secret_request(path: str) -> bool:
+    """True for a request to a secret-returning action (listKeys, listSecrets...)."""
+    return path.rstrip("/").rsplit("/", 1)[-1].lower() in SECRET_ACTIONS
 
 
 @dataclass
@@ -229,8 +275,9 @@ class FakeAzure:
         self._arg_count = 0
         self._arg_times: deque[float] = deque()
         self._tokens: dict[str, str] = {}  # token -> audience ("arm" or "graph")
+        self._authorized = 0  # ARM/Graph requests that passed the token check
         self.cert_dir = Path(cert_dir)
-        self.ca_path = self._certificates(self.cert_dir)
+        self.ca_path = self.certificates(self.cert_dir)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(str(self.cert_dir / "server.pem"))
         self._httpd = _Server((host, port), _Handler, self, ctx)
@@ -239,9 +286,13 @@ class FakeAzure:
         self._thread: threading.Thread | None = None
 
     @staticmethod
-    def _certificates(cert_dir: Path) -> Path:
+    def certificates(cert_dir: Path) -> Path:
+        """The CA and server certificate in `cert_dir`: reused when both are there (a second
+        listener, or a restart, keeps the CA clients already trust), else issued."""
         import trustme
 
+        if (cert_dir / "server.pem").is_file() and (cert_dir / "ca.pem").is_file():
+            return cert_dir / "ca.pem"
         cert_dir.mkdir(parents=True, exist_ok=True)
         ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1", "localhost")
@@ -277,9 +328,11 @@ class FakeAzure:
     def tenant_id(self) -> str:
         return self.index.tenant_id
 
-    def record(self, method: str, path: str, query: str, status: int) -> None:
+    def record(
+        self, method: str, path: str, query: str, status: int, authorized: bool = False
+    ) -> None:
         with self._lock:
-            self.requests.append(Request(method, path, query, status))
+            self.requests.append(Request(method, path, query, status, authorized))
 
     def should_drop(self, path: str) -> bool:
         f = self.faults
@@ -309,6 +362,9 @@ class FakeAzure:
             if low.endswith("/oauth2/v2.0/token") and method == "POST":
                 return self._issue_token(body)
             self._inject(low)
+            hostile = self._hostile(low)
+            if hostile is not None:
+                return hostile
             if low == ARG_PATH:
                 if method != "POST":
                     raise HttpError(405, "MethodNotAllowed", "Resource Graph queries are POSTs")
@@ -342,10 +398,46 @@ class FakeAzure:
             if hit:
                 raise HttpError(503, "ServiceUnavailable", "The service is temporarily unavailable")
 
+    def _hostile(self, low: str) -> tuple[int, dict[str, str], bytes] | None:
+        f = self.faults
+        if f.redirect_match and f.redirect_match.lower() in low:
+            return 302, {"Location": f"{f.foreign_origin}{low}"}, b""
+        if f.html_burst > 0 and f.html_match.lower() in low:
+            with self._lock:
+                hit = f.html_burst > 0
+                if hit:
+                    f.html_burst -= 1
+            if hit:
+                page = b"<html><head><title>Gateway</title></head><body>Sign in</body></html>"
+                return 200, {"Content-Type": "text/html; charset=utf-8"}, page
+        return None
+
+    def _next_link(self, base: str, path: str, params: Mapping[str, str], nxt: str) -> str:
+        """The next link of a list page: `nxt` normally, a hostile one when faults say so."""
+        f = self.faults
+        if f.link_match and f.link_match.lower() in path.lower():
+            if f.self_link:
+                return f"{base}{quote(path)}?{urlencode(dict(params))}"
+            if f.foreign_origin:
+                query = {k: v for k, v in params.items() if k != "$skiptoken"}
+                query["$skiptoken"] = _token({"o": 0})
+                return f"{f.foreign_origin}{quote(path)}?{urlencode(query)}"
+        return nxt
+
     def _authorize(self, headers: Mapping[str, str], audience: str) -> None:
         auth = headers.get("authorization", "")
         token = auth[7:] if auth.lower().startswith("bearer ") else ""
         got = self._tokens.get(token)
+        if got is not None and self.faults.revoke_after:
+            with self._lock:
+                self._authorized += 1
+                revoked = self._authorized > self.faults.revoke_after
+            if revoked:
+                raise HttpError(
+                    401,
+                    "InvalidAuthenticationToken",
+                    "The access token has been revoked (the credential was disabled)",
+                )
         if got is None:
             raise HttpError(401, "InvalidAuthenticationToken", "missing or unknown bearer token")
         if got != audience:
@@ -504,6 +596,8 @@ class FakeAzure:
         if offset + top < len(rows):
             if f.truncate_results:
                 doc["resultTruncated"] = "true"
+            elif f.repeat_skip_token and offset:
+                doc["$skipToken"] = tok  # the token just received, again
             else:
                 doc["$skipToken"] = _token({"k": key, "o": offset + top})
         return 200, headers, _ENC.encode(doc)
@@ -661,10 +755,14 @@ class FakeAzure:
         offset = int(_untoken(params["$skiptoken"]).get("o", 0)) if "$skiptoken" in params else 0
         page = rows[offset : offset + size]
         doc: dict[str, Any] = {"value": page}
+        nxt = ""
         if offset + size < len(rows):
             query = {k: v for k, v in params.items() if k != "$skiptoken"}
             query["$skiptoken"] = _token({"o": offset + size})
-            doc["nextLink"] = f"{base}{quote(path)}?{urlencode(query)}"
+            nxt = f"{base}{quote(path)}?{urlencode(query)}"
+        nxt = self._next_link(base, path, params, nxt)
+        if nxt:
+            doc["nextLink"] = nxt
         return 200, {}, _ENC.encode(doc)
 
     # ---- Microsoft Graph ---------------------------------------------------------------------
@@ -710,10 +808,14 @@ class FakeAzure:
             "@odata.context": f"{base}/v1.0/$metadata#{name}",
             "value": objs[offset : offset + top],
         }
+        nxt = ""
         if offset + top < len(objs):
             query = {k: v for k, v in params.items() if k != "$skiptoken"}
             query["$skiptoken"] = _token({"o": offset + top})
-            doc["@odata.nextLink"] = f"{base}{quote(path)}?{urlencode(query)}"
+            nxt = f"{base}{quote(path)}?{urlencode(query)}"
+        nxt = self._next_link(base, path, params, nxt)
+        if nxt:
+            doc["@odata.nextLink"] = nxt
         return 200, {}, _ENC.encode(doc)
 
 
@@ -759,15 +861,18 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.fake.port}"
         fake = self.server.fake
-        if fake.should_drop(urlsplit(self.path).path):
-            fake.record(self.command, urlsplit(self.path).path, urlsplit(self.path).query, 0)
+        authorized = "authorization" in headers
+        parts = urlsplit(self.path)
+        if fake.should_drop(parts.path):
+            fake.record(self.command, parts.path, parts.query, 0, authorized)
             self.close_connection = True
             return
         status, extra, payload = fake.handle(self.command, self.path, headers, body, host)
-        parts = urlsplit(self.path)
-        fake.record(self.command, parts.path, parts.query, status)
+        fake.record(self.command, parts.path, parts.query, status, authorized)
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header(
+            "Content-Type", extra.pop("Content-Type", "application/json; charset=utf-8")
+        )
         self.send_header("Content-Length", str(len(payload)))
         for k, v in extra.items():
             self.send_header(k, v)

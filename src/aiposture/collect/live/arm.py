@@ -11,7 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiposture.collect.live.clients import ApiError, HttpClient
+from aiposture.collect.live.clients import PARTIAL_CODES, ApiError, HttpClient
 from aiposture.collect.live.resourcegraph import RowHead
 
 # api-versions per child collection (all GA; they return {"value": [...], "nextLink"?}).
@@ -132,7 +132,10 @@ def run_task(arm: HttpClient, task: ListTask) -> TaskResult:
         for page in arm.list_paged(task.path, {"api-version": task.api_version}):
             result.rows.extend(page)
     except ApiError as exc:
-        result.rows = []
+        # Paging stopped by a loop or the page limit keeps what was read (partial); any other
+        # error leaves nothing trustworthy for that parent.
+        if exc.code not in PARTIAL_CODES:
+            result.rows = []
         result.error = exc
     return result
 

@@ -7,6 +7,8 @@ which keeps MSAL from calling login.microsoftonline.com).
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
@@ -72,17 +74,46 @@ KNOWN_AUTHORITY_HOSTS = frozenset(
 )
 
 
+# A DNS name or IPv4 address (IPv6 literals come bracketed and are checked by ipaddress).
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+
+
 def _https_url(value: str, option: str) -> str:
-    url = value.strip().rstrip("/")
+    """`value` as an https URL with a real host (and a valid port); anything else is a
+    ConfigError naming the option. Bearer tokens go only to URLs checked here."""
+    url = value.strip()
     if "://" not in url:
         url = "https://" + url
+    url = url.rstrip("/")
     parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.netloc:
+    if parts.scheme.lower() != "https":
         raise ConfigError(
             f"{option} {value!r}: must be an https:// URL (Azure refuses bearer tokens over "
             "plain HTTP)"
         )
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    host = parts.hostname or ""
+    if port == -1 or port == 0:
+        raise ConfigError(f"{option} {value!r}: the port is not a number in 1..65535")
+    if not _valid_host(host) or "@" in parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"{option} {value!r}: not a URL with a host name; give one like "
+            "https://management.azure.com"
+        )
     return url
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return bool(_HOSTNAME.match(host.lower()))
 
 
 def resolve_cloud(

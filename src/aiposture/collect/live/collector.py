@@ -13,14 +13,24 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aiposture.collect.live import arm as arm_mod
 from aiposture.collect.live import graph_api
-from aiposture.collect.live.clients import ApiError, HttpClient, Stats, arm_client, graph_client
+from aiposture.collect.live.clients import (
+    DEFAULT_MAX_PAGES,
+    DEFAULT_RETRY_BUDGET,
+    PARTIAL_CODES,
+    ApiError,
+    CredentialRejected,
+    HttpClient,
+    Stats,
+    arm_client,
+    graph_client,
+)
 from aiposture.collect.live.cloud import Cloud
 from aiposture.collect.live.resourcegraph import (
     MAX_BATCH,
@@ -38,6 +48,13 @@ from aiposture.model.types import CoverageStatus
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
+
+    from aiposture.model.inventory import Inventory
+
+# Given the interim inventory of what Resource Graph returned, the ids of further resources
+# whose diagnostic settings to list. The collector never imports rules: the caller (the CLI or
+# app layer) passes the rules' own target selection in.
+DiagnosticTargets = Callable[["Inventory"], Iterable[str]]
 
 SUBSCRIPTION = "microsoft.resources/subscriptions"
 RESOURCE_GROUP = "microsoft.resources/subscriptions/resourcegroups"
@@ -123,6 +140,11 @@ class CollectOptions:
     backoff_factor: float = 0.8
     backoff_max: float = 60.0
     graph: bool = True
+    # Total time one call may spend on retries (azure-core RetryPolicy `timeout`, and the
+    # Resource Graph loop), and the most pages followed per collection.
+    retry_budget: float = DEFAULT_RETRY_BUDGET
+    max_pages: int = DEFAULT_MAX_PAGES
+    diagnostic_targets: DiagnosticTargets | None = None
 
 
 @dataclass
@@ -142,17 +164,20 @@ class RunReport:
         text = (
             f"{s.requests:,} requests ({self.arg_pages:,} Resource Graph pages, "
             f"{self.arm_calls:,} ARM lists, {self.graph_calls:,} Graph lists), "
-            f"{s.retries:,} retries, {s.throttled:,} throttled, "
-            f"{self.coverage_gaps:,} coverage gaps"
+            f"{s.retries:,} retries ({s.retry_seconds:,.1f} s waiting to retry), "
+            f"{s.throttled:,} throttled, {self.coverage_gaps:,} coverage gaps"
         )
         if self.aborted is not None:
-            text += f"; stopped early ({_describe(self.aborted)}): snapshot is partial"
+            text += f"; stopped early ({describe_stop(self.aborted)}): snapshot is partial"
         return text
 
 
-def _describe(exc: BaseException) -> str:
+def describe_stop(exc: BaseException) -> str:
+    """Why a run stopped early, in one line."""
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
+    if isinstance(exc, CredentialRejected):
+        return " ".join(str(exc).split())
     if type(exc).__name__ == "ClientAuthenticationError":
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return (
@@ -212,6 +237,8 @@ class LiveCollector:
             "retry_total": o.retry_total,
             "backoff_factor": o.backoff_factor,
             "backoff_max": o.backoff_max,
+            "retry_budget": o.retry_budget,
+            "max_pages": o.max_pages,
         }
         arm = arm_client(self.cloud, self.credential, stats, **kwargs)
         graph = graph_client(self.cloud, self.credential, stats, **kwargs)
@@ -236,6 +263,8 @@ class LiveCollector:
             max_attempts=o.retry_total + 2,
             backoff_factor=o.backoff_factor,
             backoff_max=o.backoff_max,
+            retry_budget=o.retry_budget,
+            max_pages=o.max_pages,
             on_page=self._on_page,
         )
         self.progress.start("queries", None)
@@ -275,24 +304,50 @@ class LiveCollector:
                 if sub not in {e.lower() for e in errors}:
                     st.cover("subscriptions", f"/subscriptions/{sub}", CoverageStatus.COMPLETE)
         else:
-            result = arg.query(q, management_groups=list(o.management_groups) or None)
+            try:
+                result = arg.query(q, management_groups=list(o.management_groups) or None)
+            except ApiError as exc:
+                # Nothing to list per subscription; Graph and tenant-level rows still are.
+                for scope in self._root_scopes():
+                    st.cover("subscriptions", scope, _status(exc), exc.reason())
+                st.done.add("subscriptions")
+                self._discover_mgs(arg)
+                return []
             found = result.rows
             subs = [_sub_of(head(r)) for r in found]
             if result.subscription_limit_hit:
                 # Tenant scope sees only the first 10,000 subscriptions: list the rest over ARM
                 # and read their container rows in batches.
                 known = set(subs)
-                extra = [
-                    str(s.get("subscriptionId", "")).lower()
-                    for page in arm.list_paged("/subscriptions", {"api-version": "2022-12-01"})
-                    for s in page
-                ]
+                extra: list[str] = []
+                try:
+                    for page in arm.list_paged("/subscriptions", {"api-version": "2022-12-01"}):
+                        extra.extend(str(s.get("subscriptionId", "")).lower() for s in page)
+                except ApiError as exc:
+                    # Those listed before the error are still queried.
+                    stopped = ApiError(
+                        exc.status,
+                        TRUNCATED,
+                        "subscriptions beyond the tenant-scope cap could not all be listed: "
+                        + exc.reason(),
+                        exc.url,
+                    )
+                    result.stopped = result.stopped or stopped
                 extra = [s for s in extra if s and s not in known]
                 more, _errors = arg.query_subscriptions(q, extra, o.batch_size)
                 found += more
                 subs += extra
             for scope in self._root_scopes():
-                st.cover("subscriptions", scope, CoverageStatus.COMPLETE, count=len(found))
+                if result.stopped is not None:
+                    st.cover(
+                        "subscriptions",
+                        scope,
+                        CoverageStatus.PARTIAL,
+                        result.stopped.reason(),
+                        count=len(found),
+                    )
+                else:
+                    st.cover("subscriptions", scope, CoverageStatus.COMPLETE, count=len(found))
             if o.management_groups:
                 # Rules look coverage up by subscription id, which an MG scope does not prefix.
                 for sub in subs:
@@ -303,15 +358,29 @@ class LiveCollector:
             if tid and not self._tenant_id:
                 self._tenant_id = tid
         st.done.add("subscriptions")
+        self._discover_mgs(arg)
+        return list(dict.fromkeys(s for s in subs if s))
+
+    def _discover_mgs(self, arg: ResourceGraph) -> None:
+        st = self._state
         # Management groups: the whole visible hierarchy (chains above the assessed scope matter).
         try:
-            mgs = arg.query(table_query("resourcecontainers", (MANAGEMENT_GROUP,))).rows
+            mg_result = arg.query(table_query("resourcecontainers", (MANAGEMENT_GROUP,)))
+            mgs = mg_result.rows
             st.rows.extend(mgs)
-            st.cover("managementGroups", "tenant", CoverageStatus.COMPLETE, count=len(mgs))
+            if mg_result.stopped is not None:
+                st.cover(
+                    "managementGroups",
+                    "tenant",
+                    CoverageStatus.PARTIAL,
+                    mg_result.stopped.reason(),
+                    count=len(mgs),
+                )
+            else:
+                st.cover("managementGroups", "tenant", CoverageStatus.COMPLETE, count=len(mgs))
         except ApiError as exc:
             st.cover("managementGroups", "tenant", _status(exc), exc.reason())
         st.done.add("managementGroups")
-        return list(dict.fromkeys(s for s in subs if s))
 
     def _tables(self, arg: ResourceGraph, subs: Sequence[str]) -> None:
         o = self.options
@@ -343,10 +412,14 @@ class LiveCollector:
                     ]
                 )
                 try:
-                    top = arg.query(query).rows
-                    st.rows.extend(top)
+                    top_result = arg.query(query)
+                    st.rows.extend(top_result.rows)
+                    stopped = top_result.stopped
                     for col in tq.collections():
-                        st.cover(col, "tenant", CoverageStatus.COMPLETE)
+                        if stopped is not None:
+                            st.cover(col, "tenant", CoverageStatus.PARTIAL, stopped.reason())
+                        else:
+                            st.cover(col, "tenant", CoverageStatus.COMPLETE)
                 except ApiError as exc:
                     for col in tq.collections():
                         st.cover(col, "tenant", _status(exc), exc.reason())
@@ -373,6 +446,9 @@ class LiveCollector:
             self.report.arm_calls += 1
             if res.error is not None:
                 st.cover(t.collection, t.scope, _status(res.error), res.error.reason())
+                if res.rows:  # paging stopped early: what was read is kept
+                    with st.lock:
+                        st.rows.extend(res.rows)
             else:
                 with st.lock:
                     st.rows.extend(res.rows)
@@ -416,15 +492,12 @@ class LiveCollector:
         st.done.update(CHILD_COLLECTIONS)
         st.done.update(("diagnosticSettings", "pricings", *SUBSCRIPTION_COLLECTIONS))
 
-    @staticmethod
-    def _diagnostic_targets(rows: list[Row]) -> list[str]:
+    def _diagnostic_targets(self, rows: list[Row]) -> list[str]:
         """Resources whose diagnostic settings are listed: AI and AI-linked resources, API
-        Management gateways, and whatever a rule that needs diagnostic settings targets (found
-        by running the rules' own target selection on what Resource Graph returned)."""
-        from aiposture.config import Settings
+        Management gateways, and whatever the caller's selector adds (the CLI passes the
+        targets of the rules that need diagnostic settings, run on what Resource Graph
+        returned; the collector itself never imports rules)."""
         from aiposture.model.normalize import normalize
-        from aiposture.rules.engine import default_targets
-        from aiposture.rules.registry import all_rules
 
         interim = normalize(Snapshot(metadata=Metadata(), resources=rows, origin="live"))
         out = {
@@ -434,12 +507,8 @@ class LiveCollector:
             or interim.is_ai_linked(r.key)
             or r.type == "microsoft.apimanagement/service"
         }
-        settings = Settings()
-        for spec in all_rules():
-            if "diagnosticSettings" in spec.requires:
-                out.update(
-                    t.id for t in default_targets(spec, interim, settings) if hasattr(t, "key")
-                )
+        if self.options.diagnostic_targets is not None:
+            out.update(self.options.diagnostic_targets(interim))
         return sorted(i for i in out if "/resourcegroups/" in i.lower())
 
     def _graph(self, graph: HttpClient) -> None:
@@ -448,9 +517,14 @@ class LiveCollector:
         for coll in graph_api.COLLECTIONS:
             name = f"graph.{coll.name}"
             try:
-                objs = graph_api.list_collection(graph, coll, on_page=self._on_graph_page)
+                objs, stopped = graph_api.list_collection(graph, coll, on_page=self._on_graph_page)
                 st.graph[coll.name] = objs
-                st.cover(name, "tenant", CoverageStatus.COMPLETE, count=len(objs))
+                if stopped is not None:
+                    st.cover(
+                        name, "tenant", CoverageStatus.PARTIAL, stopped.reason(), count=len(objs)
+                    )
+                else:
+                    st.cover(name, "tenant", CoverageStatus.COMPLETE, count=len(objs))
             except ApiError as exc:
                 st.cover(name, "tenant", *_graph_gap(exc, coll.permission))
             st.done.add(name)
@@ -516,7 +590,7 @@ class LiveCollector:
         return list(dict.fromkeys(cols))
 
     def _mark_unfinished(self, exc: BaseException) -> None:
-        reason = f"collection stopped early: {_describe(exc)}"
+        reason = f"collection stopped early: {describe_stop(exc)}"
         for col in self._planned():
             if col not in self._state.done:
                 self._state.cover(col, "tenant", CoverageStatus.PARTIAL, reason)
@@ -555,7 +629,7 @@ def _quoted(types: Iterable[str]) -> str:
 
 
 def _status(exc: ApiError) -> CoverageStatus:
-    if exc.code == TRUNCATED:
+    if exc.code == TRUNCATED or exc.code in PARTIAL_CODES:
         return CoverageStatus.PARTIAL
     return CoverageStatus.DENIED if exc.denied else CoverageStatus.FAILED
 
@@ -605,5 +679,5 @@ class LiveSource:
         if isinstance(aborted, KeyboardInterrupt):
             raise aborted
         if aborted is not None and not snap.resource_count:
-            raise CollectionError(f"live collection failed: {_describe(aborted)}")
+            raise CollectionError(f"live collection failed: {describe_stop(aborted)}")
         return snap

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiposture.collect.live.clients import ApiError, HttpClient
+from aiposture.collect.live.clients import PARTIAL_CODES, ApiError, HttpClient
 
 NEXT = "@odata.nextLink"
 
@@ -61,13 +61,20 @@ def is_licence_error(exc: ApiError) -> bool:
 
 def list_collection(
     graph: HttpClient, coll: GraphCollection, on_page: Callable[[int], None] | None = None
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], ApiError | None]:
+    """The objects of one collection, and the error that stopped paging early (a repeated
+    @odata.nextLink or the page limit: the objects read so far are kept). Other errors raise."""
     out: list[dict[str, Any]] = []
-    for page in graph.list_paged(coll.path, dict(coll.params), next_key=NEXT):
-        out.extend(page)
-        if on_page is not None:
-            on_page(1)
-    return out
+    try:
+        for page in graph.list_paged(coll.path, dict(coll.params), next_key=NEXT):
+            out.extend(page)
+            if on_page is not None:
+                on_page(1)
+    except ApiError as exc:
+        if exc.code not in PARTIAL_CODES:
+            raise
+        return out, exc
+    return out, None
 
 
 def group_members(graph: HttpClient, group_id: str) -> list[dict[str, Any]]:

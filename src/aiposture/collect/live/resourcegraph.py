@@ -4,6 +4,9 @@ azure-core does not retry a 429 on a POST unless it carries Retry-After, and Res
 signals its quota with x-ms-user-quota-remaining / x-ms-user-quota-resets-after instead, so
 this module runs its own loop: wait out the quota window, retry 5xx and dropped connections
 with jittered exponential backoff, and resend the same body (same query, scopes, skip token).
+The loop is bounded by attempts and by time (`retry_budget` per query page), and paging stops
+at a repeated skip token or after `max_pages` pages (the rows read so far are kept, and the
+collection is recorded as partial).
 """
 
 from __future__ import annotations
@@ -18,7 +21,18 @@ from typing import Any
 
 import msgspec
 
-from aiposture.collect.live.clients import ApiError, HttpClient, error_from_body
+from aiposture.collect.live.clients import (
+    DEFAULT_MAX_PAGES,
+    DEFAULT_RETRY_BUDGET,
+    MALFORMED,
+    PAGE_LIMIT,
+    PAGING_LOOP,
+    PARTIAL_CODES,
+    RETRY_BUDGET,
+    ApiError,
+    HttpClient,
+    error_from_body,
+)
 
 ARG_PATH = "/providers/Microsoft.ResourceGraph/resources"
 TRUNCATED = "ResultTruncated"  # ApiError code for a result cut short (rows kept: partial)
@@ -102,6 +116,8 @@ class QueryResult:
     subscription_limit_hit: bool = False
     # The service ended the result without a skip token although rows were left.
     truncated: bool = False
+    # Paging was stopped (repeated skip token, page limit): rows so far are kept.
+    stopped: ApiError | None = None
 
 
 class ResourceGraph:
@@ -113,6 +129,8 @@ class ResourceGraph:
         max_attempts: int = 8,
         backoff_factor: float = 0.8,
         backoff_max: float = 60.0,
+        retry_budget: float = DEFAULT_RETRY_BUDGET,
+        max_pages: int = DEFAULT_MAX_PAGES,
         on_page: Callable[[int], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -123,6 +141,8 @@ class ResourceGraph:
         self.max_attempts = max_attempts
         self.backoff_factor = backoff_factor
         self.backoff_max = backoff_max
+        self.retry_budget = retry_budget
+        self.max_pages = max_pages
         self.on_page = on_page
         self.sleep = sleep
         self.queries = 0
@@ -131,39 +151,64 @@ class ResourceGraph:
         base = min(self.backoff_max, self.backoff_factor * (2 ** (attempt - 1)))
         return float(base * random.uniform(0.5, 1.5))
 
+    def _wait(self, seconds: float, deadline: float, last: ApiError) -> None:
+        """Sleep before a re-send, never past the page's retry budget."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ApiError(
+                last.status,
+                RETRY_BUDGET,
+                f"gave up after retrying for the {self.retry_budget:g} s budget "
+                f"(--retry-budget); last answer: {last.reason()}",
+                ARG_PATH,
+            )
+        wait = max(0.0, min(seconds, left))
+        self.arm.stats.add("manual_retries")
+        self.arm.stats.add("retry_seconds", wait)
+        self.sleep(wait)
+
     def _post(self, body: Mapping[str, Any]) -> tuple[bytes, Mapping[str, str]]:
         from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 
         payload = json.dumps(body).encode()
+        deadline = time.monotonic() + self.retry_budget
         attempt = 0
         while True:
             attempt += 1
-            if attempt > 1:
-                self.arm.stats.add("manual_retries")
             try:
+                # azure-core's own retries of this send share what is left of the budget.
                 status, data, headers = self.arm.send(
-                    "POST", ARG_PATH, params={"api-version": ARG_API_VERSION}, body=payload
+                    "POST",
+                    ARG_PATH,
+                    params={"api-version": ARG_API_VERSION},
+                    body=payload,
+                    budget=deadline - time.monotonic(),
                 )
             except (ServiceRequestError, ServiceResponseError) as exc:
                 if attempt >= self.max_attempts:
-                    raise
-                self.sleep(self._backoff(attempt))
-                del exc
+                    raise ApiError(0, "ConnectionError", str(exc), ARG_PATH) from None
+                self._wait(
+                    self._backoff(attempt), deadline, ApiError(0, "ConnectionError", str(exc))
+                )
                 continue
             if status == 429:
+                err = error_from_body(status, data, ARG_PATH)
                 if attempt >= self.max_attempts:
-                    raise error_from_body(status, data, ARG_PATH)
+                    raise err
                 wait = parse_retry_after(headers.get("Retry-After"))
                 if wait is None:
                     wait = parse_resets_after(headers.get("x-ms-user-quota-resets-after"))
-                self.sleep(
-                    min(self.backoff_max, wait) if wait is not None else self._backoff(attempt)
+                self._wait(
+                    min(self.backoff_max, wait) if wait is not None else self._backoff(attempt),
+                    deadline,
+                    err,
                 )
                 continue
             if status >= 500 or status == 408:
+                err = error_from_body(status, data, ARG_PATH)
                 if attempt >= self.max_attempts:
-                    raise error_from_body(status, data, ARG_PATH)
-                self.sleep(self._backoff(attempt))
+                    raise err
+                self._wait(self._backoff(attempt), deadline, err)
                 continue
             if status >= 400:
                 raise error_from_body(status, data, ARG_PATH)
@@ -194,8 +239,11 @@ class ResourceGraph:
             body["managementGroups"] = list(management_groups)
         self.queries += 1
         seen = 0
+        tokens: set[str] = set()
+        pages = 0
         while True:
             data, headers = self._post(body)
+            pages += 1
             if result is not None:
                 result.pages += 1
                 if headers.get("x-ms-tenant-subscription-limit-hit", "").lower() == "true":
@@ -211,6 +259,18 @@ class ResourceGraph:
                 ):
                     result.truncated = True
                 return
+            if token in tokens:
+                raise ApiError(
+                    200, PAGING_LOOP, f"stopped after {pages} pages: $skipToken repeats", ARG_PATH
+                )
+            if pages >= self.max_pages:
+                raise ApiError(
+                    200,
+                    PAGE_LIMIT,
+                    f"stopped at the page limit ({self.max_pages} pages, --max-pages)",
+                    ARG_PATH,
+                )
+            tokens.add(token)
             body["options"] = {**body["options"], "$skipToken": token}
 
     def query(
@@ -220,14 +280,21 @@ class ResourceGraph:
         subscriptions: Sequence[str] | None = None,
         management_groups: Sequence[str] | None = None,
     ) -> QueryResult:
+        """All rows of one query; a stopped paging (PARTIAL_CODES) keeps the rows read so far
+        and sets `stopped`, any other ApiError is raised."""
         result = QueryResult()
-        for rows in self.pages(
-            query,
-            subscriptions=subscriptions,
-            management_groups=management_groups,
-            result=result,
-        ):
-            result.rows.extend(rows)
+        try:
+            for rows in self.pages(
+                query,
+                subscriptions=subscriptions,
+                management_groups=management_groups,
+                result=result,
+            ):
+                result.rows.extend(rows)
+        except ApiError as exc:
+            if exc.code not in PARTIAL_CODES:
+                raise
+            result.stopped = exc
         return result
 
     def query_subscriptions(
@@ -245,7 +312,9 @@ class ResourceGraph:
             try:
                 result = self.query(query, subscriptions=batch)
                 rows.extend(result.rows)
-                if result.truncated:
+                if result.stopped is not None:
+                    errors.update(dict.fromkeys(batch, result.stopped))
+                elif result.truncated:
                     trunc = ApiError(
                         200,
                         TRUNCATED,
@@ -269,24 +338,37 @@ class ResourceGraph:
 
 
 def _parse_page(data: bytes) -> tuple[list[Row], str | None, int | None, object]:
-    """Rows (undecoded), skip token, total and truncation flag of one response."""
+    """Rows (undecoded), skip token, total and truncation flag of one response.
+
+    A body that is not a Resource Graph answer is a MALFORMED ApiError (that query fails, the
+    collection goes on)."""
     try:
         page = _PAGE.decode(data)
         if all(bytes(memoryview(r)[:1]) == b"{" for r in page.data):
             return list(page.data), page.skip_token, page.totalRecords, page.resultTruncated
     except msgspec.ValidationError:
         pass  # the table format ({"columns", "rows"}), should the service ignore objectArray
+    except msgspec.DecodeError:
+        snippet = " ".join(data[:60].decode("utf-8", "replace").split())
+        raise ApiError(
+            200, MALFORMED, f"the answer is not JSON (starts with {snippet!r})", ARG_PATH
+        ) from None
     doc = json.loads(data)
+    if not isinstance(doc, dict):
+        raise ApiError(200, MALFORMED, "the answer is not a JSON object", ARG_PATH)
     inner = doc.get("data")
+    if not isinstance(inner, Mapping | list | None):
+        raise ApiError(200, MALFORMED, "the answer has no `data` rows", ARG_PATH)
     if isinstance(inner, Mapping):
         cols = [c.get("name") for c in inner.get("columns", [])]
         rows: list[Row] = [dict(zip(cols, r, strict=False)) for r in inner.get("rows", [])]
     else:
         rows = [r for r in (inner or []) if isinstance(r, dict)]
     total = doc.get("totalRecords")
+    token = doc.get("$skipToken")
     return (
         rows,
-        doc.get("$skipToken"),
+        token if isinstance(token, str) else None,
         total if isinstance(total, int) else None,
         doc.get("resultTruncated"),
     )
