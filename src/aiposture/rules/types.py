@@ -55,6 +55,7 @@ USER_CHOICES: Mapping[str, str] = {
     "NSG_ID": "the resource id of the network security group to attach to the subnet",
     "NSG_RG": "the resource group of the network security group",
     "OWNER": "the owner of the resource (a team or an email address)",
+    "RAI_POLICY_NAME": "the name of a new content filter (RAI policy) for the deployment",
     "REPO_OWNER": "the GitHub organisation or user that owns the repository",
     "REPO": "the GitHub repository whose workflow signs in",
     "SKU": "the SKU of the deployment, e.g. GlobalStandard",
