@@ -342,9 +342,12 @@ _BICEP_ESC = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 def _bicep_str(v: str) -> str:
     """The inside of a Bicep single-quoted string: `\\`, `'`, `\n`, `\r`, `\t` escaped, `${` not
     an interpolation, other non-printable characters as `\\u{X}`."""
-    out = "".join(
-        _BICEP_ESC.get(ch) or (ch if ch.isprintable() else f"\\u{{{ord(ch):X}}}") for ch in v
-    )
+    if v.isprintable():  # the common case; tab and line breaks are not printable
+        out = v.replace("\\", "\\\\").replace("'", "\\'")
+    else:
+        out = "".join(
+            _BICEP_ESC.get(ch) or (ch if ch.isprintable() else f"\\u{{{ord(ch):X}}}") for ch in v
+        )
     return out.replace("${", "\\${")
 
 
@@ -359,7 +362,10 @@ def _hcl_char(ch: str) -> str:
 def _tf_str(v: str) -> str:
     """The inside of an HCL (Terraform) double-quoted string: `\\`, `"`, `\n`, `\r`, `\t`
     escaped, `${` and `%{` not template sequences, other non-printable characters as `\\uNNNN`."""
-    out = "".join(_HCL_ESC.get(ch) or (ch if ch.isprintable() else _hcl_char(ch)) for ch in v)
+    if v.isprintable():  # the common case; tab and line breaks are not printable
+        out = v.replace("\\", "\\\\").replace('"', '\\"')
+    else:
+        out = "".join(_HCL_ESC.get(ch) or (ch if ch.isprintable() else _hcl_char(ch)) for ch in v)
     return out.replace("${", "$${").replace("%{", "%%{")
 
 
@@ -377,28 +383,37 @@ def _split_line(line: str) -> _Line:
 
 
 @functools.lru_cache(maxsize=4096)
-def _parsed(template: str) -> tuple[_Line, ...]:
-    """The template's lines, each split into literal text and placeholders, once per template."""
-    return tuple(_split_line(line) for line in template.split("\n"))
+def _parsed(template: str) -> tuple[_Line, tuple[_Line, ...]]:
+    """The template split into literal text and placeholders, whole and line by line (once per
+    template)."""
+    return _split_line(template), tuple(_split_line(line) for line in template.split("\n"))
 
 
-def _fill(template: str, values: Mapping[str, FillValue], esc: Callable[[str], str]) -> str:
+def _fill(
+    template: str,
+    values: Mapping[str, FillValue],
+    esc: Callable[[str], str],
+    multi_valued: bool = True,
+) -> str:
     """Fill every `<UPPER>` placeholder of the template in one pass over the template itself:
     a filled value is never searched again, so a value holding `<LOCATION>` stays that text.
     Each value goes through `esc` for the form's language. A placeholder without a value is
     written as the user-choice form `{{NAME}}`. A placeholder with several values repeats its
     line once per value (zipped with the line's other multi-valued placeholders when they
-    have as many values, every combination otherwise); with none, the line is left out."""
+    have as many values, every combination otherwise); with none, the line is left out.
+    `multi_valued=False` says no value is a tuple (the common case: one pass, no lines)."""
     if "<" not in template:
         return template
+    whole, lines = _parsed(template)
+    if len(whole) == 1:
+        return template
+    if not multi_valued or not any(type(values.get(ph)) is tuple for ph in whole[1::2]):
+        return _fill_line(whole, values, esc)
     out: list[str] = []
-    for parts in _parsed(template):
-        if len(parts) == 1:
-            out.append(parts[0])
-            continue
+    for parts in lines:
         multi = {ph: v for ph in parts[1::2] if isinstance(v := values.get(ph), tuple)}
         if not multi:
-            out.append(_fill_line(parts, values, esc))
+            out.append(_fill_line(parts, values, esc) if len(parts) > 1 else parts[0])
             continue
         lists = list(multi.values())
         if any(not vs for vs in lists):
@@ -447,17 +462,18 @@ def fill_remediation(
     literals and are escaped for them; summary and portal text get visible escapes for
     non-printable characters. Names are attacker-controlled text. When user-choice
     placeholders remain, the summary says what to put in each."""
+    multi = any(type(v) is tuple for v in values.values())
     forms = (
-        _fill(rem.summary, values, _visible),
-        _fill(rem.az_cli, values, _az_str),
-        _fill(rem.bicep, values, _bicep_str),
-        _fill(rem.terraform, values, _tf_str),
-        _fill(rem.portal, values, _visible),
+        _fill(rem.summary, values, _visible, multi),
+        _fill(rem.az_cli, values, _az_str, multi),
+        _fill(rem.bicep, values, _bicep_str, multi),
+        _fill(rem.terraform, values, _tf_str, multi),
+        _fill(rem.portal, values, _visible, multi),
     )
-    names = choices_in(*forms)
-    if not names:
+    if not any("{{" in form for form in forms):
         return forms
-    return (forms[0] + _choices_note(names), *forms[1:])
+    names = choices_in(*forms)
+    return (forms[0] + _choices_note(names), *forms[1:]) if names else forms
 
 
 def render_remediation(rem: Remediation, values: Mapping[str, FillValue]) -> RenderedRemediation:
