@@ -165,3 +165,49 @@ def test_the_stub_catches_an_injection(sandbox: Path, tmp_path: Path) -> None:
     assert "pwned" in _files(tmp_path)
     assert _recorded(tmp_path / "rec") == [["az", "x", "--ids", "/s/a"]]
     assert os.path.exists(sandbox / "bin" / "az")
+
+
+def test_a_smuggled_placeholder_in_a_scanned_tenant_stays_one_argument(sandbox: Path) -> None:
+    """The reported case, through the engine: an account named `a<LOCATION>` in location
+    `$(touch pwned)`. The replace loop turned its fix into `--ids '/…/accounts/a'$(touch
+    pwned)''`; now every fix of every rule on it runs as written and creates nothing."""
+    import datetime as dt
+
+    from aiposture.config import Settings
+    from aiposture.model.normalize import normalize
+    from aiposture.model.snapshot import Coverage, Metadata, Snapshot
+    from aiposture.model.types import CoverageStatus
+    from aiposture.rules.engine import evaluate
+
+    rid = (
+        "/subscriptions/55555555-5555-5555-5555-555555555555/resourceGroups/rg`id`/providers"
+        "/Microsoft.CognitiveServices/accounts/a<LOCATION>"
+    )
+    row = {
+        "id": rid,
+        "name": "a<LOCATION>",
+        "type": "Microsoft.CognitiveServices/accounts",
+        "kind": "OpenAI",
+        "location": "$(touch pwned)\u202e",
+        "properties": {},
+    }
+    inv = normalize(
+        Snapshot(
+            metadata=Metadata(tenant_id="t"),
+            coverage=[Coverage("resources", "tenant", CoverageStatus.COMPLETE)],
+            resources=[row],
+        )
+    )
+    now = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+    findings = [f for f in evaluate(inv, Settings(), now=now) if f.resource_id == rid]
+    assert any(f.rule.id == "AIP-IDN-001" and f.status.value == "FAIL" for f in findings)
+    work = sandbox / "engine-work"
+    work.mkdir()
+    env = {"PATH": f"{sandbox / 'bin'}:/usr/bin:/bin", "AZ_RECORD": str(work / "rec")}
+    for f in findings:
+        az_cli = f.remediation.az_cli
+        subprocess.run(["bash", "-c", az_cli], cwd=work, env=env, check=True)
+        assert _files(work) <= {"rec"}, (f.rule.id, az_cli)
+        ids = [c[c.index("--ids") + 1] for c in _recorded(work / "rec") if "--ids" in c]
+        assert all(i == rid for i in ids if not i.startswith("{{")), (f.rule.id, ids)
+        (work / "rec").unlink(missing_ok=True)
