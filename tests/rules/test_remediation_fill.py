@@ -144,3 +144,12 @@ def test_failed_rejects_engine_placeholders_and_bad_names() -> None:
         failed("x", fill={"<NAME>": "n"})
     with pytest.raises(ValueError):
         failed("x", fill={"PRINCIPAL_ID": "p"})
+
+
+def test_several_values_of_unequal_counts_give_every_combination() -> None:
+    values = {"<GROUP_ID>": ("g1", "g2"), "<MEMBER_ID>": ("m1",)}
+    assert _fill("rm <GROUP_ID> <MEMBER_ID>\nend", values, _visible).splitlines() == [
+        "rm g1 m1",
+        "rm g2 m1",
+        "end",
+    ]
