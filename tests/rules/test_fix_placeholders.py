@@ -20,6 +20,7 @@ from aiposture.model.types import Status
 from aiposture.rules.registry import all_rules
 from aiposture.rules.types import (
     PLACEHOLDERS,
+    RULE_FILLED,
     USER_CHOICES,
     Finding,
     RuleSpec,
@@ -44,6 +45,8 @@ def test_every_placeholder_is_engine_rule_or_user_filled(spec: RuleSpec[Any]) ->
     assert used - set(PLACEHOLDERS) - fills == set(), "declare it in Remediation.fills"
     assert fills - used == set(), "declared in fills but used by no template"
     assert not fills & set(PLACEHOLDERS), "engine placeholders are not the rule's to fill"
+    undescribed = {ph[1:-1] for ph in fills} - set(USER_CHOICES) - set(RULE_FILLED)
+    assert undescribed == set(), "describe it in RULE_FILLED (or USER_CHOICES)"
     undocumented = set(choices_in(*_templates(spec))) - set(USER_CHOICES)
     assert undocumented == set(), "document it in USER_CHOICES"
 
@@ -54,6 +57,9 @@ def test_every_documented_user_choice_is_used() -> None:
         used |= set(choices_in(*_templates(spec)))
         used |= {ph[1:-1] for ph in spec.remediation.fills}  # rendered as choices when unknown
     assert set(USER_CHOICES) - used == set()
+    rule_filled = {ph[1:-1] for spec in RULES for ph in spec.remediation.fills}
+    assert set(RULE_FILLED) - rule_filled == set()
+    assert set(RULE_FILLED) & set(USER_CHOICES) == set()
 
 
 def _quoted(command: str, names: set[str]) -> list[str]:

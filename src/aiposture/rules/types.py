@@ -71,6 +71,28 @@ USER_CHOICES: Mapping[str, str] = {
     "WORKSPACE_ID": "the resource id of the Log Analytics workspace to send the logs to",
 }
 
+# What the rules put in their own placeholders (Remediation.fills) that are not also user
+# choices above: shown in the `{{NAME}}` form, with this text, in the fix of a finding that did
+# not fail (nothing to fill) and so has no value for them.
+RULE_FILLED: Mapping[str, str] = {
+    "ASSIGNMENT_ID": "the id of the policy assignment that reports the resource NonCompliant",
+    "ASSIGNMENT_NAME": "the name of that policy assignment",
+    "ASSIGNMENT_SCOPE": "the scope of the policy assignment",
+    "COMPUTE_TYPE": "the compute's type (ComputeInstance or AmlCompute)",
+    "EXEMPTION": "the name of an exemption without expiry",
+    "EXEMPTION_SCOPE": "the scope of that exemption",
+    "GROUP_ID": "the object id of a group that holds the access",
+    "KEY_ID": "the key id of a client secret or long-lived or expired credential",
+    "MEMBER_ID": "the object id of the guest member of that group",
+    "NSG": "the name of the network security group",
+    "PRINCIPAL_ID": "the object id of the principal that holds the access",
+    "REQUEST_GUID": "a new GUID naming the request",
+    "ROLE_ASSIGNMENT_ID": "the id of a role assignment that grants the access",
+    "ROLE_NAME": "the display name of the custom role",
+    "RULE": "the name of a security rule open to the internet",
+    "SCOPE": "the scope of the role assignment",
+}
+
 # A rule-supplied value: one text, or several (the line holding it is repeated, see _fill).
 FillValue = str | tuple[str, ...]
 
@@ -447,9 +469,10 @@ def choices_in(*texts: str) -> list[str]:
 
 
 def _choices_note(names: list[str]) -> str:
+    what = [USER_CHOICES.get(n) or RULE_FILLED.get(n, "your value") for n in names]
     return (
         " Replace "
-        + "; ".join(f"{user_choice(n)} with {USER_CHOICES.get(n, 'your value')}" for n in names)
+        + "; ".join(f"{user_choice(n)} with {w}" for n, w in zip(names, what, strict=True))
         + "."
     )
 
