@@ -512,19 +512,19 @@ def _assignments_over_ai(inv: Inventory, settings: Settings) -> Iterable[Resourc
         az_cli="az policy assignment update --name <NAME> --scope <ASSIGNMENT_SCOPE> "
         "--enforcement-mode Default\n"
         "az policy exemption update --name <EXEMPTION> --scope <EXEMPTION_SCOPE> "
-        "--expires-on 2026-12-31T00:00:00Z",
+        "--expires-on {{EXPIRES_ON}}",
         bicep="resource a 'Microsoft.Authorization/policyAssignments@2024-04-01' = {\n"
         "  name: '<NAME>'\n  properties: {\n    enforcementMode: 'Default'\n"
         "    // policyDefinitionId and parameters unchanged\n  }\n}\n"
         "resource ex 'Microsoft.Authorization/policyExemptions@2022-07-01-preview' = {\n"
         "  name: 'exemption-name'\n  properties: {\n"
         "    policyAssignmentId: '<ID>'\n    exemptionCategory: 'Waiver'\n"
-        "    expiresOn: '2026-12-31T00:00:00Z'\n  }\n}",
+        "    expiresOn: '{{EXPIRES_ON}}'\n  }\n}",
         terraform='resource "azurerm_subscription_policy_assignment" "this" {\n'
         '  name    = "<NAME>"\n  enforce = true\n  # ... definition and parameters unchanged\n}\n'
         'resource "azurerm_resource_policy_exemption" "this" {\n'
         '  policy_assignment_id = "<ID>"\n  exemption_category   = "Waiver"\n'
-        '  expires_on           = "2026-12-31T00:00:00Z"\n  # ... name, resource_id\n}',
+        '  expires_on           = "{{EXPIRES_ON}}"\n  # ... name, resource_id\n}',
         portal="Azure portal > Policy > Assignments > <NAME> > Edit assignment > Policy "
         "enforcement: Enabled > Save; Policy > Exemptions > each exemption > set an "
         "Expiration date.",

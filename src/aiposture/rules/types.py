@@ -43,6 +43,7 @@ USER_CHOICES: Mapping[str, str] = {
     "CIDR": "the public IP range(s) allowed to reach the API server, e.g. 203.0.113.0/24",
     "DATA_CLASSIFICATION": "the data classification of the resource, e.g. confidential",
     "ENVIRONMENT": "the environment of the resource, e.g. prod or dev",
+    "EXPIRES_ON": "the date the exemption ends, e.g. 2027-06-30T00:00:00Z (review it then)",
     "FQDN": "a host name the account may call out to, e.g. your search service's host",
     "KEY_NAME": "the name of the key in the key vault",
     "KEY_URI": "the key identifier, https://VAULT.vault.azure.net/keys/KEY/VERSION",
