@@ -11,7 +11,7 @@ from typing import Any
 
 from aiposture.model.types import Pillar
 from aiposture.rules.frameworks import ATLAS, MCSB, OWASP_LLM_2025
-from aiposture.rules.types import RuleSpec
+from aiposture.rules.types import USER_CHOICES, RuleSpec
 
 REGENERATE = "aiposture rules --format md --output docs/rules.md"
 _TITLES = {
@@ -61,11 +61,25 @@ def rules_markdown(specs: list[RuleSpec[Any]]) -> str:
         "",
         f"{len(specs)} rules: "
         + ", ".join(f"{p.label} {counts[p]}" for p in Pillar if counts[p])
-        + ". Remediation templates use the placeholders `<NAME>`, `<RG>`, `<SUB>`, `<ID>`, "
-        "`<LOCATION>`, `<PARENT>` and `<PARENT_ID>`, filled with each finding's resource "
-        "(escaped for the shell, Bicep and HCL) in the JSON report; other `<UPPER_CASE>` "
-        "values are yours to choose. *Needs* lists the collections a rule reads: when one was "
-        "not collected for the resource's scope, the rule reports UNKNOWN instead of guessing.",
+        + ". *Needs* lists the collections a rule reads: when one was not collected for the "
+        "resource's scope, the rule reports UNKNOWN instead of guessing.",
+        "",
+        "Remediation placeholders. In the reports every fix is filled for its finding, each "
+        "value quoted for the shell or escaped inside Bicep and HCL strings (control and "
+        "bidirectional-override characters written as visible escapes), in one pass: a value "
+        "is never searched for placeholders again. `<NAME>`, `<RG>`, `<SUB>`, `<ID>`, "
+        "`<LOCATION>`, `<PARENT>` and `<PARENT_ID>` are the finding's resource. Other "
+        "`<UPPER_CASE>` placeholders are filled by the rule from what it found (listed as "
+        "*Filled from the finding* below); when there are several values, e.g. three role "
+        "assignments, the command line is repeated for each, and a line with nothing to do is "
+        "left out. `{{UPPER_CASE}}` placeholders are yours to choose (the fix's summary says "
+        "what to put there); this form is a plain word to bash and plain text in Bicep and "
+        "HCL strings, so a fix still parses before you replace it. A rule-filled placeholder "
+        "whose value the data does not hold is written in that form too.",
+        "",
+        "| Your choice | What to put there |",
+        "|---|---|",
+        *(f"| `{{{{{name}}}}}` | {_cell(what)} |" for name, what in sorted(USER_CHOICES.items())),
         "",
         "| Id | Pillar | Severity | Target | Title |",
         "|---|---|---|---|---|",
@@ -100,6 +114,11 @@ def _rule_section(r: RuleSpec[Any]) -> list[str]:
         "",
         f"**Fix.** {_text(rem.summary)}",
         "",
+        *(
+            ["Filled from the finding: " + ", ".join(f"`{ph}`" for ph in rem.fills) + ".", ""]
+            if rem.fills
+            else []
+        ),
         "<details><summary>az CLI, Bicep, Terraform, portal</summary>",
         "",
         "az CLI:",

@@ -41,8 +41,8 @@ from aiposture.rules.types import (
         "protection, using the account's managed identity to reach the key.",
         az_cli="az cognitiveservices account update --name <NAME> --resource-group <RG> "
         '--subscription <SUB> --encryption \'{"keySource": "Microsoft.KeyVault", '
-        '"keyVaultProperties": {"keyName": "<KEY>", "keyVersion": "<VERSION>", '
-        '"keyVaultUri": "https://<VAULT>.vault.azure.net/"}}\'',
+        '"keyVaultProperties": {"keyName": "{{KEY_NAME}}", "keyVersion": "{{KEY_VERSION}}", '
+        '"keyVaultUri": "https://{{KEY_VAULT_NAME}}.vault.azure.net/"}}\'',
         bicep="resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {\n"
         "  name: '<NAME>'\n  location: '<LOCATION>'\n  identity: { type: 'SystemAssigned' }\n"
         "  properties: {\n    encryption: {\n      keySource: 'Microsoft.KeyVault'\n"
@@ -160,7 +160,7 @@ def _workspaces_with_encryption(inv: Inventory, settings: Settings) -> Iterable[
         "replacement for <NAME> with encryption from a key vault (purge protection on) and move "
         "its assets.",
         az_cli="az ml workspace create --name <NAME>-cmk --resource-group <RG> "
-        "--subscription <SUB> --customer-managed-key <KEY_URI> --key-vault <KEY_VAULT_ID>",
+        "--subscription <SUB> --customer-managed-key {{KEY_URI}} --key-vault {{KEY_VAULT_ID}}",
         bicep="resource ws 'Microsoft.MachineLearningServices/workspaces@2024-10-01' = {\n"
         "  name: '<NAME>'\n  location: '<LOCATION>'\n  identity: { type: 'SystemAssigned' }\n"
         "  properties: {\n    encryption: {\n      status: 'Enabled'\n"

@@ -19,6 +19,7 @@ from aiposture.model.inventory import Inventory
 from aiposture.model.types import CoverageStatus, Status
 from aiposture.rules.registry import all_rules
 from aiposture.rules.types import (
+    FillValue,
     Finding,
     RuleContext,
     RuleSpec,
@@ -164,6 +165,11 @@ def _finding(
     settings: Settings,
     today: dt.date,
 ) -> Finding:
+    # The resource's values are shared by its findings; a verdict's own values (AIP-IDN-005's
+    # role assignment ids, ...) are merged into a copy for that finding only.
+    values: dict[str, FillValue] | dict[str, str] = placeholders
+    if verdict.fill:
+        values = {**placeholders, **dict(verdict.fill)}
     sup_info = None
     if verdict.status is Status.FAIL:
         for sup in settings.suppressions:
@@ -184,9 +190,10 @@ def _finding(
         message=verdict.message,
         evidence=verdict.evidence,
         missing=verdict.missing,
-        placeholders=placeholders,
+        placeholders=values,
         fingerprint=fingerprint(spec.id, res.id),
         subscription_id=res.subscription_id,
         resource_group=res.resource_group,
         suppression=sup_info,
+        fill=verdict.fill,
     )

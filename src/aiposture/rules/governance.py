@@ -35,6 +35,7 @@ from aiposture.rules.types import (
     failed,
     not_applicable,
     passed,
+    scope_of,
     unknown,
 )
 
@@ -338,7 +339,7 @@ def _policy_remediation(summary: str, guid: str, effect: str, display: str) -> R
     remediation=Remediation(
         summary="Move subscription <NAME> under a landing-zone management group (e.g. "
         "Landing zones > Corp/Online, or Sandbox) so platform guardrails are inherited.",
-        az_cli="az account management-group subscription add --name <MANAGEMENT_GROUP> "
+        az_cli="az account management-group subscription add --name {{MANAGEMENT_GROUP}} "
         "--subscription <SUB>",
         bicep="targetScope = 'managementGroup'\n"
         "resource sub 'Microsoft.Management/managementGroups/subscriptions@2023-04-01' = {\n"
@@ -508,25 +509,26 @@ def _assignments_over_ai(inv: Inventory, settings: Settings) -> Iterable[Resourc
     remediation=Remediation(
         summary="Set enforcement mode of assignment <NAME> to Default, and give every "
         "exemption covering AI resources an expiry date (or remove it).",
-        az_cli="az policy assignment update --name <NAME> --scope <PARENT_SCOPE> "
+        az_cli="az policy assignment update --name <NAME> --scope <ASSIGNMENT_SCOPE> "
         "--enforcement-mode Default\n"
         "az policy exemption update --name <EXEMPTION> --scope <EXEMPTION_SCOPE> "
-        "--expires-on 2026-12-31T00:00:00Z",
+        "--expires-on {{EXPIRES_ON}}",
         bicep="resource a 'Microsoft.Authorization/policyAssignments@2024-04-01' = {\n"
         "  name: '<NAME>'\n  properties: {\n    enforcementMode: 'Default'\n"
         "    // policyDefinitionId and parameters unchanged\n  }\n}\n"
         "resource ex 'Microsoft.Authorization/policyExemptions@2022-07-01-preview' = {\n"
         "  name: 'exemption-name'\n  properties: {\n"
         "    policyAssignmentId: '<ID>'\n    exemptionCategory: 'Waiver'\n"
-        "    expiresOn: '2026-12-31T00:00:00Z'\n  }\n}",
+        "    expiresOn: '{{EXPIRES_ON}}'\n  }\n}",
         terraform='resource "azurerm_subscription_policy_assignment" "this" {\n'
         '  name    = "<NAME>"\n  enforce = true\n  # ... definition and parameters unchanged\n}\n'
         'resource "azurerm_resource_policy_exemption" "this" {\n'
         '  policy_assignment_id = "<ID>"\n  exemption_category   = "Waiver"\n'
-        '  expires_on           = "2026-12-31T00:00:00Z"\n  # ... name, resource_id\n}',
+        '  expires_on           = "{{EXPIRES_ON}}"\n  # ... name, resource_id\n}',
         portal="Azure portal > Policy > Assignments > <NAME> > Edit assignment > Policy "
         "enforcement: Enabled > Save; Policy > Exemptions > each exemption > set an "
         "Expiration date.",
+        fills=("<ASSIGNMENT_SCOPE>", "<EXEMPTION>", "<EXEMPTION_SCOPE>"),
     ),
     references=Refs(mcsb=("PV-2",), psrule=("Azure.Policy.WaiverExpiry",)),
 )
@@ -538,7 +540,11 @@ def assignment_enforced(a: PolicyAssignment, ctx: RuleContext) -> Verdict:
     mode = a.enforcement_mode
     evidence = [ev("properties.enforcementMode", mode)]
     if (mode or "Default").lower() == "donotenforce":
-        return failed("enforcement mode is DoNotEnforce", *evidence)
+        return failed(
+            "enforcement mode is DoNotEnforce",
+            *evidence,
+            fill={"<ASSIGNMENT_SCOPE>": scope_of(a.id), "<EXEMPTION>": (), "<EXEMPTION_SCOPE>": ()},
+        )
     ai_keys = [r.key for r in _top_level_ai(inv, ctx.settings)]
     open_ended = [
         ex
@@ -553,6 +559,11 @@ def assignment_enforced(a: PolicyAssignment, ctx: RuleContext) -> Verdict:
             f"{len(open_ended)} exemption(s) without expiry cover AI resources "
             f"({', '.join(ex.name for ex in open_ended)})",
             *evidence,
+            fill={
+                "<ASSIGNMENT_SCOPE>": (),
+                "<EXEMPTION>": [ex.name for ex in open_ended],
+                "<EXEMPTION_SCOPE>": [scope_of(ex.id) for ex in open_ended],
+            },
         )
     return passed("enforced, no open-ended exemption over AI resources", *evidence)
 
@@ -578,7 +589,7 @@ def _states_by_resource(inv: Inventory) -> dict[str, list[PolicyState]]:
         "a remediation task for deployIfNotExists/modify policies).",
         az_cli="az policy state list --resource <ID> "
         "--filter \"complianceState eq 'NonCompliant'\" -o table\n"
-        "az policy remediation create --name fix-<NAME> --resource <ID> "
+        "az policy remediation create --name fix-<ASSIGNMENT_NAME> --resource <ID> "
         "--policy-assignment <ASSIGNMENT_ID>",
         bicep="// Fix the resource's own template so that it satisfies the policy; for\n"
         "// deployIfNotExists/modify policies, a remediation resource:\n"
@@ -590,6 +601,7 @@ def _states_by_resource(inv: Inventory) -> dict[str, list[PolicyState]]:
         "  policy_assignment_id = var.policy_assignment_id\n}",
         portal="Azure portal > Policy > Compliance > filter resource <NAME> > open each "
         "non-compliant policy > Create remediation task (or fix the setting it names).",
+        fills=("<ASSIGNMENT_ID>", "<ASSIGNMENT_NAME>"),
     ),
     references=Refs(mcsb=("PV-2",)),
 )
@@ -605,7 +617,17 @@ def policy_state(res: Resource, ctx: RuleContext) -> Verdict:
         [{"assignment": s.policy_assignment_id, "definition": s.policy_definition_id} for s in bad],
     )
     if bad:
-        return failed(f"{len(bad)} NonCompliant policy state(s)", evidence)
+        assignments = list(
+            dict.fromkeys(s.policy_assignment_id for s in bad if s.policy_assignment_id)
+        )
+        return failed(
+            f"{len(bad)} NonCompliant policy state(s)",
+            evidence,
+            fill={
+                "<ASSIGNMENT_ID>": assignments,
+                "<ASSIGNMENT_NAME>": [a.rsplit("/", 1)[-1] for a in assignments],
+            },
+        )
     return passed(f"no NonCompliant policy state ({len(states)} state(s) reported)", evidence)
 
 
@@ -622,13 +644,14 @@ def policy_state(res: Resource, ctx: RuleContext) -> Verdict:
         "default owner, environment, data-classification), and enforce them with the "
         "'Require a tag on resources' policy.",
         az_cli="az tag update --resource-id <ID> --operation merge "
-        "--tags owner=<OWNER> environment=<ENV> data-classification=<CLASS>",
+        "--tags owner={{OWNER}} environment={{ENVIRONMENT}} "
+        "data-classification={{DATA_CLASSIFICATION}}",
         bicep="// in the resource's template\n"
-        "tags: {\n  owner: '<OWNER>'\n  environment: '<ENV>'\n"
-        "  'data-classification': '<CLASS>'\n}",
+        "tags: {\n  owner: '{{OWNER}}'\n  environment: '{{ENVIRONMENT}}'\n"
+        "  'data-classification': '{{DATA_CLASSIFICATION}}'\n}",
         terraform="# in the resource block for <NAME>\n"
-        'tags = {\n  owner               = "<OWNER>"\n  environment         = "<ENV>"\n'
-        '  data-classification = "<CLASS>"\n}',
+        'tags = {\n  owner               = "{{OWNER}}"\n  environment         = "{{ENVIRONMENT}}"\n'
+        '  data-classification = "{{DATA_CLASSIFICATION}}"\n}',
         portal="Azure portal > <NAME> > Tags > add owner, environment, data-classification > "
         "Apply.",
         policy=(
@@ -700,10 +723,10 @@ def _sandbox_mg(inv: Inventory, sub_id: str) -> str | None:
     remediation=Remediation(
         summary="Move <NAME> to a production landing-zone subscription (or move the sandbox "
         "resources out), so sandbox-wide permissions and relaxed policies do not reach it.",
-        az_cli="az resource move --ids <ID> --destination-group <TARGET_RG> "
-        "--destination-subscription-id <TARGET_SUB>",
+        az_cli="az resource move --ids <ID> --destination-group {{TARGET_RG}} "
+        "--destination-subscription-id {{TARGET_SUB}}",
         bicep="// Redeploy <NAME> from its template into the production subscription:\n"
-        "targetScope = 'subscription' // deploy with --subscription <TARGET_SUB>",
+        "targetScope = 'subscription' // deploy with --subscription {{TARGET_SUB}}",
         terraform="# point the provider for <NAME> at the production subscription\n"
         'provider "azurerm" {\n  features {}\n'
         "  subscription_id = var.production_subscription_id\n}",

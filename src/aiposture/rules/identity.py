@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
@@ -51,6 +52,7 @@ from aiposture.rules.types import (
     failed,
     not_applicable,
     passed,
+    scope_of,
     unknown,
 )
 
@@ -398,6 +400,7 @@ def compute_local_auth(compute: MLCompute, ctx: RuleContext) -> Verdict:
         portal="Azure portal > <NAME> > Identity > Azure role assignments: review the list; "
         "for each privileged role at resource group, subscription or management group scope, "
         "open that scope > Access control (IAM) > Role assignments > Remove.",
+        fills=("<PRINCIPAL_ID>", "<ROLE_ASSIGNMENT_ID>"),
     ),
     references=Refs(
         mcsb=("PA-7",),
@@ -432,6 +435,10 @@ def workload_privileged(res: Resource, ctx: RuleContext) -> Verdict:
             + "; ".join(describe(g, ctx.inventory) for g in found),
             evidence,
             ev("roleAssignments", [g.assignment_id for g in found]),
+            fill={
+                "<PRINCIPAL_ID>": list(dict.fromkeys(g.principal_id for g in found)),
+                "<ROLE_ASSIGNMENT_ID>": list(dict.fromkeys(g.assignment_id for g in found)),
+            },
         )
     if unresolved:
         return unknown(
@@ -466,7 +473,7 @@ _DATA_ACTIONS: tuple[tuple[str, bool, str], ...] = (
         az_cli="az role assignment delete --ids <ROLE_ASSIGNMENT_ID>\n"
         "az role assignment create --assignee-object-id <PRINCIPAL_ID> "
         "--assignee-principal-type ServicePrincipal --role 'Storage Blob Data Reader' "
-        "--scope <STORAGE_ACCOUNT_ID>",
+        "--scope {{STORAGE_ACCOUNT_ID}}",
         bicep="resource ra 'Microsoft.Authorization/roleAssignments@2022-04-01' = {\n"
         "  scope: dataStorage // the one account '<NAME>' reads, not the subscription\n"
         "  name: guid(dataStorage.id, principalId, blobReaderRoleId)\n"
@@ -479,6 +486,7 @@ _DATA_ACTIONS: tuple[tuple[str, bool, str], ...] = (
         portal="Azure portal > Subscriptions (or Management groups) > Access control (IAM) > "
         "Role assignments: remove the data roles held by <NAME>'s identity; add them on the "
         "individual storage account / key vault instead.",
+        fills=("<PRINCIPAL_ID>", "<ROLE_ASSIGNMENT_ID>"),
     ),
     references=Refs(mcsb=("PA-7", "DP-2"), owasp_llm=("LLM02", "LLM06"), atlas=("AML.T0024",)),
 )
@@ -491,6 +499,7 @@ def workload_broad_data(res: Resource, ctx: RuleContext) -> Verdict:
     idx = permission_index(ctx.inventory)
     found: list[str] = []
     ids: list[str] = []
+    holders: list[str] = []
     for pid in res.identity.principal_ids:
         for g in idx.grants_of(pid):
             if scope_level(g.scope) not in ("subscription", "managementGroup", "root"):
@@ -501,10 +510,17 @@ def workload_broad_data(res: Resource, ctx: RuleContext) -> Verdict:
             if what:
                 found.append(f"{describe(g, ctx.inventory)} ({', '.join(what)})")
                 ids.append(g.assignment_id)
+                holders.append(g.principal_id)
     evidence = ev("identity.principalIds", list(res.identity.principal_ids))
     if found:
         return failed(
-            "broad data access: " + "; ".join(found), evidence, ev("roleAssignments", ids)
+            "broad data access: " + "; ".join(found),
+            evidence,
+            ev("roleAssignments", ids),
+            fill={
+                "<PRINCIPAL_ID>": list(dict.fromkeys(holders)),
+                "<ROLE_ASSIGNMENT_ID>": list(dict.fromkeys(ids)),
+            },
         )
     return passed("no data-plane access at subscription or management group scope", evidence)
 
@@ -542,6 +558,7 @@ def _admins(idx: PermissionIndex, key: str, settings: Settings) -> set[str]:
         portal="Azure portal > <NAME> > Access control (IAM) > Role assignments: remove "
         "'Cognitive Services User' / 'Cognitive Services Contributor' from non-admins and "
         "assign 'Cognitive Services OpenAI User'.",
+        fills=("<PRINCIPAL_ID>", "<ROLE_ASSIGNMENT_ID>"),
     ),
     references=Refs(mcsb=("IM-8", "PA-7"), owasp_llm=("LLM02", "LLM10"), atlas=("AML.T0034",)),
 )
@@ -562,6 +579,10 @@ def account_key_listers(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
             + "; ".join(describe(g, ctx.inventory) for g in listers),
             ev("properties.disableLocalAuth", account.disable_local_auth),
             ev("roleAssignments", [g.assignment_id for g in listers]),
+            fill={
+                "<PRINCIPAL_ID>": list(dict.fromkeys(g.principal_id for g in listers)),
+                "<ROLE_ASSIGNMENT_ID>": list(dict.fromkeys(g.assignment_id for g in listers)),
+            },
         )
     unresolved = idx.unresolved_on(account.key)
     if unresolved:
@@ -647,18 +668,19 @@ MAX_CREDENTIAL_DAYS = 365
         "  name: '${app.uniqueName}/github-main'\n"
         "  audiences: [ 'api://AzureADTokenExchange' ]\n"
         "  issuer: 'https://token.actions.githubusercontent.com'\n"
-        "  subject: 'repo:<ORG>/<REPO>:ref:refs/heads/main'\n}",
+        "  subject: 'repo:{{REPO_OWNER}}/{{REPO}}:ref:refs/heads/main'\n}",
         terraform="# azurerm cannot manage Entra credentials; use the azuread provider:\n"
         'resource "azuread_application_federated_identity_credential" "ci" {\n'
         "  application_id = azuread_application.app.id\n"
         '  display_name   = "ci"\n'
         '  audiences      = ["api://AzureADTokenExchange"]\n'
         '  issuer         = "https://token.actions.githubusercontent.com"\n'
-        '  subject        = "repo:<ORG>/<REPO>:ref:refs/heads/main"\n}\n'
+        '  subject        = "repo:{{REPO_OWNER}}/{{REPO}}:ref:refs/heads/main"\n}\n'
         "# and delete the azuread_application_password resources",
         portal="Microsoft Entra admin center > App registrations > <NAME> > Certificates & "
         "secrets: add a federated credential, then delete the client secrets and expired "
         "certificates.",
+        fills=("<APP_ID>", "<KEY_ID>"),
     ),
     references=Refs(mcsb=("IM-3", "IM-8"), owasp_llm=("LLM03",), atlas=("AML.T0024",)),
 )
@@ -675,7 +697,9 @@ def sp_credentials(res: Resource, ctx: RuleContext) -> Verdict:
         # an orphan ("Identity not found" in the portal), with no credential left to leak.
         return not_applicable("orphaned assignment: the principal no longer exists in Entra ID")
     problems: list[str] = []
+    bad_keys: list[str] = []  # key ids of the credentials with a problem (for the fix)
     for c in principal.credentials:
+        found_before = len(problems)
         label = c.display_name or c.key_id or c.kind
         start, end = _parse_time(c.start), _parse_time(c.end)
         kind = "client secret" if c.kind == "password" else c.kind
@@ -685,12 +709,18 @@ def sp_credentials(res: Resource, ctx: RuleContext) -> Verdict:
             problems.append(f"expired {kind} '{label}' (ended {c.end})")
         elif start is not None and end is not None and (end - start).days > MAX_CREDENTIAL_DAYS:
             problems.append(f"{kind} '{label}' valid {(end - start).days} days")
+        if len(problems) > found_before and c.key_id:
+            bad_keys.append(c.key_id)
     evidence = ev(
         "passwordCredentials/keyCredentials",
         [f"{c.kind}:{c.display_name or c.key_id}:{c.end}" for c in principal.credentials],
     )
     if problems:
-        return failed("; ".join(problems), evidence)
+        return failed(
+            "; ".join(problems),
+            evidence,
+            fill={"<APP_ID>": principal.app_id, "<KEY_ID>": list(dict.fromkeys(bad_keys))},
+        )
     if principal.credentials:
         return passed("only short-lived certificates", evidence)
     return passed("no secrets or certificates (federated or none)", evidence)
@@ -746,9 +776,9 @@ def _pim_targets(inv: Inventory, settings: Settings) -> Iterable[Resource]:
     remediation=Remediation(
         summary="Replace permanent privileged assignment <NAME> with a PIM eligible assignment "
         "(time-bound activation with MFA / approval), then remove the permanent one.",
-        az_cli="az rest --method put --url 'https://management.azure.com/<SCOPE>/providers/"
-        "Microsoft.Authorization/roleEligibilityScheduleRequests/<NEW_GUID>"
-        "?api-version=2020-10-01' --body @eligible.json\n"
+        az_cli="az rest --method put --url https://management.azure.com<SCOPE>/providers/"
+        "Microsoft.Authorization/roleEligibilityScheduleRequests/<REQUEST_GUID>"
+        "'?api-version=2020-10-01' --body @eligible.json\n"
         "az role assignment delete --ids <ID>",
         bicep="targetScope = 'subscription'\n"
         "resource eligible 'Microsoft.Authorization/roleEligibilityScheduleRequests@2022-04-01-"
@@ -766,6 +796,7 @@ def _pim_targets(inv: Inventory, settings: Settings) -> Iterable[Resource]:
         portal="Azure portal > Privileged Identity Management > Azure resources > the "
         "subscription or management group > Assignments: add an Eligible assignment for the "
         "principal, then remove its Active permanent assignment.",
+        fills=("<SCOPE>", "<REQUEST_GUID>"),
     ),
     references=Refs(mcsb=("PA-2", "PA-1")),
 )
@@ -802,6 +833,11 @@ def permanent_privileged(res: Resource, ctx: RuleContext) -> Verdict:
         f"{res.principal_type or 'principal'} {principal_label(inv, res.principal_id)} holds "
         f"{role_name} permanently at {res.scope}",
         *evidence,
+        fill={
+            "<SCOPE>": scope_of(res.id),
+            # The request's name: any new GUID; derived from the assignment so reruns agree.
+            "<REQUEST_GUID>": str(uuid.uuid5(uuid.NAMESPACE_URL, res.id.lower())),
+        },
     )
 
 
@@ -899,23 +935,23 @@ def _custom_roles(inv: Inventory, settings: Settings) -> Iterable[Resource]:
     select=_custom_roles,
     requires=("roleDefinitions",),
     remediation=Remediation(
-        summary="Narrow custom role <NAME>: replace `*` with the specific actions the job "
+        summary="Narrow custom role <ROLE_NAME>: replace `*` with the specific actions the job "
         "needs, and remove Microsoft.Authorization/roleAssignments/write (use the built-in RBAC "
         "Administrator with an ABAC condition when delegation is really needed).",
         az_cli="az role definition update --role-definition role.json  "
-        "# role.json: the narrowed Actions / NotActions of <NAME>",
+        "# role.json: the narrowed Actions / NotActions of <ROLE_NAME>",
         bicep="resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {\n"
-        "  name: '<NAME_GUID>'\n  properties: {\n    roleName: '<NAME>'\n"
+        "  name: '<NAME>'\n  properties: {\n    roleName: '<ROLE_NAME>'\n"
         "    permissions: [ { actions: [ 'Microsoft.CognitiveServices/accounts/read' ], "
         "notActions: [] } ]\n    assignableScopes: [ subscription().id ]\n  }\n}",
         terraform='resource "azurerm_role_definition" "this" {\n'
-        '  name  = "<NAME>"\n'
+        '  name  = "<ROLE_NAME>"\n'
         '  scope = "/subscriptions/<SUB>"\n'
         "  permissions {\n"
         '    actions     = ["Microsoft.CognitiveServices/accounts/read"]\n'
         "    not_actions = []\n"
         "  }\n}",
-        portal="Azure portal > Subscriptions > Access control (IAM) > Roles > <NAME> > Edit: "
+        portal="Azure portal > Subscriptions > Access control (IAM) > Roles > <ROLE_NAME> > Edit: "
         "remove '*' and Microsoft.Authorization write permissions > Review + update.",
         policy=(
             PolicyFix(
@@ -924,6 +960,7 @@ def _custom_roles(inv: Inventory, settings: Settings) -> Iterable[Resource]:
                 "Audit usage of custom RBAC roles",
             ),
         ),
+        fills=("<ROLE_NAME>",),
     ),
     references=Refs(
         mcsb=("PA-7",),
@@ -946,7 +983,11 @@ def custom_role_privileged(rd: RoleDefinition, ctx: RuleContext) -> Verdict:
         ev("properties.assignableScopes", list(rd.assignable_scopes)),
     )
     if what:
-        return failed(f"custom role '{rd.role_name}' grants {' and '.join(what)}", *evidence)
+        return failed(
+            f"custom role '{rd.role_name}' grants {' and '.join(what)}",
+            *evidence,
+            fill={"<ROLE_NAME>": rd.role_name},
+        )
     return passed(
         f"custom role '{rd.role_name}': no full-control or role-assignment permission", *evidence
     )
@@ -1134,16 +1175,19 @@ def _guest_targets(inv: Inventory, settings: Settings) -> Iterable[Resource]:
     select=_guest_targets,
     requires=("resources", "roleAssignments", "graph.users"),
     remediation=Remediation(
-        summary="Remove write and data roles on <NAME> from guest users and foreign groups; if "
+        summary="Remove write and data roles on <NAME> from guest users and foreign groups (or "
+        "the guests from the groups that hold them); if "
         "external collaboration is needed, use a time-bound access package with review.",
         az_cli="az role assignment list --scope <ID> --include-inherited --output table\n"
-        "az role assignment delete --ids <ROLE_ASSIGNMENT_ID>",
+        "az role assignment delete --ids <ROLE_ASSIGNMENT_ID>\n"
+        "az ad group member remove --group <GROUP_ID> --member-id <MEMBER_ID>",
         bicep="// Remove the roleAssignments resource whose principalId is the guest / foreign "
         "group on '<NAME>' (or its resource group / subscription) from the template.",
         terraform='# remove the azurerm_role_assignment for the guest on "<NAME>"; grant external '
         "collaborators access through an azuread_access_package with an expiry instead",
         portal="Azure portal > <NAME> > Access control (IAM) > Role assignments: filter Type = "
         "User (guest) / Foreign group and remove write or data roles.",
+        fills=("<ROLE_ASSIGNMENT_ID>", "<GROUP_ID>", "<MEMBER_ID>"),
     ),
     references=Refs(mcsb=("PA-1", "PA-4"), owasp_llm=("LLM02", "LLM04")),
 )
@@ -1158,6 +1202,8 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
     probes = next((v for k, v in _GUEST_PROBES.items() if isinstance(res, k)), ())
     guests, guest_members = _guests(inv)
     hits: dict[str, str] = {}
+    direct: dict[str, None] = {}  # assignments to a guest or foreign group (for the fix)
+    via_group: dict[tuple[str, str], None] = {}  # (group, guest member)
     for action, data in probes:
         reach = idx.grants_on(res.key, action, data=data)
         reach += idx.grants_within(res.key, action, data=data)  # e.g. one deployment
@@ -1165,6 +1211,7 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
             ptype = (g.principal_type or "").lower()
             if ptype == "foreigngroup":
                 hits.setdefault(g.principal_id, f"foreign group via {describe(g, inv)}")
+                direct.setdefault(g.assignment_id)
                 continue
             who: Sequence[str] = ()
             if ptype == "group":
@@ -1174,7 +1221,9 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
             for pid in who:
                 if pid == g.principal_id:
                     hits.setdefault(pid, f"guest {describe(g, inv)}")
+                    direct.setdefault(g.assignment_id)
                 else:
+                    via_group.setdefault((g.principal_id, pid))
                     hits.setdefault(
                         pid,
                         f"guest {principal_label(inv, pid)} as member of {describe(g, inv)}",
@@ -1184,5 +1233,10 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
             f"{len(hits)} guest/foreign principal(s) with write or data access: "
             + "; ".join(hits[k] for k in sorted(hits)),
             ev("principals", sorted(hits)),
+            fill={
+                "<ROLE_ASSIGNMENT_ID>": list(direct),
+                "<GROUP_ID>": [grp for grp, _ in via_group],
+                "<MEMBER_ID>": [member for _, member in via_group],
+            },
         )
     return passed("no guest or foreign principal has write or data access")

@@ -367,11 +367,11 @@ ASYNC_MODES = frozenset({"asynchronous_filter", "deferred"})
         az_cli="az resource update --api-version 2024-10-01 "
         "--ids <PARENT_ID>/raiPolicies/<RAI_POLICY_NAME> --set properties.mode=Blocking",
         bicep="resource filter 'Microsoft.CognitiveServices/accounts/raiPolicies@2024-10-01' = {\n"
-        "  parent: account // '<PARENT>'\n  name: raiPolicyName // the filter of '<NAME>'\n"
+        "  parent: account // '<PARENT>'\n  name: '<RAI_POLICY_NAME>' // the filter of '<NAME>'\n"
         "  properties: {\n    basePolicyName: 'Microsoft.DefaultV2'\n    mode: 'Blocking'\n"
         "    contentFilters: existingFilters // unchanged\n  }\n}",
         terraform='resource "azurerm_cognitive_account_rai_policy" "this" {\n'
-        "  name                 = var.rai_policy_name # the filter of <NAME>\n"
+        '  name                 = "<RAI_POLICY_NAME>" # the filter of <NAME>\n'
         '  cognitive_account_id = "<PARENT_ID>"\n'
         '  mode                 = "Blocking"\n'
         "  # ... base_policy_name and content_filter blocks unchanged\n}",
@@ -379,6 +379,7 @@ ASYNC_MODES = frozenset({"asynchronous_filter", "deferred"})
         "> the filter of deployment <NAME> > Output filter > Streaming mode: Default (not "
         "Asynchronous Filter) > Save.",
         policy=(PolicyFix("c1ad46c6-37f8-4af0-9c71-c208375c87dd", "Audit", ""),),
+        fills=("<RAI_POLICY_NAME>",),
     ),
     references=Refs(
         mcsb=("AI-2",),
@@ -397,7 +398,11 @@ def async_filter(dep: Deployment, ctx: RuleContext) -> Verdict:
     mode = cf.mode
     evidence = ev(f"raiPolicies/{cf.policy_name}.mode", mode)
     if (mode or "").lower() in ASYNC_MODES:
-        return failed(f"{cf.policy_name} filters asynchronously (mode {mode})", evidence)
+        return failed(
+            f"{cf.policy_name} filters asynchronously (mode {mode})",
+            evidence,
+            fill={"<RAI_POLICY_NAME>": cf.policy_name},
+        )
     return passed(f"output is filtered before it is streamed (mode {mode or 'Default'})", evidence)
 
 
@@ -559,21 +564,22 @@ def approved_model(dep: Deployment, ctx: RuleContext) -> Verdict:
         "versionUpgradeOption to OnceNewDefaultVersionAvailable / OnceCurrentVersionExpired.",
         az_cli="az resource update --api-version 2024-10-01 --ids <ID> "
         "--set properties.versionUpgradeOption=OnceCurrentVersionExpired "
-        "properties.model.version=<SUPPORTED_VERSION>",
+        "properties.model.version={{SUPPORTED_VERSION}}",
         bicep="resource dep 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = {\n"
         "  parent: account // '<PARENT>'\n  name: '<NAME>'\n  properties: {\n"
-        "    model: { format: 'OpenAI', name: '<MODEL>', version: '<SUPPORTED_VERSION>' }\n"
+        "    model: { format: 'OpenAI', name: '<MODEL>', version: '{{SUPPORTED_VERSION}}' }\n"
         "    versionUpgradeOption: 'OnceCurrentVersionExpired'\n  }\n}",
         terraform='resource "azurerm_cognitive_deployment" "this" {\n'
         '  name                   = "<NAME>"\n'
         '  cognitive_account_id   = "<PARENT_ID>"\n'
         '  version_upgrade_option = "OnceCurrentVersionExpired"\n'
         "  model {\n"
-        '    format  = "OpenAI"\n    name    = "<MODEL>"\n    version = "<SUPPORTED_VERSION>"\n'
+        '    format  = "OpenAI"\n    name    = "<MODEL>"\n    version = "{{SUPPORTED_VERSION}}"\n'
         "  }\n  # ... sku unchanged\n}",
         portal="Foundry portal > resource '<PARENT>' > Deployments > <NAME> > Edit > Model "
         "version: a supported version; Version update policy: 'Once the current version "
         "expires' > Save.",
+        fills=("<MODEL>",),
     ),
     references=Refs(mcsb=("AI-1", "PV-5"), owasp_llm=("LLM03",)),
 )
@@ -605,6 +611,7 @@ def retired_model(dep: Deployment, ctx: RuleContext) -> Verdict:
             f"pinned (NoAutoUpgrade) to {dep.model_name} {dep.model_version}, retired "
             f"{retires.isoformat()}",
             *evidence,
+            fill={"<MODEL>": dep.model_name},
         )
     return passed(f"pinned; retirement scheduled {retires.isoformat()}", *evidence)
 
@@ -633,9 +640,8 @@ def _principal_label(ctx: RuleContext, pid: str) -> str:
         "Contributor / Cognitive Services (OpenAI) Contributor assignments; give users "
         "Cognitive Services OpenAI User instead.",
         az_cli="az role assignment list --scope <ID> --include-inherited -o table\n"
-        "az role assignment delete --assignee <PRINCIPAL_ID> --role "
-        "'Cognitive Services OpenAI Contributor' --scope <ID>\n"
-        "az role assignment create --assignee <MODEL_ADMIN_GROUP_ID> --role "
+        "az role assignment delete --ids <ROLE_ASSIGNMENT_ID>\n"
+        "az role assignment create --assignee {{MODEL_ADMIN_GROUP_ID}} --role "
         "'Cognitive Services OpenAI Contributor' --scope <ID>",
         bicep="resource admins 'Microsoft.Authorization/roleAssignments@2022-04-01' = {\n"
         "  scope: account // '<NAME>'\n"
@@ -652,6 +658,7 @@ def _principal_label(ctx: RuleContext, pid: str) -> str:
         portal="Azure portal > <NAME> > Access control (IAM) > Role assignments: remove "
         "Contributor / Cognitive Services Contributor / OpenAI Contributor from everyone "
         "outside the model-admin group (check inherited assignments at RG/subscription).",
+        fills=("<ROLE_ASSIGNMENT_ID>",),
     ),
     references=Refs(mcsb=("PA-7", "AI-1"), owasp_llm=("LLM03", "LLM06")),
 )
@@ -685,11 +692,18 @@ def model_admins(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
             f"{len(outsiders)} principal(s) outside the model-admin set can change deployments "
             "or filters: " + ", ".join(_principal_label(ctx, p) for p in outsiders),
             evidence,
+            # The assignments that give the outsiders the write (inherited ones included).
+            fill={
+                "<ROLE_ASSIGNMENT_ID>": list(
+                    dict.fromkeys(g.assignment_id for p in outsiders for g in holders[p])
+                )
+            },
         )
     if len(holders) > limit:
         return failed(
             f"{len(holders)} principals can change deployments or content filters (limit {limit})",
             evidence,
+            fill={"<ROLE_ASSIGNMENT_ID>": ()},  # which ones to remove is the user's choice
         )
     unresolved = idx.unresolved_on(account.key)
     if unresolved:
@@ -723,7 +737,7 @@ _scope_level = scope_level
         "blob access.",
         az_cli="az role assignment list --scope <ID> --include-inherited "
         "--query \"[?contains(roleDefinitionName, 'Blob Data')]\" -o table\n"
-        "az role assignment delete --ids <BROAD_ASSIGNMENT_ID>\n"
+        "az role assignment delete --ids <ROLE_ASSIGNMENT_ID>\n"
         "az storage account update --name <NAME> --resource-group <RG> --subscription <SUB> "
         "--allow-blob-public-access false",
         bicep="resource sa 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n"
@@ -751,6 +765,7 @@ _scope_level = scope_level
                 "Storage account public access should be disallowed",
             ),
         ),
+        fills=("<ROLE_ASSIGNMENT_ID>",),
     ),
     references=Refs(
         mcsb=("PA-7", "DP-2"),
@@ -818,7 +833,11 @@ def data_poisoning(st: StorageAccount, ctx: RuleContext) -> Verdict:
             )
         )
     if problems:
-        return failed("; ".join(problems), *evidence)
+        return failed(
+            "; ".join(problems),
+            *evidence,
+            fill={"<ROLE_ASSIGNMENT_ID>": list(dict.fromkeys(g.assignment_id for g in broad))},
+        )
     return passed(f"{len(grants)} writer(s), all scoped to the account", *evidence)
 
 
@@ -841,22 +860,23 @@ PROVISIONED_SKUS = frozenset(
         az_cli="az cognitiveservices account deployment create --name <PARENT> "
         "--resource-group <RG> --subscription <SUB> --deployment-name <NAME> "
         "--model-name <MODEL> --model-version <VERSION> --model-format OpenAI "
-        "--sku-name GlobalStandard --sku-capacity 30",
+        "--sku-name <SKU> --sku-capacity 30",
         bicep="resource dep 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = {\n"
         "  parent: account // '<PARENT>'\n  name: '<NAME>'\n"
-        "  sku: { name: 'GlobalStandard', capacity: 30 } // 30K tokens per minute\n"
+        "  sku: { name: '<SKU>', capacity: 30 } // 30K tokens per minute\n"
         "  properties: { model: { format: 'OpenAI', name: '<MODEL>', version: '<VERSION>' } }"
         "\n}",
         terraform='resource "azurerm_cognitive_deployment" "this" {\n'
         '  name                 = "<NAME>"\n'
         '  cognitive_account_id = "<PARENT_ID>"\n'
         "  sku {\n"
-        '    name     = "GlobalStandard"\n'
+        '    name     = "<SKU>"\n'
         "    capacity = 30\n"
         "  }\n  # ... model unchanged\n}",
         portal="Foundry portal > resource '<PARENT>' > Deployments > <NAME> > Edit > Tokens "
         "per Minute Rate Limit: set the quota to the expected load > Save; add an API "
         "Management llm-token-limit policy for per-client limits.",
+        fills=("<MODEL>", "<VERSION>", "<SKU>"),
     ),
     references=Refs(
         owasp_llm=("LLM10",),
@@ -899,7 +919,13 @@ def cost_cap(dep: Deployment, ctx: RuleContext) -> Verdict:
                 evidence=evidence,
             )
         return failed(
-            "public pay-as-you-go deployment with no capacity cap or rate limit", *evidence
+            "public pay-as-you-go deployment with no capacity cap or rate limit",
+            *evidence,
+            fill={
+                "<MODEL>": dep.model_name or None,
+                "<VERSION>": dep.model_version or None,
+                "<SKU>": dep.sku or None,
+            },
         )
     return passed(
         f"capacity capped at {dep.sku_capacity}K tokens per minute"

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from aiposture.config import Settings
 from aiposture.model.entities import (
     CognitiveAccount,
+    DiagnosticSetting,
     LogAnalyticsWorkspace,
     MLWorkspace,
     Resource,
@@ -41,6 +42,12 @@ def _plan_tier(inv: Inventory, subscription_id: str, plan: str) -> str | None:
 
 def _plan_on(tier: str | None) -> bool:
     return (tier or "").lower() == "standard"
+
+
+def _known_workspace(settings: Iterable[DiagnosticSetting]) -> str | None:
+    """A Log Analytics workspace the resource's diagnostic settings already send to (for the
+    fix: add the missing categories there); None when none does (the user picks one)."""
+    return next((s.workspace_id for s in settings if s.workspace_id), None)
 
 
 def _plan_verdict(inv: Inventory, subscription_id: str, plan: str, label: str, on: str) -> Verdict:
@@ -91,6 +98,7 @@ def _plan_verdict(inv: Inventory, subscription_id: str, plan: str, label: str, o
                 "Diagnostic logs in Azure AI services resources should be enabled",
             ),
         ),
+        fills=("<WORKSPACE_ID>",),
     ),
     references=Refs(
         mcsb=("LT-3",),
@@ -128,6 +136,7 @@ def account_diagnostics(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
     return failed(
         "no diagnostic setting sends Audit and RequestResponse (or allLogs) to Log Analytics",
         evidence,
+        fill={"<WORKSPACE_ID>": _known_workspace(settings)},
     )
 
 
@@ -230,6 +239,7 @@ def _search_and_workspaces(inv: Inventory, settings: Settings) -> Iterable[Resou
                 "Resource logs in Azure Machine Learning Workspaces should be enabled",
             ),
         ),
+        fills=("<WORKSPACE_ID>",),
     ),
     references=Refs(
         mcsb=("LT-3",),
@@ -267,6 +277,7 @@ def audit_logs(res: Resource, ctx: RuleContext) -> Verdict:
         if not settings
         else "diagnostic settings exist but none sends the audit or allLogs group to a destination",
         evidence,
+        fill={"<WORKSPACE_ID>": _known_workspace(settings)},
     )
 
 
@@ -471,6 +482,7 @@ def sentinel(ws: LogAnalyticsWorkspace, ctx: RuleContext) -> Verdict:
                 "Configure Azure Activity logs to stream to specified Log Analytics workspace",
             ),
         ),
+        fills=("<WORKSPACE_ID>",),
     ),
     references=Refs(
         mcsb=("LT-3",),
@@ -501,6 +513,7 @@ def activity_log_export(sub: Subscription, ctx: RuleContext) -> Verdict:
     return failed(
         "no subscription diagnostic setting sends the Administrative log to Log Analytics",
         evidence,
+        fill={"<WORKSPACE_ID>": _known_workspace(settings)},
     )
 
 
@@ -610,6 +623,7 @@ def _openai_accounts(inv: Inventory, settings: Settings) -> Iterable[Resource]:
         "<NAME>; API > Settings > Diagnostic logs > Azure Monitor: log LLM messages; then "
         "APIM > Diagnostic settings > + Add: 'Logs related to generative AI gateway' > Log "
         "Analytics > Save.",
+        fills=("<APIM>", "<APIM_RG>", "<APIM_ID>", "<WORKSPACE_ID>"),
     ),
     references=Refs(mcsb=("LT-3", "AI-6"), owasp_llm=("LLM02", "LLM07"), atlas=("AML.T0024",)),
 )
@@ -649,6 +663,15 @@ def prompt_logging(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
         "an API Management gateway fronts the account but does not send GatewayLlmLogs to "
         "Log Analytics",
         *evidence,
+        # The backend exists (no `apim backend create` line); route each gateway's logs.
+        fill={
+            "<APIM>": (),
+            "<APIM_RG>": (),
+            "<APIM_ID>": [getattr(inv.resource(svc), "id", svc) for svc in services],
+            "<WORKSPACE_ID>": _known_workspace(
+                ds for svc in services for ds in inv.diagnostics_for(svc)
+            ),
+        },
     )
 
 

@@ -125,7 +125,7 @@ def account_public_network(account: CognitiveAccount, ctx: RuleContext) -> Verdi
         summary="Create a private endpoint for <NAME> in the workload's virtual network and "
         "approve it; then disable public network access.",
         az_cli="az network private-endpoint create --name pe-<NAME> --resource-group <RG> "
-        "--vnet-name <VNET> --subnet <SUBNET> --group-id account "
+        "--vnet-name {{VNET}} --subnet {{SUBNET}} --group-id account "
         "--private-connection-resource-id <ID> --connection-name pe-<NAME>",
         bicep="resource pe 'Microsoft.Network/privateEndpoints@2023-11-01' = {\n"
         "  name: 'pe-<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
@@ -307,16 +307,16 @@ def _openai_accounts(inv: Inventory, settings: Settings) -> Iterable[Resource]:
         summary="Turn on outbound restriction for <NAME> and list only the FQDNs it must reach "
         "(its own storage, search and key vault endpoints) in allowedFqdnList.",
         az_cli="az resource update --ids <ID> --set properties.restrictOutboundNetworkAccess=true "
-        "'properties.allowedFqdnList=[\"<FQDN>\"]'",
+        "'properties.allowedFqdnList=[\"{{FQDN}}\"]'",
         bicep="resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {\n"
         "  name: '<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
         "    restrictOutboundNetworkAccess: true\n"
-        "    allowedFqdnList: [ '<FQDN>' ]\n  }\n}",
+        "    allowedFqdnList: [ '{{FQDN}}' ]\n  }\n}",
         terraform='resource "azurerm_cognitive_account" "this" {\n'
         '  name                               = "<NAME>"\n'
         '  resource_group_name                = "<RG>"\n'
         "  outbound_network_access_restricted = true\n"
-        '  fqdns                              = ["<FQDN>"]\n'
+        '  fqdns                              = ["{{FQDN}}"]\n'
         "  # ... other arguments unchanged\n}",
         portal="The portal does not expose this setting: use the az CLI, Bicep or Terraform "
         "form for <NAME>, listing the data sources its 'On your data' / agent features use.",
@@ -437,7 +437,7 @@ def _workspace_isolation(inv: Inventory, ws: MLWorkspace) -> str | None:
         summary="Recreate compute <NAME> without a public IP, in the workspace's managed "
         "virtual network (or a subnet of your own virtual network).",
         az_cli="az ml compute create --name <NAME> --workspace-name <PARENT> "
-        "--resource-group <RG> --subscription <SUB> --type ComputeInstance --size <VM_SIZE> "
+        "--resource-group <RG> --subscription <SUB> --type <COMPUTE_TYPE> --size <VM_SIZE> "
         "--enable-node-public-ip false --vnet-name <VNET> --subnet <SUBNET_ID>",
         bicep="resource compute 'Microsoft.MachineLearningServices/workspaces/computes@2024-10-01'"
         " = {\n  name: '<PARENT>/<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
@@ -461,6 +461,7 @@ def _workspace_isolation(inv: Inventory, ws: MLWorkspace) -> str | None:
                 "network",
             ),
         ),
+        fills=("<COMPUTE_TYPE>", "<VM_SIZE>", "<VNET>", "<SUBNET_ID>"),
     ),
     references=Refs(
         mcsb=("NS-1", "NS-2"),
@@ -484,11 +485,21 @@ def compute_network(compute: MLCompute, ctx: RuleContext) -> Verdict:
         ev("properties.properties.enableNodePublicIp", public_ip),
         ev("properties.properties.subnet.id", compute.subnet_id),
     ]
+    # For the fix: the same compute again, in its own subnet when it has one.
+    subnet_id = compute.subnet_id
+    vnet = subnet_id.split("/subnets/")[0].rsplit("/", 1)[-1] if subnet_id else None
+    fill = {
+        "<COMPUTE_TYPE>": compute.compute_type,
+        "<VM_SIZE>": compute.vm_size,
+        "<VNET>": vnet,
+        "<SUBNET_ID>": subnet_id,
+    }
     if public_ip is not False:
         return failed(
             "nodes get a public IP (enableNodePublicIp is "
             f"{'absent (true)' if public_ip is None else public_ip})",
             *evidence,
+            fill=fill,
         )
     if compute.subnet_id:
         return passed("no public IP, in a customer virtual network subnet", *evidence)
@@ -508,6 +519,7 @@ def compute_network(compute: MLCompute, ctx: RuleContext) -> Verdict:
         "compute has no subnet and the workspace has no managed network: it runs outside "
         "any virtual network",
         *evidence,
+        fill=fill,
     )
 
 
@@ -527,16 +539,16 @@ def _ai_clusters(inv: Inventory, settings: Settings) -> Iterable[Resource]:
         summary="Make <NAME> a private cluster, or restrict its API server to your admin and "
         "CI address ranges with authorized IP ranges.",
         az_cli="az aks update --name <NAME> --resource-group <RG> --subscription <SUB> "
-        "--api-server-authorized-ip-ranges <CIDR>",
+        "--api-server-authorized-ip-ranges {{CIDR}}",
         bicep="resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {\n"
         "  name: '<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
-        "    apiServerAccessProfile: {\n      authorizedIPRanges: [ '<CIDR>' ]\n"
+        "    apiServerAccessProfile: {\n      authorizedIPRanges: [ '{{CIDR}}' ]\n"
         "      // or: enablePrivateCluster: true (new clusters)\n    }\n  }\n}",
         terraform='resource "azurerm_kubernetes_cluster" "this" {\n'
         '  name                = "<NAME>"\n'
         '  resource_group_name = "<RG>"\n'
         "  api_server_access_profile {\n"
-        '    authorized_ip_ranges = ["<CIDR>"]\n'
+        '    authorized_ip_ranges = ["{{CIDR}}"]\n'
         "  }\n"
         "  # or: private_cluster_enabled = true\n"
         "  # ... other arguments unchanged\n}",
@@ -806,7 +818,7 @@ def _open_from_internet(nsg: NetworkSecurityGroup) -> list[tuple[str, int, str]]
         "rules that allow SSH, RDP or HTTPS from Internet / * / 0.0.0.0/0 (use Bastion or a "
         "VPN for administration).",
         az_cli="az network vnet subnet update --ids <ID> --network-security-group <NSG_ID>\n"
-        "az network nsg rule delete --resource-group <RG> --nsg-name <NSG> --name <RULE>",
+        "az network nsg rule delete --resource-group <NSG_RG> --nsg-name <NSG> --name <RULE>",
         bicep="resource nsg 'Microsoft.Network/networkSecurityGroups@2023-11-01' = {\n"
         "  name: 'nsg-<NAME>'\n  location: '<LOCATION>'\n"
         "  properties: { securityRules: [] } // no inbound allow from Internet\n}\n"
@@ -829,6 +841,7 @@ def _open_from_internet(nsg: NetworkSecurityGroup) -> list[tuple[str, int, str]]
                 "Subnets should be associated with a Network Security Group",
             ),
         ),
+        fills=("<NSG_ID>", "<NSG_RG>", "<NSG>", "<RULE>"),
     ),
     references=Refs(
         mcsb=("NS-1",),
@@ -856,7 +869,12 @@ def ai_subnet_segmentation(subnet: Subnet, ctx: RuleContext) -> Verdict:
         )
     evidence = [ev("hosts", why), ev("properties.networkSecurityGroup.id", subnet.nsg_id)]
     if not subnet.nsg_id:
-        return failed(f"no network security group on the subnet (used by {why})", *evidence)
+        return failed(
+            f"no network security group on the subnet (used by {why})",
+            *evidence,
+            # Attach an NSG (the user's choice of one); no rule to delete.
+            fill={"<NSG_RG>": (), "<NSG>": (), "<RULE>": ()},
+        )
     nsg = inv.nsgs.get(subnet.nsg_id)
     if nsg is None:
         return unknown(
@@ -868,5 +886,15 @@ def ai_subnet_segmentation(subnet: Subnet, ctx: RuleContext) -> Verdict:
     evidence.append(ev("securityRules(open from internet)", [f"{n}:{p}" for n, p, _ in open_rules]))
     if open_rules:
         what = ", ".join(f"{label} ({port}) via rule {name}" for name, port, label in open_rules)
-        return failed(f"NSG {nsg.name} allows inbound from the internet to {what}", *evidence)
+        return failed(
+            f"NSG {nsg.name} allows inbound from the internet to {what}",
+            *evidence,
+            # The NSG is attached; delete its open rules.
+            fill={
+                "<NSG_ID>": (),
+                "<NSG_RG>": nsg.resource_group or None,
+                "<NSG>": nsg.name,
+                "<RULE>": list(dict.fromkeys(name for name, _, _ in open_rules)),
+            },
+        )
     return passed(f"NSG {nsg.name} blocks SSH, RDP and HTTPS from the internet", *evidence)

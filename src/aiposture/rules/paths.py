@@ -8,6 +8,7 @@ with the command to remove it (evidence `cut.*`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from aiposture.config import Settings
@@ -22,7 +23,7 @@ from aiposture.graph.paths import (
 from aiposture.graph.permissions import permission_index
 from aiposture.model.entities import Resource
 from aiposture.model.inventory import Inventory
-from aiposture.model.types import Pillar, Severity
+from aiposture.model.types import Pillar, Severity, Status
 from aiposture.rules.registry import rule
 from aiposture.rules.types import (
     Evidence,
@@ -32,6 +33,7 @@ from aiposture.rules.types import (
     Verdict,
     ev,
     failed,
+    fill_values,
     passed,
     unknown,
 )
@@ -244,14 +246,14 @@ def _ai_workloads(inv: Inventory, settings: Settings) -> Iterable[Resource]:
         summary="Remove Owner, User Access Administrator, RBAC Administrator or any role with "
         "Microsoft.Authorization/roleAssignments/write from the identity of <NAME>; give it "
         "only the data roles it needs on the resources it uses.",
-        az_cli="PID=$(az resource show --ids <ID> --query identity.principalId -o tsv)\n"
-        'az role assignment list --all --assignee "$PID" -o table' + _CUT_NOTE,
+        az_cli="az role assignment list --all --assignee <PRINCIPAL_ID> -o table" + _CUT_NOTE,
         bicep="// Remove the roleAssignments resource granting Owner / User Access "
         "Administrator to the identity of '<NAME>' and declare narrow data roles instead.",
         terraform="# Remove the azurerm_role_assignment granting Owner / User Access "
         'Administrator to the identity of "<NAME>".',
         portal="Azure portal > <NAME> > Identity > Azure role assignments > remove Owner, User "
         "Access Administrator and Role Based Access Control Administrator.",
+        fills=("<PRINCIPAL_ID>",),
     ),
     references=Refs(mcsb=("PA-7", "PA-1"), owasp_llm=("LLM06",), atlas=("AML.T0051",)),
 )
@@ -260,13 +262,19 @@ def workload_escalation(res: Resource, ctx: RuleContext) -> Verdict:
     role at that scope. Whoever runs code in the workload (a prompt-injected agent, a
     compromised notebook, a malicious model file) inherits that: the whole scope is one
     exploit away."""
-    return _verdict(
+    verdict = _verdict(
         "AIP-PATH-002",
         res,
         ctx,
         "privilege-escalation path",
         _identity_principals(res),
         needs=MEMBERS,
+    )
+    if verdict.status is not Status.FAIL:
+        return verdict
+    # The fix lists the grants of the workload's identities.
+    return dataclasses.replace(
+        verdict, fill=fill_values({"<PRINCIPAL_ID>": _identity_principals(res)})
     )
 
 

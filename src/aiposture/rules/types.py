@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import re
 import shlex
 from collections.abc import Callable, Iterable, Mapping
@@ -22,8 +23,88 @@ if TYPE_CHECKING:
 
 R = TypeVar("R", bound=Resource)
 
-# Placeholders a remediation template may use; filled per finding and escaped per form.
+# Remediation templates hold three kinds of placeholders (docs/rules.md, "Placeholders"):
+# * engine-filled `<UPPER>`: the finding's resource (PLACEHOLDERS below), always known;
+# * rule-filled `<UPPER>`: declared in Remediation.fills and supplied by the rule's FAIL verdict
+#   (`failed(..., fill={...})`) from what it saw, e.g. the role assignment ids it found;
+# * user choices `{{UPPER}}`: values only the user can pick (a VNet, an email, a CIDR),
+#   documented in USER_CHOICES and left in the fix for the user to replace. The form is a plain
+#   word to bash (no redirection, no brace expansion: no comma inside) and ordinary text inside
+#   Bicep and HCL strings, so a fix with one left in it still parses.
+# Every value is quoted or escaped for the form it lands in (shell word, Bicep or HCL string).
 PLACEHOLDERS = ("<NAME>", "<RG>", "<SUB>", "<ID>", "<LOCATION>", "<PARENT>", "<PARENT_ID>")
+
+# What to put in place of each user-choice placeholder; a rule-filled placeholder with no value
+# in a finding is rendered in this form too, so it needs an entry here when a FAIL may lack it.
+USER_CHOICES: Mapping[str, str] = {
+    "APIM": "the name of the API Management gateway to put in front of the account",
+    "APP_ID": "the application (client) id of the app registration",
+    "APIM_RG": "the resource group of that API Management gateway",
+    "APIM_ID": "the resource id of that API Management gateway",
+    "CIDR": "the public IP range(s) allowed to reach the API server, e.g. 203.0.113.0/24",
+    "DATA_CLASSIFICATION": "the data classification of the resource, e.g. confidential",
+    "ENVIRONMENT": "the environment of the resource, e.g. prod or dev",
+    "EXPIRES_ON": "the date the exemption ends, e.g. 2027-06-30T00:00:00Z (review it then)",
+    "FQDN": "a host name the account may call out to, e.g. your search service's host",
+    "KEY_NAME": "the name of the key in the key vault",
+    "KEY_URI": "the key identifier, https://VAULT.vault.azure.net/keys/KEY/VERSION",
+    "KEY_VAULT_ID": "the resource id of the key vault holding the key (purge protection on)",
+    "KEY_VAULT_NAME": "the name of the key vault holding the key (purge protection on)",
+    "KEY_VERSION": "the version of the key",
+    "MANAGEMENT_GROUP": "the landing-zone management group the subscription belongs under",
+    "MODEL": "the model name of the deployment, e.g. gpt-4o",
+    "MODEL_ADMIN_GROUP_ID": "the object id of the Entra ID group of model administrators",
+    "NSG_ID": "the resource id of the network security group to attach to the subnet",
+    "NSG_RG": "the resource group of the network security group",
+    "OWNER": "the owner of the resource (a team or an email address)",
+    "RAI_POLICY_NAME": "the name of a new content filter (RAI policy) for the deployment",
+    "REPO_OWNER": "the GitHub organisation or user that owns the repository",
+    "REPO": "the GitHub repository whose workflow signs in",
+    "SKU": "the SKU of the deployment, e.g. GlobalStandard",
+    "STORAGE_ACCOUNT_ID": "the resource id of the one storage account the workload reads",
+    "SUBNET": "the name of the subnet for the private endpoint",
+    "SUBNET_ID": "the resource id of the subnet for the compute",
+    "SUPPORTED_VERSION": "a model version that is not retired (see the model's retirement table)",
+    "TARGET_RG": "the production resource group to move the resource to",
+    "TARGET_SUB": "the id of the production subscription to move the resource to",
+    "VERSION": "the model version of the deployment",
+    "VM_SIZE": "the VM size of the compute, e.g. Standard_DS3_v2",
+    "VNET": "the name of the virtual network for the private endpoint or compute",
+    "WORKSPACE_ID": "the resource id of the Log Analytics workspace to send the logs to",
+}
+
+# What the rules put in their own placeholders (Remediation.fills) that are not also user
+# choices above: shown in the `{{NAME}}` form, with this text, in the fix of a finding that did
+# not fail (nothing to fill) and so has no value for them.
+RULE_FILLED: Mapping[str, str] = {
+    "ASSIGNMENT_ID": "the id of the policy assignment that reports the resource NonCompliant",
+    "ASSIGNMENT_NAME": "the name of that policy assignment",
+    "ASSIGNMENT_SCOPE": "the scope of the policy assignment",
+    "COMPUTE_TYPE": "the compute's type (ComputeInstance or AmlCompute)",
+    "EXEMPTION": "the name of an exemption without expiry",
+    "EXEMPTION_SCOPE": "the scope of that exemption",
+    "GROUP_ID": "the object id of a group that holds the access",
+    "KEY_ID": "the key id of a client secret or long-lived or expired credential",
+    "MEMBER_ID": "the object id of the guest member of that group",
+    "NSG": "the name of the network security group",
+    "PRINCIPAL_ID": "the object id of the principal that holds the access",
+    "REQUEST_GUID": "a new GUID naming the request",
+    "ROLE_ASSIGNMENT_ID": "the id of a role assignment that grants the access",
+    "ROLE_NAME": "the display name of the custom role",
+    "RULE": "the name of a security rule open to the internet",
+    "SCOPE": "the scope of the role assignment",
+}
+
+# A rule-supplied value: one text, or several (the line holding it is repeated, see _fill).
+FillValue = str | tuple[str, ...]
+
+_TOKEN_RE = re.compile(r"<([A-Z][A-Z0-9_]*)>")
+_CHOICE_RE = re.compile(r"\{\{([A-Z][A-Z0-9_]*)\}\}")
+
+
+def user_choice(name: str) -> str:
+    """The user-choice form of a placeholder name: `{{NAME}}`."""
+    return "{{" + name + "}}"
 
 
 @dataclass(frozen=True)
@@ -43,6 +124,8 @@ class Remediation:
     terraform: str
     portal: str
     policy: tuple[PolicyFix, ...] = ()
+    # `<UPPER>` placeholders the rule's FAIL verdicts supply (Verdict.fill), beyond PLACEHOLDERS.
+    fills: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,12 +160,15 @@ class Evidence:
     value: Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     status: Status
     message: str
     evidence: tuple[Evidence, ...] = ()
     missing: tuple[str, ...] = ()  # for UNKNOWN: the collections or properties not available
+    # Values for the rule's own remediation placeholders (Remediation.fills), as
+    # ("<PLACEHOLDER>", value) pairs: what the rule saw, e.g. the role assignments to delete.
+    fill: tuple[tuple[str, FillValue], ...] = ()
 
 
 def ev(path: str, value: Any) -> Evidence:
@@ -93,8 +179,36 @@ def passed(message: str, *evidence: Evidence) -> Verdict:
     return Verdict(Status.PASS, message, evidence)
 
 
-def failed(message: str, *evidence: Evidence) -> Verdict:
-    return Verdict(Status.FAIL, message, evidence)
+def fill_values(
+    values: Mapping[str, str | Iterable[str] | None],
+) -> tuple[tuple[str, FillValue], ...]:
+    """Normalise rule-supplied fill values: None (not known) is dropped, so the placeholder is
+    rendered as a user choice; a str is one value; any other iterable is several values (an
+    empty one removes the lines that hold the placeholder: there is nothing to do there)."""
+    out: list[tuple[str, FillValue]] = []
+    for ph, v in values.items():
+        if not _TOKEN_RE.fullmatch(ph) or ph in PLACEHOLDERS:
+            raise ValueError(f"{ph!r} is not a rule placeholder (<UPPER_CASE>, not engine-filled)")
+        if v is None:
+            continue
+        out.append((ph, v if isinstance(v, str) else tuple(v)))
+    return tuple(out)
+
+
+def scope_of(resource_id: str) -> str:
+    """The scope an extension resource (policy assignment, exemption, role assignment) sits
+    on: its id up to its last `/providers/` segment."""
+    cut = resource_id.lower().rfind("/providers/")
+    return resource_id[:cut] if cut > 0 else resource_id
+
+
+def failed(
+    message: str,
+    *evidence: Evidence,
+    fill: Mapping[str, str | Iterable[str] | None] | None = None,
+) -> Verdict:
+    """A FAIL verdict; `fill` gives values for the remediation's own placeholders."""
+    return Verdict(Status.FAIL, message, evidence, (), fill_values(fill) if fill else ())
 
 
 def unknown(message: str, *missing: str, evidence: Iterable[Evidence] = ()) -> Verdict:
@@ -197,11 +311,13 @@ class Finding:
     message: str
     evidence: tuple[Evidence, ...]
     missing: tuple[str, ...]
-    placeholders: Mapping[str, str]  # values for the remediation templates
+    # Values for the remediation templates: the resource's (PLACEHOLDERS), merged with `fill`.
+    placeholders: Mapping[str, FillValue]
     fingerprint: str
     subscription_id: str = ""
     resource_group: str = ""
     suppression: SuppressionInfo | None = field(default=None)
+    fill: tuple[tuple[str, FillValue], ...] = ()  # the rule's own values (Verdict.fill)
 
     @cached_property
     def remediation(self) -> RenderedRemediation:
@@ -225,74 +341,166 @@ def fingerprint(rule_id: str, resource_id: str) -> str:
 # ---- remediation templates --------------------------------------------------------------------
 
 
-def _bicep_str(v: str) -> str:
-    return v.replace("\\", "\\\\").replace("'", "\\'").replace("${", "\\${")
+def _escape_char(ch: str) -> str:
+    o = ord(ch)
+    return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}"
 
 
-def _tf_str(v: str) -> str:
-    return v.replace("\\", "\\\\").replace('"', '\\"').replace("${", "$${").replace("%{", "%%{")
-
-
-def _plain(v: str) -> str:
-    return v if v.isprintable() else "".join(ch for ch in v if ch.isprintable())
-
-
-_PLACEHOLDER_RE = re.compile("(" + "|".join(re.escape(ph) for ph in PLACEHOLDERS) + ")")
-
-
-@functools.lru_cache(maxsize=4096)
-def _template_parts(template: str) -> tuple[str, ...] | None:
-    """The template split into literal text (even indices) and placeholders (odd indices);
-    None when the literal text itself holds a "<" (then only the replace loop is exact)."""
-    parts = tuple(_PLACEHOLDER_RE.split(template))
-    if any("<" in lit for lit in parts[::2]):
-        return None
-    return parts
-
-
-def _fill_by_replace(template: str, values: Mapping[str, str], esc: Callable[[str], str]) -> str:
-    out = template
-    for ph in PLACEHOLDERS:
-        if ph in out:
-            out = out.replace(ph, esc(values.get(ph, ph)))
-    return out
-
-
-def _fill(template: str, values: Mapping[str, str], esc: Callable[[str], str]) -> str:
-    """Placeholders are replaced one kind after another, in PLACEHOLDERS order. When neither the
-    template's literal text nor any filled value holds a "<", no replacement can form or hide
-    another placeholder, and filling the split template in one pass gives the same text."""
-    parts = _template_parts(template)
-    if parts is None:
-        return _fill_by_replace(template, values, esc)
-    if len(parts) == 1:
-        return template
-    out = list(parts)
-    for i in range(1, len(parts), 2):
-        v = esc(values.get(parts[i], parts[i]))
-        if "<" in v:
-            return _fill_by_replace(template, values, esc)
-        out[i] = v
-    return "".join(out)
-
-
-def _az_str(v: str) -> str:
-    return shlex.quote(_plain(v))
-
-
-def fill_remediation(rem: Remediation, values: Mapping[str, str]) -> tuple[str, str, str, str, str]:
-    """summary, az_cli, bicep, terraform and portal with the placeholders filled. az CLI values
-    are shell-quoted; Bicep/Terraform placeholders sit inside string literals and are escaped
-    for them; names are attacker-controlled text."""
+def _visible(v: str) -> str:
+    """Control (C0, C1), format (bidi overrides and isolates, LRM/RLM, zero-width) and other
+    non-printable characters written as visible `\\xNN` / `\\uNNNN` text: tenant data must not
+    reorder, hide or break the lines of a fix a user reads and pastes."""
     return (
-        _fill(rem.summary, values, _plain),
-        _fill(rem.az_cli, values, _az_str),
-        _fill(rem.bicep, values, _bicep_str),
-        _fill(rem.terraform, values, _tf_str),
-        _fill(rem.portal, values, _plain),
+        v if v.isprintable() else "".join(ch if ch.isprintable() else _escape_char(ch) for ch in v)
     )
 
 
-def render_remediation(rem: Remediation, values: dict[str, str]) -> RenderedRemediation:
+def _az_str(v: str) -> str:
+    """One POSIX shell word holding exactly the (visible) value."""
+    return shlex.quote(_visible(v))
+
+
+_BICEP_ESC = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _bicep_str(v: str) -> str:
+    """The inside of a Bicep single-quoted string: `\\`, `'`, `\n`, `\r`, `\t` escaped, `${` not
+    an interpolation, other non-printable characters as `\\u{X}`."""
+    if v.isprintable():  # the common case; tab and line breaks are not printable
+        out = v.replace("\\", "\\\\").replace("'", "\\'")
+    else:
+        out = "".join(
+            _BICEP_ESC.get(ch) or (ch if ch.isprintable() else f"\\u{{{ord(ch):X}}}") for ch in v
+        )
+    return out.replace("${", "\\${")
+
+
+_HCL_ESC = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _hcl_char(ch: str) -> str:
+    o = ord(ch)
+    return f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}"
+
+
+def _tf_str(v: str) -> str:
+    """The inside of an HCL (Terraform) double-quoted string: `\\`, `"`, `\n`, `\r`, `\t`
+    escaped, `${` and `%{` not template sequences, other non-printable characters as `\\uNNNN`."""
+    if v.isprintable():  # the common case; tab and line breaks are not printable
+        out = v.replace("\\", "\\\\").replace('"', '\\"')
+    else:
+        out = "".join(_HCL_ESC.get(ch) or (ch if ch.isprintable() else _hcl_char(ch)) for ch in v)
+    return out.replace("${", "$${").replace("%{", "%%{")
+
+
+_Line = tuple[str, ...]  # literal text (even indices) and placeholders (odd indices)
+
+
+def _split_line(line: str) -> _Line:
+    parts: list[str] = []
+    pos = 0
+    for m in _TOKEN_RE.finditer(line):
+        parts += [line[pos : m.start()], m.group(0)]
+        pos = m.end()
+    parts.append(line[pos:])
+    return tuple(parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(template: str) -> tuple[_Line, tuple[_Line, ...]]:
+    """The template split into literal text and placeholders, whole and line by line (once per
+    template)."""
+    return _split_line(template), tuple(_split_line(line) for line in template.split("\n"))
+
+
+def _fill(
+    template: str,
+    values: Mapping[str, FillValue],
+    esc: Callable[[str], str],
+    multi_valued: bool = True,
+) -> str:
+    """Fill every `<UPPER>` placeholder of the template in one pass over the template itself:
+    a filled value is never searched again, so a value holding `<LOCATION>` stays that text.
+    Each value goes through `esc` for the form's language. A placeholder without a value is
+    written as the user-choice form `{{NAME}}`. A placeholder with several values repeats its
+    line once per value (zipped with the line's other multi-valued placeholders when they
+    have as many values, every combination otherwise); with none, the line is left out.
+    `multi_valued=False` says no value is a tuple (the common case: one pass, no lines)."""
+    if "<" not in template:
+        return template
+    whole, lines = _parsed(template)
+    if len(whole) == 1:
+        return template
+    if not multi_valued or not any(type(values.get(ph)) is tuple for ph in whole[1::2]):
+        return _fill_line(whole, values, esc)
+    out: list[str] = []
+    for parts in lines:
+        multi = {ph: v for ph in parts[1::2] if isinstance(v := values.get(ph), tuple)}
+        if not multi:
+            out.append(_fill_line(parts, values, esc) if len(parts) > 1 else parts[0])
+            continue
+        lists = list(multi.values())
+        if any(not vs for vs in lists):
+            continue
+        combos: Iterable[tuple[str, ...]] = (
+            zip(*lists, strict=True)
+            if len({len(vs) for vs in lists}) == 1
+            else itertools.product(*lists)
+        )
+        for combo in combos:
+            out.append(_fill_line(parts, {**values, **dict(zip(multi, combo, strict=True))}, esc))
+    return "\n".join(out)
+
+
+def _fill_line(parts: _Line, values: Mapping[str, FillValue], esc: Callable[[str], str]) -> str:
+    out = list(parts)
+    for i in range(1, len(parts), 2):
+        v = values.get(parts[i])
+        out[i] = user_choice(parts[i][1:-1]) if v is None else esc(str(v))
+    return "".join(out)
+
+
+def choices_in(*texts: str) -> list[str]:
+    """The user-choice placeholder names in the texts, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for t in texts:
+        if "{{" in t:
+            for m in _CHOICE_RE.finditer(t):
+                seen.setdefault(m.group(1), None)
+    return list(seen)
+
+
+def _choices_note(names: list[str]) -> str:
+    what = [USER_CHOICES.get(n) or RULE_FILLED.get(n, "your value") for n in names]
+    return (
+        " Replace "
+        + "; ".join(f"{user_choice(n)} with {w}" for n, w in zip(names, what, strict=True))
+        + "."
+    )
+
+
+def fill_remediation(
+    rem: Remediation, values: Mapping[str, FillValue]
+) -> tuple[str, str, str, str, str]:
+    """summary, az_cli, bicep, terraform and portal with the placeholders filled (see _fill).
+    az CLI values are shell-quoted words; Bicep/Terraform placeholders sit inside string
+    literals and are escaped for them; summary and portal text get visible escapes for
+    non-printable characters. Names are attacker-controlled text. When user-choice
+    placeholders remain, the summary says what to put in each."""
+    multi = any(type(v) is tuple for v in values.values())
+    forms = (
+        _fill(rem.summary, values, _visible, multi),
+        _fill(rem.az_cli, values, _az_str, multi),
+        _fill(rem.bicep, values, _bicep_str, multi),
+        _fill(rem.terraform, values, _tf_str, multi),
+        _fill(rem.portal, values, _visible, multi),
+    )
+    if not any("{{" in form for form in forms):
+        return forms
+    names = choices_in(*forms)
+    return (forms[0] + _choices_note(names), *forms[1:]) if names else forms
+
+
+def render_remediation(rem: Remediation, values: Mapping[str, FillValue]) -> RenderedRemediation:
     """Fill the placeholders (see fill_remediation)."""
     return RenderedRemediation(*fill_remediation(rem, values), policy=rem.policy)
