@@ -140,12 +140,13 @@ def display_tree(value: Any, limit: int = TEXT_LIMIT) -> Any:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
-def csv_cell(value: object, limit: int = TEXT_LIMIT) -> str:
-    """A safe spreadsheet cell: no formula, no control characters, bounded length."""
+def csv_cell(value: object, limit: int = TEXT_LIMIT, *, lines: bool = False) -> str:
+    """A safe spreadsheet cell: no formula, no control characters, bounded length. `lines`
+    keeps newlines (a quoted multi-line cell, e.g. a remediation script)."""
     if value is None:
         return ""
     raw = value if isinstance(value, str) else str(value)
     # The guard looks at the raw start: a leading tab or CR is a formula trigger too.
     guard = raw.lstrip(" ").startswith(_FORMULA_START)
-    text = one_line(raw, limit)
+    text = multi_line(raw, limit) if lines else one_line(raw, limit)
     return "'" + text if guard else text
