@@ -476,8 +476,8 @@ class SnapshotWriter:
                 self.redactions += masked
                 self._out.write(_ENCODER.encode(obj))
             self._out.write(b"\n]")
-        masked = b',\n"redactions":' + _ENCODER.encode(self.redactions) if self.redactions else b""
-        self._out.write(b'},\n"coverage":' + _ENCODER.encode(list(coverage)) + masked + b"}\n")
+        count = b',\n"redactions":' + _ENCODER.encode(self.redactions) if self.redactions else b""
+        self._out.write(b'},\n"coverage":' + _ENCODER.encode(list(coverage)) + count + b"}\n")
         self._out.flush()
         if self._own is not None:
             self._out.close()

@@ -12,8 +12,8 @@ import io
 from typing import Any
 
 from aiposture.app import ScanResult
-from aiposture.report.baseline import state_of
 from aiposture.model.sanitize import ID_LIMIT, NAME_LIMIT, TEXT_LIMIT, csv_cell
+from aiposture.report.baseline import state_of
 from aiposture.report.views import evidence_text, sort_findings
 
 COLUMNS = (

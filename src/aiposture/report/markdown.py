@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterable
 
 from aiposture.app import ScanResult
+from aiposture.model.sanitize import ID_LIMIT, NAME_LIMIT, TEXT_LIMIT, multi_line
 from aiposture.model.types import Status
 from aiposture.report.baseline import NEW, resolved_entries, state_of
 from aiposture.report.html.scores import pillar_scores
-from aiposture.model.sanitize import ID_LIMIT, NAME_LIMIT, TEXT_LIMIT, multi_line
 from aiposture.report.views import clean, evidence_text, redactions, sort_findings
 from aiposture.rules.types import Finding
 

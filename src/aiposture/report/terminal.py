@@ -17,8 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from aiposture.app import ScanResult
-from aiposture.model.types import Pillar, Severity, Status
 from aiposture.model.sanitize import NAME_LIMIT, TEXT_LIMIT
+from aiposture.model.types import Pillar, Severity, Status
 from aiposture.report.views import clean, redactions, sort_findings
 from aiposture.rules.types import Finding
 
