@@ -14,7 +14,9 @@ megabyte name). So, for human-readable output:
 * control and format characters are replaced by visible stand-ins, never dropped silently:
   C0 controls by their Control Pictures (ESC -> U+241B), DEL by U+2421, C1 controls, bidi
   controls, line/paragraph separators and lone surrogates by a `\\uXXXX` literal, and in
-  one-line fields a newline by U+23CE.
+  one-line fields a newline by U+23CE;
+* every "::" gets a zero-width space between its colons, so no line of our output can be
+  read as a GitHub Actions workflow command, however the terminal wraps it.
 
 Machine formats (JSON, OCSF, CycloneDX) keep strings as data (their encoders escape control
 characters) and use `data()`: secrets masked and the length capped, nothing else changed.
@@ -70,10 +72,19 @@ def truncate(text: str, limit: int) -> str:
     return f"{text[:limit]}\u2026 [truncated, {len(text):,} chars]"
 
 
+# GitHub Actions runs a log line starting with "::" (after trimming) as a workflow command,
+# and wrapping can put any part of a long name at the start of a line: a zero-width space
+# between the colons defuses every "::" (the text still reads the same).
+_COLONS = "::"
+_COLONS_SAFE = ":\u200b:"
+
+
 def _neutralise(text: str, table: dict[int, str]) -> str:
-    if _NEEDS_WORK.search(text) is None:
-        return text
-    return text.translate(table)
+    if _NEEDS_WORK.search(text) is not None:
+        text = text.translate(table)
+    if _COLONS in text:
+        text = text.replace(_COLONS, _COLONS_SAFE)
+    return text
 
 
 def one_line(text: object, limit: int = TEXT_LIMIT) -> str:
