@@ -89,10 +89,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         REDACTED,
     ),
 )
-# One cheap test before the substitutions (most strings hold none of these markers).
-_MARKERS = re.compile(
-    r"sig=|key\s*=|signature\s*=|password\s*=|pwd\s*=|secret\s*=|token\s*=|bearer\s|eyJ", re.I
-)
+
+
+def _may_hold_secret(text: str) -> bool:
+    # Substring tests run at memchr speed; most strings hold none of these.
+    return "=" in text or "eyJ" in text or "earer" in text or "EARER" in text
 
 
 def is_secret_name(name: str) -> bool:
@@ -101,7 +102,7 @@ def is_secret_name(name: str) -> bool:
 
 def redact_text(text: str) -> tuple[str, int]:
     """`text` with secret values masked, and how many were masked."""
-    if _MARKERS.search(text) is None:
+    if not _may_hold_secret(text):
         return text, 0
     total = 0
     for pattern, repl in _PATTERNS:

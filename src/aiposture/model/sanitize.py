@@ -79,6 +79,19 @@ _COLONS = "::"
 _COLONS_SAFE = ":\u200b:"
 
 
+# Secrets are masked in a window a little longer than what is shown, so a value cut by the
+# display limit is still recognised by its label, and the cost stays bounded by the limit.
+_WINDOW_SLACK = 512
+
+
+def _shown(text: str, limit: int) -> str:
+    """`text` with secrets masked, cut to `limit` (original length noted)."""
+    if len(text) <= limit:
+        return truncate(redact_text(text)[0], limit)
+    head = redact_text(text[: limit + _WINDOW_SLACK])[0]
+    return f"{head[:limit]}\u2026 [truncated, {len(text):,} chars]"
+
+
 def _neutralise(text: str, table: dict[int, str]) -> str:
     if _NEEDS_WORK.search(text) is not None:
         text = text.translate(table)
@@ -91,14 +104,14 @@ def one_line(text: object, limit: int = TEXT_LIMIT) -> str:
     """Tenant text for a one-line human-readable field: secrets masked, cut to `limit`,
     every control, bidi and line-break character shown as a visible stand-in."""
     s = text if isinstance(text, str) else str(text)
-    return _neutralise(truncate(redact_text(s)[0], limit), _ONE_LINE)
+    return _neutralise(_shown(s, limit), _ONE_LINE)
 
 
 def multi_line(text: object, limit: int = TEXT_LIMIT) -> str:
     """Like `one_line`, but newlines and tabs are kept (code blocks, remediation scripts);
     carriage returns and every other control still become visible stand-ins."""
     s = text if isinstance(text, str) else str(text)
-    return _neutralise(truncate(redact_text(s)[0], limit), _MULTI_LINE)
+    return _neutralise(_shown(s, limit), _MULTI_LINE)
 
 
 def name(text: object) -> str:
@@ -108,7 +121,7 @@ def name(text: object) -> str:
 
 def data(text: str, limit: int = DATA_LIMIT) -> str:
     """A string kept as data (JSON-like formats): secrets masked, length capped."""
-    return truncate(redact_text(text)[0], limit)
+    return _shown(text, limit)
 
 
 def tree(value: Any, limit: int = DATA_LIMIT, leaf: Callable[[str, int], str] = data) -> Any:

@@ -21,7 +21,7 @@ from aiposture.model.entities import (
 )
 from aiposture.model.inventory import Inventory
 from aiposture.model.redact import count_secrets, redact_value
-from aiposture.model.sanitize import TEXT_LIMIT, one_line, truncate
+from aiposture.model.sanitize import DATA_LIMIT, TEXT_LIMIT, one_line, truncate
 from aiposture.model.types import Pillar, Severity, Status
 from aiposture.rules.types import Finding
 
@@ -42,21 +42,36 @@ def evidence_text(f: Finding, sep: str = "; ", assign: str = "=") -> str:
     return sep.join(f"{e.path}{assign}{evidence_value(e.value)}" for e in f.evidence)
 
 
+def _secrets(value: Any) -> int:
+    # Counted over what a report can show (DATA_LIMIT and a margin), so cost stays bounded.
+    return count_secrets(_window(value))
+
+
+def _window(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[: DATA_LIMIT + 512]
+    if isinstance(value, dict):
+        return {_window(k): _window(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_window(v) for v in value]
+    return value
+
+
 def redactions(result: ScanResult) -> dict[str, int]:
     """Secrets masked: when the snapshot was written, and in this report's tenant text
     (names, messages, evidence, tags, endpoints), which every renderer masks on output."""
     at_report = 0
     for f in result.findings:
-        at_report += count_secrets(f.resource_name) + count_secrets(f.message)
+        at_report += _secrets(f.resource_name) + _secrets(f.message)
         for e in f.evidence:
             if e.value is not None and not isinstance(e.value, (bool, int, float)):
-                at_report += count_secrets(e.value)
+                at_report += _secrets(e.value)
     for res in result.inventory.all_resources():
         if res.tags:
-            at_report += count_secrets(dict(res.tags))
+            at_report += _secrets(dict(res.tags))
         endpoint = getattr(res, "endpoint", None)
         if isinstance(endpoint, str):
-            at_report += count_secrets(endpoint)
+            at_report += _secrets(endpoint)
     collected = result.inventory.metadata.redactions
     return {"collection": collected, "report": at_report, "total": collected + at_report}
 
