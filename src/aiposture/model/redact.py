@@ -69,12 +69,14 @@ SECRET_NAMES = frozenset(
 _VALUE = r"(?!\[REDACTED\])[^;&\s\"'<>,]+"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # SAS query parameter (blob/queue/file/table URLs, Service Bus SAS tokens).
-    (re.compile(r"([?&;\s]sig=)" + _VALUE, re.I), r"\1" + REDACTED),
+    # Labels are matched even glued to other text ("...mAccountKey="): over-masking a display
+    # string costs nothing, a missed credential does.
+    (re.compile(r"(sig=)" + _VALUE, re.I), r"\1" + REDACTED),
     # Connection-string members: storage AccountKey, Service Bus/Event Hubs SharedAccessKey,
     # SharedAccessSignature, SQL/Redis password, AccessKey, ApiKey.
     (
         re.compile(
-            r"(\b(?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd|AccessKey"
+            r"((?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd|AccessKey"
             r"|ApiKey|api-key|client_secret|clientSecret|access_token|refresh_token)\s*=\s*)"
             r"(?:SharedAccessSignature\s)?" + _VALUE,
             re.I,
@@ -82,10 +84,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         r"\1" + REDACTED,
     ),
     # HTTP bearer tokens.
-    (re.compile(r"(\bBearer\s+)[A-Za-z0-9\-._~+/]+=*", re.I), r"\1" + REDACTED),
+    (re.compile(r"(Bearer\s+)[A-Za-z0-9\-._~+/]+=*", re.I), r"\1" + REDACTED),
     # Bare JWTs (access tokens pasted into descriptions).
     (
-        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
+        re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
         REDACTED,
     ),
 )

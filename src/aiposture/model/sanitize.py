@@ -119,9 +119,16 @@ def name(text: object) -> str:
     return one_line(text, NAME_LIMIT)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def data(text: str, limit: int = DATA_LIMIT) -> str:
-    """A string kept as data (JSON-like formats): secrets masked, length capped."""
-    return _shown(text, limit)
+    """A string kept as data (JSON-like formats): secrets masked, length capped, and lone
+    surrogates (which no UTF-8 encoder accepts) replaced by U+FFFD."""
+    text = _shown(text, limit)
+    if _SURROGATE.search(text) is not None:
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def tree(value: Any, limit: int = DATA_LIMIT, leaf: Callable[[str, int], str] = data) -> Any:

@@ -24,7 +24,7 @@ from urllib.parse import quote
 import msgspec
 
 from aiposture.app import ScanResult
-from aiposture.model.sanitize import NAME_LIMIT, TEXT_LIMIT, one_line, tree
+from aiposture.model.sanitize import NAME_LIMIT, TEXT_LIMIT, data, one_line, tree
 from aiposture.model.types import Severity, Status
 from aiposture.report.baseline import resolved_entries, state_of
 from aiposture.report.views import redactions, sort_findings
@@ -105,7 +105,8 @@ def artifact_uri(resource_id: str) -> str:
 
 def _location(resource_id: str, name: str, rtype: str) -> dict[str, Any]:
     return {
-        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(resource_id)}},
+        # Redacted before percent-encoding hides a secret's label ("=" becomes "%3D").
+        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(data(resource_id))}},
         "logicalLocations": [
             {"name": name, "fullyQualifiedName": resource_id, "kind": rtype or "resource"}
         ],
