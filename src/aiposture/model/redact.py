@@ -83,8 +83,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         r"\1" + REDACTED,
     ),
-    # HTTP bearer tokens.
-    (re.compile(r"(Bearer\s+)[A-Za-z0-9\-._~+/]+=*", re.I), r"\1" + REDACTED),
+    # HTTP bearer tokens (16+ token characters, so prose such as "bearer tokens" stays).
+    (re.compile(r"(Bearer\s+)[A-Za-z0-9\-._~+/]{16,}=*", re.I), r"\1" + REDACTED),
     # Bare JWTs (access tokens pasted into descriptions).
     (
         re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),

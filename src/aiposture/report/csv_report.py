@@ -43,6 +43,8 @@ _LIMITS = {
     "subscription_id": NAME_LIMIT,
     "resource_type": NAME_LIMIT,
     "resource_id": ID_LIMIT,
+    # Several values, each cut at TEXT_LIMIT; spreadsheets hold 32,767 characters a cell.
+    "evidence": 4 * TEXT_LIMIT,
 }
 _COLUMN_LIMITS = tuple(_LIMITS.get(c, TEXT_LIMIT) for c in COLUMNS)
 

@@ -19,7 +19,7 @@ import jinja2
 import markupsafe
 
 from aiposture.app import ScanResult
-from aiposture.model.sanitize import NAME_LIMIT, TEXT_LIMIT, multi_line, one_line, tree
+from aiposture.model.sanitize import NAME_LIMIT, TEXT_LIMIT, multi_line, tree
 from aiposture.model.types import Pillar, Severity, Status
 from aiposture.report.baseline import resolved_entries, state_of
 from aiposture.report.html.paths import attack_path_diagrams
@@ -44,10 +44,10 @@ class _Clean(str):
 
 def _finalize(value: Any) -> Any:
     # Markup (our CSS and JS) and filtered text pass; any other string is tenant-derived
-    # until proven otherwise.
+    # until proven otherwise. Newlines may stay: HTML shows them as spaces outside <pre>.
     if isinstance(value, (markupsafe.Markup, _Clean)) or not isinstance(value, str):
         return value
-    return one_line(value, TEXT_LIMIT)
+    return multi_line(value, TEXT_LIMIT)
 
 
 def _jsonv(value: Any) -> _Clean:
