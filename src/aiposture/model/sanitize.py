@@ -28,7 +28,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from aiposture.model.redact import REDACTED, holds_value, is_secret_name, redact_text
+from aiposture.model.redact import (
+    REDACTED,
+    holds_value,
+    is_secret_name,
+    may_hold_secret,
+    redact_text,
+)
 
 # Display limits (characters). docs/security.md states them.
 NAME_LIMIT = 256  # names, groups, types, tag keys and values, principals
@@ -125,6 +131,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def data(text: str, limit: int = DATA_LIMIT) -> str:
     """A string kept as data (JSON-like formats): secrets masked, length capped, and lone
     surrogates (which no UTF-8 encoder accepts) replaced by U+FFFD."""
+    if len(text) <= limit and not may_hold_secret(text) and text.isascii():
+        return text  # the common case, without the calls below
     text = _shown(text, limit)
     if _SURROGATE.search(text) is not None:
         text = _SURROGATE.sub("\ufffd", text)

@@ -13,7 +13,8 @@ from typing import IO, Any
 import msgspec
 
 from aiposture.app import ScanResult
-from aiposture.model.sanitize import DATA_LIMIT, ID_LIMIT, NAME_LIMIT, data, tree
+from aiposture.model.redact import may_hold_secret
+from aiposture.model.sanitize import ID_LIMIT, NAME_LIMIT, data, tree
 from aiposture.report.views import inventory_entries, redactions, sort_findings, summary
 from aiposture.rules.types import (
     Finding,
@@ -52,7 +53,7 @@ def _finding_dict(f: Finding, rem: dict[str, Any], refs: dict[str, Any]) -> dict
         "message": data(f.message),
         "evidence": [{"path": data(e.path), "value": tree(e.value)} for e in f.evidence],
         "missing": list(f.missing),
-        "remediation": tree(rem, DATA_LIMIT),
+        "remediation": rem if _placeholders_clean(f) else _scrub_remediation(rem),
         "references": refs,
         "fingerprint": f.fingerprint,
         "suppressed": f.suppressed,
@@ -64,6 +65,19 @@ def _finding_dict(f: Finding, rem: dict[str, Any], refs: dict[str, Any]) -> dict
             "expired": f.suppression.expired,
         },
     }
+
+
+def _placeholders_clean(f: Finding) -> bool:
+    """The fix texts are our templates filled with the finding's placeholders (tenant names
+    and ids): when those are short and hold no secret, so are the texts."""
+    return not any(
+        len(v) > ID_LIMIT or not v.isascii() or may_hold_secret(v) for v in f.placeholders.values()
+    )
+
+
+def _scrub_remediation(rem: dict[str, Any]) -> dict[str, Any]:
+    # The policy list is ours; the texts embed tenant names.
+    return {k: data(v) if isinstance(v, str) else v for k, v in rem.items()}
 
 
 def rule_dict(r: RuleSpec[Any]) -> dict[str, Any]:
