@@ -112,7 +112,8 @@ def test_csv_neutralises_formulas(hostile_result: ScanResult) -> None:
     groups = {r["resource_group"] for r in rows}
     assert all(g.startswith("'=") for g in groups)
     deployments = {r["resource_name"] for r in rows if r["rule_id"] == "AIP-MDL-001"}
-    assert deployments == {"'" + HOSTILE_DEPLOYMENT.replace("\x1b", "\ufffd")}
+    # ESC is shown as its Control Picture (visible), not replaced by U+FFFD.
+    assert deployments == {"'" + HOSTILE_DEPLOYMENT.replace("\x1b", "\u241b")}
 
 
 def test_json_formats_round_trip(hostile_result: ScanResult) -> None:

@@ -21,6 +21,7 @@ from aiposture.cli.common import (
 from aiposture.config import Settings
 from aiposture.errors import InputError
 from aiposture.model.inventory import Inventory
+from aiposture.model.sanitize import one_line
 
 
 def _source_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,7 +71,7 @@ def _warn_missing(inv: Inventory, what: str) -> list[str]:
 def _emit(data: bytes, output: Path | None, what: str, quiet: bool) -> None:
     write_output(data, output)
     if output is not None and str(output) != "-" and not quiet:
-        stderr_console().print(f"wrote {what} to {output}")
+        stderr_console().print(f"wrote {what} to {one_line(output)}", markup=False, highlight=False)
 
 
 @click.command()

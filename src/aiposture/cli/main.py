@@ -8,6 +8,7 @@ import click
 
 from aiposture import __version__
 from aiposture.errors import AiPostureError
+from aiposture.model.sanitize import one_line
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -46,7 +47,8 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except AiPostureError as exc:
-        click.echo(f"aiposture: error: {exc}", err=True)
+        # Messages may quote input data (ids, names): one line, no control characters.
+        click.echo(f"aiposture: error: {one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("aiposture: interrupted", err=True)

@@ -22,6 +22,7 @@ from aiposture.cli.common import (
 )
 from aiposture.cli.live_cmd import LiveOptions, live_options
 from aiposture.errors import InputError
+from aiposture.model.sanitize import one_line
 from aiposture.report import FILE_FORMATS
 
 
@@ -134,7 +135,7 @@ def scan(
         from aiposture.report.baseline import tenant_mismatch
 
         if (warning := tenant_mismatch(result, previous)) is not None:
-            err.print(f"warning: {warning}", markup=False, highlight=False)
+            err.print(f"warning: {one_line(warning)}", markup=False, highlight=False)
     if framework is not None:
         from aiposture.report.compliance import attach_compliance
 
@@ -171,7 +172,7 @@ def scan(
         else:
             write_output(factory()(result), target)
         if target is not None and not quiet:
-            err.print(f"wrote {f} report to {target}")
+            err.print(f"wrote {f} report to {one_line(target)}", markup=False, highlight=False)
     if threshold is not None and result.failures(threshold):
         n = len(result.failures(threshold))
         err.print(f"{n} failing finding(s) at or above {threshold.value}: exit 1")

@@ -114,6 +114,7 @@ def normalize(snapshot: Snapshot, progress: Callable[[int], None] | None = None)
             handler(inv, row, base)
     # A streamed file carries its coverage after the rows: index it once they are read.
     inv.coverage = CoverageIndex(snapshot.coverage)
+    inv.metadata = snapshot.metadata  # and its final redaction count
     for name, objs in snapshot.graph.items():
         _normalize_graph(inv, name, objs, origin)
     _resolve(inv)

@@ -29,6 +29,7 @@ import msgspec
 
 from aiposture import __version__
 from aiposture.errors import ConfigError, InputError
+from aiposture.model.redact import redact_row
 from aiposture.model.types import CoverageStatus
 
 FORMAT_NAME = "aiposture-snapshot"
@@ -60,6 +61,9 @@ class Metadata(msgspec.Struct, frozen=True):
     tool: ToolInfo = ToolInfo()
     source: str = "live"
     scopes: tuple[str, ...] = ()
+    # Secrets masked when the snapshot was written (model.redact); the writer puts the final
+    # count after the rows (top-level `redactions`), where readers take it from.
+    redactions: int = 0
 
 
 class Coverage(msgspec.Struct, frozen=True):
@@ -411,6 +415,9 @@ def load_native(path: Path, data: bytes, top: dict[str, msgspec.Raw]) -> Snapsho
         raise InputError(f"{path}: missing schema_version; is this an aiposture snapshot?")
     _check_version(path, version)
     metadata = member("metadata", Metadata, Metadata())
+    redactions = member("redactions", int, None)
+    if redactions is not None:
+        metadata = msgspec.structs.replace(metadata, redactions=redactions)
     coverage = member("coverage", list[Coverage], [])
     graph = member("graph", dict[str, list[dict[str, Any]]], {})
     resources = raw_list(path, data, top["resources"], "resources") if "resources" in top else []
@@ -437,6 +444,7 @@ _RESOURCES_LINE = b'"resources":['
 class _Tail(msgspec.Struct):
     graph: dict[str, list[dict[str, Any]]] = {}
     coverage: list[Coverage] = []
+    redactions: int | None = None
 
 
 def open_streaming(path: Path) -> Snapshot | None:
@@ -556,6 +564,8 @@ def _stream_rows(path: Path, snap: Snapshot, lines: Generator[bytes, None, None]
             ) from None
         snap.graph = tail.graph  # type: ignore[assignment]
         snap.coverage = tail.coverage
+        if tail.redactions is not None:
+            snap.metadata = msgspec.structs.replace(snap.metadata, redactions=tail.redactions)
     finally:
         lines.close()
 
@@ -596,6 +606,8 @@ class SnapshotWriter:
         self._first = True
         self._closed = False
         self.count = 0
+        # Secrets masked so far (rows and graph objects), on top of the metadata's own count.
+        self.redactions = metadata.redactions
         head = (
             b'{"format":"aiposture-snapshot","schema_version":'
             + _ENCODER.encode(SCHEMA_VERSION)
@@ -606,6 +618,9 @@ class SnapshotWriter:
         self._out.write(head)
 
     def add(self, row: Row) -> None:
+        # Secrets that some GET responses carry never reach the file (model.redact).
+        row, masked = redact_row(row)
+        self.redactions += masked
         if not self._first:
             self._out.write(b",\n")
         self._first = False
@@ -630,9 +645,12 @@ class SnapshotWriter:
             for j, obj in enumerate(objs):
                 if j:
                     self._out.write(b",\n")
+                obj, masked = redact_row(obj)
+                self.redactions += masked
                 self._out.write(_ENCODER.encode(obj))
             self._out.write(b"\n]")
-        self._out.write(b'},\n"coverage":' + _ENCODER.encode(list(coverage)) + b"}\n")
+        count = b',\n"redactions":' + _ENCODER.encode(self.redactions) if self.redactions else b""
+        self._out.write(b'},\n"coverage":' + _ENCODER.encode(list(coverage)) + count + b"}\n")
         self._out.flush()
         if self._own is not None:
             self._out.close()

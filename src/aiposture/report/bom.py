@@ -4,7 +4,9 @@ CycloneDX mapping: AI services, workspaces, search services and AKS clusters are
 model deployments are `machine-learning-model` components; computes and GPU node pools are
 `platform` components; AI-linked stores, vaults and registries are `data` components. Each
 service depends on its deployments, computes and linked stores. The output is validated with
-cyclonedx-python-lib's JSON schema validator before it is returned.
+cyclonedx-python-lib's JSON schema validator before it is returned. Strings in the JSON and
+CycloneDX documents are data (secrets masked, lengths capped); the terminal table goes through
+the human-readable sanitizer.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from rich.text import Text
 from aiposture import __version__
 from aiposture.errors import AiPostureError
 from aiposture.graph.bom import AiBom, BomIdentity, BomResource
+from aiposture.model.sanitize import NAME_LIMIT, TEXT_LIMIT, one_line, tree
 
 
 class BomValidationError(AiPostureError):
@@ -29,9 +32,9 @@ class BomValidationError(AiPostureError):
 # ---- terminal -------------------------------------------------------------------------------
 
 
-def _t(value: object) -> Text:
-    # Text, not markup: resource names and tags are attacker-controlled.
-    return Text("" if value is None else str(value))
+def _t(value: object, limit: int = NAME_LIMIT) -> Text:
+    # Text, not markup, and sanitized: resource names and tags are attacker-controlled.
+    return Text("" if value is None else one_line(value, limit))
 
 
 def _yn(value: bool | None) -> str:
@@ -40,7 +43,7 @@ def _yn(value: bool | None) -> str:
 
 def render_bom_terminal(bom: AiBom, console: Console) -> None:
     console.print(
-        Text(
+        _t(
             f"AI bill of materials: tenant {bom.tenant_id or '?'}, "
             f"{len(bom.resources)} AI resources, {bom.deployment_count} model deployments, "
             f"{len(bom.stores)} AI-linked stores"
@@ -58,7 +61,7 @@ def render_bom_terminal(bom: AiBom, console: Console) -> None:
             _t(r.subscription_name or r.subscription_id),
             _t(_yn(r.public_network)),
             _t(_yn(r.local_auth) if r.local_auth is not None else "-"),
-            _t(", ".join(f"{i.name} ({i.kind})" for i in r.identities) or "-"),
+            _t(", ".join(f"{i.name} ({i.kind})" for i in r.identities) or "-", TEXT_LIMIT),
         )
     console.print(res_table)
 
@@ -121,7 +124,7 @@ def render_bom_terminal(bom: AiBom, console: Console) -> None:
                 _t(cap.kind),
                 _t(cap.target_name),
                 _t(cap.role),
-                _t(where),
+                _t(where, TEXT_LIMIT),
             )
     if idt.row_count:
         console.print(idt)
@@ -134,7 +137,7 @@ def render_bom_terminal(bom: AiBom, console: Console) -> None:
             _t(s.name),
             _t(s.type),
             _t(s.location),
-            _t(", ".join(u.rsplit("/", 1)[-1] for u in s.used_by)),
+            _t(", ".join(u.rsplit("/", 1)[-1] for u in s.used_by), TEXT_LIMIT),
         )
     if st.row_count:
         console.print(st)
@@ -160,7 +163,8 @@ def bom_dict(bom: AiBom) -> dict[str, Any]:
 
 
 def render_bom_json(bom: AiBom) -> bytes:
-    return json.dumps(bom_dict(bom), indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+    doc = tree(bom_dict(bom))
+    return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8", "replace") + b"\n"
 
 
 # ---- CycloneDX ------------------------------------------------------------------------------
@@ -289,7 +293,8 @@ def render_bom_cyclonedx(bom: AiBom) -> bytes:
         doc.register_dependency(svc, depends)
 
     doc.register_dependency(root, list(doc.services))
-    text = JsonV1Dot6(doc).output_as_string(indent=2)
+    # Secrets masked and lengths capped over the whole document (names, tags, descriptions).
+    text = json.dumps(tree(json.loads(JsonV1Dot6(doc).output_as_string())), indent=2)
     error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
     if error is not None:
         raise BomValidationError(f"CycloneDX output failed schema validation: {error}")

@@ -4,6 +4,9 @@ OpenGraph: every node carries an `AIP`-prefixed kind (AIPUser, AIPAIAccount, ...
 `AIPBase`, every edge an `AIP`-prefixed kind (AIPReadData, AIPControl, ...), so the data loads
 into BloodHound CE next to AzureHound's without clashing with its AZ kinds. Properties are
 flat primitives, as the OpenGraph schema requires. GraphML is written by rustworkx.
+
+Exports keep strings as data (secrets masked, lengths capped: model.sanitize.tree); the
+terminal views and the access-review CSV go through the human-readable sanitizer.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from aiposture.graph.paths import (
     cut_counts,
     path_cut,
 )
+from aiposture.model.sanitize import NAME_LIMIT, csv_cell, data, one_line, tree
 
 SOURCE_KIND = "AIPBase"
 
@@ -126,7 +130,7 @@ def render_opengraph(sg: SecurityGraph) -> bytes:
         "graph": {"nodes": nodes, "edges": edges},
     }
     # ensure_ascii keeps control characters in attacker-chosen names escaped.
-    return json.dumps(doc, indent=1).encode("ascii") + b"\n"
+    return json.dumps(tree(doc), indent=1).encode("ascii") + b"\n"
 
 
 def render_graphml(sg: SecurityGraph) -> bytes:
@@ -134,11 +138,11 @@ def render_graphml(sg: SecurityGraph) -> bytes:
     index: dict[int, int] = {}
     for idx in sg.g.node_indices():
         n: Node = sg.g[idx]
-        attrs = {k: _xml_safe(str(v)) for k, v in _node_props(n).items()}
+        attrs = {k: _xml_safe(data(str(v))) for k, v in _node_props(n).items()}
         attrs["kinds"] = ",".join(node_kinds(n))
         index[idx] = out.add_node(attrs)
     for src, dst, e in sg.g.weighted_edge_list():
-        attrs = {k: _xml_safe(str(v)) for k, v in _edge_props(e).items()}
+        attrs = {k: _xml_safe(data(str(v))) for k, v in _edge_props(e).items()}
         attrs["kind"] = edge_kind(e)
         out.add_edge(index[src], index[dst], attrs)
     # rustworkx writes to a path only; explicit keys keep key ids unique across domains.
@@ -233,32 +237,32 @@ def _cut_dict(cut: Cut | None) -> dict[str, Any] | None:
 
 
 def render_paths_json(ps: PathSet) -> bytes:
-    return json.dumps(paths_dict(ps), indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+    doc = tree(paths_dict(ps))
+    return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8", "replace") + b"\n"
 
 
 def render_paths_terminal(ps: PathSet, console: Console, limit: int = 50) -> None:
     ordered = ps.worst_first()
     counts = cut_counts(ordered)
+    # Path summaries and hop explanations embed tenant names: one_line() each.
     console.print(Text(f"{len(ordered)} attack path(s), worst first"))
     for i, p in enumerate(ordered[:limit], 1):
         head = Text(f"\n{i}. [{p.severity.value.upper()}] {p.rule_id} ", style="bold")
-        head.append(Text(f"{p.entry_kind}: {p.summary()}"))
+        head.append(Text(one_line(f"{p.entry_kind}: {p.summary()}")))
         console.print(head)
         for hop in p.hops:
-            console.print(Text(f"   - {hop.explain()}"))
+            console.print(Text(f"   - {one_line(hop.explain())}"))
         own = path_cut(p, counts, len(ordered))
         if own is not None:
-            console.print(
-                Text(f"   cut: {own.hop.edge.why} (breaks {own.breaks} of {own.of} paths)")
-            )
+            why = one_line(own.hop.edge.why)
+            console.print(Text(f"   cut: {why} (breaks {own.breaks} of {own.of} paths)"))
     if len(ordered) > limit:
         console.print(Text(f"\n... {len(ordered) - limit} more (use --format json)"))
     cut = cheapest_cut(ordered)
     if cut is not None:
-        console.print(
-            Text(f"\nCheapest cut (breaks {cut.breaks} of {cut.of}): {cut.hop.explain()}")
-        )
-        console.print(Text(f"   {cut.fix()['az_cli']}"))
+        explain = one_line(cut.hop.explain())
+        console.print(Text(f"\nCheapest cut (breaks {cut.breaks} of {cut.of}): {explain}"))
+        console.print(Text(f"   {one_line(cut.fix()['az_cli'])}"))
 
 
 # ---- access review --------------------------------------------------------------------------
@@ -289,7 +293,7 @@ def render_access_json(entries: list[AccessEntry], incomplete: list[str] | None 
         "incomplete": list(incomplete or []),  # collections missing: the list may be short
         "entries": rows,
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+    return json.dumps(tree(doc), indent=2, ensure_ascii=False).encode("utf-8", "replace") + b"\n"
 
 
 def render_access_csv(entries: list[AccessEntry]) -> bytes:
@@ -302,9 +306,8 @@ def render_access_csv(entries: list[AccessEntry]) -> bytes:
 
 
 def _cell(value: object) -> str:
-    text = str(value)
-    # Spreadsheet formula injection: names are attacker-controlled.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # Spreadsheet formula injection, controls and secrets: names are attacker-controlled.
+    return csv_cell(value)
 
 
 def render_access_terminal(entries: list[AccessEntry], console: Console) -> None:
@@ -316,12 +319,12 @@ def render_access_terminal(entries: list[AccessEntry], console: Console) -> None
         if e.via_group:
             how += f", via group {e.via_group}"
         table.add_row(
-            Text(e.resource_name),
-            Text(e.question),
-            Text(e.principal_name),
-            Text(e.principal_type),
-            Text(e.role),
-            Text(e.scope),
-            Text(how),
+            Text(one_line(e.resource_name, NAME_LIMIT)),
+            Text(one_line(e.question)),
+            Text(one_line(e.principal_name, NAME_LIMIT)),
+            Text(one_line(e.principal_type, NAME_LIMIT)),
+            Text(one_line(e.role, NAME_LIMIT)),
+            Text(one_line(e.scope)),
+            Text(one_line(how)),
         )
     console.print(table)

@@ -1,4 +1,9 @@
-"""The JSON report (docs/report-format.md)."""
+"""The JSON report (docs/report-format.md).
+
+Strings stay data (JSON escapes control characters), but tenant-derived ones pass through
+model.sanitize.data: secrets masked and length capped (DATA_LIMIT), so a hostile tenant can
+neither leak a credential into the report nor blow it up to gigabytes.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ from typing import IO, Any
 import msgspec
 
 from aiposture.app import ScanResult
-from aiposture.report.views import inventory_entries, sort_findings, summary
+from aiposture.model.redact import may_hold_secret
+from aiposture.model.sanitize import ID_LIMIT, NAME_LIMIT, data, tree
+from aiposture.report.views import inventory_entries, redactions, sort_findings, summary
 from aiposture.rules.types import (
     Finding,
     RenderedRemediation,
@@ -31,32 +38,46 @@ def finding_dict(f: Finding, *, keep_remediation: bool = True) -> dict[str, Any]
 
 
 def _finding_dict(f: Finding, rem: dict[str, Any], refs: dict[str, Any]) -> dict[str, Any]:
+    # Rule metadata (title, references) is ours; everything from the tenant is scrubbed.
     return {
         "rule_id": f.rule.id,
         "title": f.rule.title,
         "pillar": f.rule.pillar.value,
         "severity": f.severity.value,
         "status": f.status.value,
-        "resource_id": f.resource_id,
-        "resource_type": f.resource_type,
-        "resource_name": f.resource_name,
-        "subscription_id": f.subscription_id or None,
-        "resource_group": f.resource_group or None,
-        "message": f.message,
-        "evidence": [{"path": e.path, "value": e.value} for e in f.evidence],
+        "resource_id": data(f.resource_id, ID_LIMIT),
+        "resource_type": data(f.resource_type, NAME_LIMIT),
+        "resource_name": data(f.resource_name, NAME_LIMIT),
+        "subscription_id": data(f.subscription_id, NAME_LIMIT) or None,
+        "resource_group": data(f.resource_group, NAME_LIMIT) or None,
+        "message": data(f.message),
+        "evidence": [{"path": data(e.path), "value": tree(e.value)} for e in f.evidence],
         "missing": list(f.missing),
-        "remediation": rem,
+        "remediation": rem if _placeholders_clean(f) else _scrub_remediation(rem),
         "references": refs,
         "fingerprint": f.fingerprint,
         "suppressed": f.suppressed,
         "suppression": None
         if f.suppression is None
         else {
-            "reason": f.suppression.reason,
+            "reason": data(f.suppression.reason),
             "expires": f.suppression.expires,
             "expired": f.suppression.expired,
         },
     }
+
+
+def _placeholders_clean(f: Finding) -> bool:
+    """The fix texts are our templates filled with the finding's placeholders (tenant names
+    and ids): when those are short and hold no secret, so are the texts."""
+    return not any(
+        len(v) > ID_LIMIT or not v.isascii() or may_hold_secret(v) for v in f.placeholders.values()
+    )
+
+
+def _scrub_remediation(rem: dict[str, Any]) -> dict[str, Any]:
+    # The policy list is ours; the texts embed tenant names.
+    return {k: data(v) if isinstance(v, str) else v for k, v in rem.items()}
 
 
 def rule_dict(r: RuleSpec[Any]) -> dict[str, Any]:
@@ -104,6 +125,7 @@ def _report_doc(result: ScanResult, findings: Any) -> dict[str, Any]:
             "kind": inv.metadata.source,
             "collected_at": inv.metadata.collected_at or None,
         },
+        "redactions": redactions(result),
         "summary": summary(result),
         "coverage": [
             {
@@ -120,7 +142,8 @@ def _report_doc(result: ScanResult, findings: Any) -> dict[str, Any]:
         "findings": findings,
     }
     doc.update(result.extras)
-    return doc
+    scrubbed: dict[str, Any] = tree(doc)
+    return scrubbed
 
 
 _PLACEHOLDER = "\u0000aiposture-findings\u0000"

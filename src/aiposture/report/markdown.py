@@ -7,15 +7,15 @@ Resource-derived text is escaped for Markdown and for the HTML that GitHub rende
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterable
 
 from aiposture.app import ScanResult
+from aiposture.model.sanitize import ID_LIMIT, NAME_LIMIT, TEXT_LIMIT, multi_line
 from aiposture.model.types import Status
 from aiposture.report.baseline import NEW, resolved_entries, state_of
 from aiposture.report.html.scores import pillar_scores
-from aiposture.report.views import clean, sort_findings
+from aiposture.report.views import clean, evidence_text, redactions, sort_findings
 from aiposture.rules.types import Finding
 
 # Punctuation that makes Markdown syntax inside a line; `<`, `>` and `&` become HTML entities.
@@ -33,26 +33,33 @@ def _size(lines: list[str]) -> int:
     return sum(len(line) + 1 for line in lines)
 
 
-def md(text: object) -> str:
-    """Inline-safe text: no Markdown, no HTML, no @mentions, no line breaks."""
-    s = clean(str(text)).replace("\r", " ").replace("\n", " ").replace("\t", " ")
+def md(text: object, limit: int = TEXT_LIMIT) -> str:
+    """Inline-safe text: no Markdown, no HTML, no @mentions, no line breaks (model.sanitize
+    shows them as visible stand-ins), secrets masked, length bounded."""
+    s = clean(str(text), limit)
     s = _MD_SPECIAL.sub(r"\\\1", s)
     s = html.escape(s, quote=False)
     # GitHub links @names in rendered text (entities included); a zero-width space stops it.
     return s.replace("@", "@\u200b")
 
 
+def mdn(text: object) -> str:
+    """A name, inline-safe (md) with the shorter name limit."""
+    return md(text, NAME_LIMIT)
+
+
 def md_html(text: object) -> str:
     """Text inside an HTML block (e.g. <summary>), where Markdown is not parsed."""
-    s = clean(str(text)).replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    s = clean(str(text), NAME_LIMIT)
     return html.escape(s, quote=False).replace("@", "@\u200b")
 
 
 def fence(content: str, lang: str = "") -> str:
     """A fenced code block that `content` cannot close early."""
+    content = multi_line(content)
     longest = max((len(m) for m in re.findall(r"`+", content)), default=0)
     ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{lang}\n{clean(content)}\n{ticks}"
+    return f"{ticks}{lang}\n{content}\n{ticks}"
 
 
 def _table(head: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
@@ -82,6 +89,11 @@ def render_markdown(result: ScanResult) -> bytes:
         f"**{len(fails)} failing**, {result.count(Status.PASS)} passing, {len(unknowns)} unknown, "
         f"{sum(1 for f in findings if f.suppressed)} suppressed across {len(result.rules)} rules.",
         "",
+    ]
+    masked = redactions(result)
+    if masked["total"]:
+        lines += [f"{masked['total']} secret value(s) redacted.", ""]
+    lines += [
         "## Posture by pillar",
         "",
     ]
@@ -126,7 +138,8 @@ def render_markdown(result: ScanResult) -> bytes:
         if resolved:
             lines += ["", "Resolved:", ""]
             lines += [
-                f"- {md(r['rule_id'])} {md(r['resource_name'])}: {md(r['title'])}" for r in resolved
+                f"- {md(r['rule_id'])} {mdn(r['resource_name'])}: {md(r['title'])}"
+                for r in resolved
             ]
     if isinstance(comparison, dict):
         # In a pull request, what is new matters first (the sort is stable: severity order).
@@ -139,8 +152,8 @@ def render_markdown(result: ScanResult) -> bytes:
                 [
                     f.severity.value + _badge(result, f),
                     f.rule.id,
-                    md(f.resource_name),
-                    md(f.resource_group or "-"),
+                    mdn(f.resource_name),
+                    mdn(f.resource_group or "-"),
                     md(f"{f.rule.title}: {f.message}"),
                 ]
                 for f in fails
@@ -165,7 +178,7 @@ def render_markdown(result: ScanResult) -> bytes:
             for g in gaps
         ]
         lines += [
-            f"- UNKNOWN {f.rule.id} {md(f.resource_name)}: missing "
+            f"- UNKNOWN {f.rule.id} {mdn(f.resource_name)}: missing "
             f"{md(', '.join(f.missing) or '?')}"
             for f in unknowns[:MAX_UNKNOWN]
         ]
@@ -193,14 +206,14 @@ def render_markdown(result: ScanResult) -> bytes:
 
 def _details(f: Finding) -> list[str]:
     rem = f.remediation
-    evidence = "; ".join(f"{e.path} = {json.dumps(e.value, default=str)}" for e in f.evidence)
+    evidence = evidence_text(f, assign=" = ")
     return [
         "<details>",
         f"<summary>{f.severity.value.upper()} {f.rule.id} · {md_html(f.resource_name)}</summary>",
         "",
         f"{md(f.rule.title)}: {md(f.message)}",
         "",
-        f"Resource: {md(f.resource_id)}",
+        f"Resource: {md(f.resource_id, ID_LIMIT)}",
         "",
         f"Evidence: {md(evidence or '-')}",
         "",

@@ -3,7 +3,8 @@
 The shape follows what Prowler writes and AWS Security Lake / SIEMs ingest: the finding's verdict
 is `status_code` (FAIL, PASS, UNKNOWN, NOT_APPLICABLE), the workflow state is `status_id`
 (New; Suppressed when a suppression applies; Resolved when a baseline says it was fixed).
-Every status is emitted, as Prowler does; consumers filter on status_code.
+Every status is emitted, as Prowler does; consumers filter on status_code. Strings are data
+(JSON-escaped), with secrets masked and lengths capped by model.sanitize.tree.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import msgspec
 
 from aiposture.app import ScanResult
+from aiposture.model.sanitize import tree
 from aiposture.model.types import Severity
 from aiposture.report.baseline import RESOLVED, state_of
 from aiposture.report.views import sort_findings
@@ -133,7 +135,8 @@ def finding_record(result: ScanResult, f: Finding, time_ms: int, time_dt: str) -
             },
         },
     }
-    return record
+    scrubbed: dict[str, Any] = tree(record)
+    return scrubbed
 
 
 def ocsf_records(result: ScanResult) -> list[dict[str, Any]]:

@@ -11,6 +11,9 @@ What goes in:
 Rules come from the registry (help = rationale + remediation), and every result has the finding
 fingerprint as a partial fingerprint and the resource id as a logical location (plus an
 `azure/<resource id>` artifact URI, because GitHub code scanning requires one).
+`message.text` and suppression justifications are shown to humans (code-scanning UIs, PR
+annotations): they go through model.sanitize.one_line; every other tenant-derived string is
+kept as data, with secrets masked and length capped.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from urllib.parse import quote
 import msgspec
 
 from aiposture.app import ScanResult
+from aiposture.model.sanitize import NAME_LIMIT, TEXT_LIMIT, data, one_line, tree
 from aiposture.model.types import Severity, Status
 from aiposture.report.baseline import resolved_entries, state_of
-from aiposture.report.views import sort_findings
+from aiposture.report.views import redactions, sort_findings
 from aiposture.rules.types import Finding, RuleSpec
 
 SARIF_SCHEMA = (
@@ -101,7 +105,8 @@ def artifact_uri(resource_id: str) -> str:
 
 def _location(resource_id: str, name: str, rtype: str) -> dict[str, Any]:
     return {
-        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(resource_id)}},
+        # Redacted before percent-encoding hides a secret's label ("=" becomes "%3D").
+        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(data(resource_id))}},
         "logicalLocations": [
             {"name": name, "fullyQualifiedName": resource_id, "kind": rtype or "resource"}
         ],
@@ -110,9 +115,10 @@ def _location(resource_id: str, name: str, rtype: str) -> dict[str, Any]:
 
 def _result(f: Finding, index: int | None, state: str | None) -> dict[str, Any]:
     failing = f.status is Status.FAIL
-    text = f"{f.rule.title}: {f.resource_name}: {f.message}"
+    text = f"{f.rule.title}: {one_line(f.resource_name, NAME_LIMIT)}: {f.message}"
     if not failing:
         text = f"Could not be evaluated ({', '.join(f.missing) or 'data missing'}). {text}"
+    text = one_line(text, 2 * TEXT_LIMIT)
     out: dict[str, Any] = {
         "ruleId": f.rule.id,
         "kind": "fail" if failing else "review",
@@ -142,11 +148,14 @@ def _result(f: Finding, index: int | None, state: str | None) -> dict[str, Any]:
             {
                 "kind": "external",
                 "status": "rejected" if f.suppression.expired else "accepted",
-                "justification": f.suppression.reason
-                + (f" (expires {f.suppression.expires})" if f.suppression.expires else ""),
+                "justification": one_line(
+                    f.suppression.reason
+                    + (f" (expires {f.suppression.expires})" if f.suppression.expires else "")
+                ),
             }
         ]
-    return out
+    scrubbed: dict[str, Any] = tree(out)
+    return scrubbed
 
 
 def sarif_dict(result: ScanResult) -> dict[str, Any]:
@@ -164,7 +173,10 @@ def sarif_dict(result: ScanResult) -> dict[str, Any]:
             "kind": "pass",
             "level": "none",
             "message": {
-                "text": f"Resolved since the baseline: {gone['title']}: {gone['resource_name']}"
+                "text": one_line(
+                    f"Resolved since the baseline: {gone['title']}: "
+                    f"{one_line(gone['resource_name'], NAME_LIMIT)}"
+                )
             },
             "locations": [_location(gone["resource_id"], gone["resource_name"], "")],
             "partialFingerprints": {FINGERPRINT_KEY: gone["fingerprint"]},
@@ -172,7 +184,7 @@ def sarif_dict(result: ScanResult) -> dict[str, Any]:
         }
         if gone["rule_id"] in index:
             entry["ruleIndex"] = index[gone["rule_id"]]
-        results.append(entry)
+        results.append(tree(entry))
     scanned = result.scanned_at.isoformat().replace("+00:00", "Z")
     return {
         "$schema": SARIF_SCHEMA,
@@ -189,14 +201,19 @@ def sarif_dict(result: ScanResult) -> dict[str, Any]:
                 },
                 # GitHub keeps one alert set per category: one per tenant.
                 "automationDetails": {
-                    "id": f"aiposture/{result.inventory.metadata.tenant_id or 'unknown'}/"
+                    "id": one_line(
+                        f"aiposture/{result.inventory.metadata.tenant_id or 'unknown'}/", NAME_LIMIT
+                    )
                 },
                 "invocations": [{"executionSuccessful": True, "endTimeUtc": scanned}],
                 "results": results,
-                "properties": {
-                    "tenantId": result.inventory.metadata.tenant_id or None,
-                    "source": result.source,
-                },
+                "properties": tree(
+                    {
+                        "tenantId": result.inventory.metadata.tenant_id or None,
+                        "source": result.source,
+                        "redactions": redactions(result),
+                    }
+                ),
             }
         ],
     }

@@ -1,7 +1,8 @@
 """The terminal report (rich): summary, top risks, then findings by pillar. Fits 100 columns.
 
-Every resource-derived string goes through `clean()` and into rich Text objects, never into
-markup, so names cannot inject escape sequences or rich markup.
+Every resource-derived string goes through model.sanitize (secrets masked, cut to a display
+limit, controls and bidi characters made visible) and into rich Text objects, never into
+markup, so names cannot inject escape sequences, forge lines or apply rich markup.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from rich.table import Table
 from rich.text import Text
 
 from aiposture.app import ScanResult
+from aiposture.model.sanitize import NAME_LIMIT, TEXT_LIMIT
 from aiposture.model.types import Pillar, Severity, Status
-from aiposture.report.views import clean, sort_findings
+from aiposture.report.views import clean, redactions, sort_findings
 from aiposture.rules.types import Finding
 
 SEV_STYLE = {
@@ -35,8 +37,13 @@ STATUS_STYLE = {
 }
 
 
-def t(text: object, style: str = "") -> Text:
-    return Text(clean(str(text)), style=style)
+def t(text: object, style: str = "", limit: int = TEXT_LIMIT) -> Text:
+    return Text(clean(str(text), limit), style=style)
+
+
+def nm(text: object, style: str = "") -> Text:
+    """A name: shorter display limit."""
+    return t(text, style, NAME_LIMIT)
 
 
 def render_terminal(result: ScanResult, console: Console, *, verbose: bool = False) -> None:
@@ -46,7 +53,7 @@ def render_terminal(result: ScanResult, console: Console, *, verbose: bool = Fal
         ("aiposture ", "bold"),
         (result.tool_version, "dim"),
         "  tenant ",
-        t(meta.tenant_id or "unknown", "bold"),
+        nm(meta.tenant_id or "unknown", "bold"),
         "  source ",
         t(result.source),
     )
@@ -58,7 +65,17 @@ def render_terminal(result: ScanResult, console: Console, *, verbose: bool = Fal
         + f"), {len(inv.ai_linked)} AI-linked resources, "
         f"{len(inv.other)} other resources not assessed"
     )
-    console.print(Panel(Group(header, inv_line), box=box.ROUNDED, expand=False))
+    lines = [header, inv_line]
+    masked = redactions(result)
+    if masked["total"]:
+        lines.append(
+            Text(
+                f"{masked['total']} secret value(s) redacted "
+                f"({masked['collection']} when collected, {masked['report']} in this report)",
+                style="yellow",
+            )
+        )
+    console.print(Panel(Group(*lines), box=box.ROUNDED, expand=False))
 
     console.print(_summary_table(result))
     gaps = inv.coverage.gaps()
@@ -96,7 +113,7 @@ def render_terminal(result: ScanResult, console: Console, *, verbose: bool = Fal
             top.add_row(
                 t(f.severity.value.upper(), SEV_STYLE[f.severity]),
                 t(f.rule.id),
-                t(f.resource_name),
+                nm(f.resource_name),
                 t(f.rule.title),
             )
         console.print(top)
@@ -135,8 +152,8 @@ def _print_finding(console: Console, f: Finding) -> None:
         t(f"{f.status.value:<7} ", STATUS_STYLE[f.status]),
         t(f"{f.severity.value.upper():<8} ", SEV_STYLE[f.severity]),
         t(f.rule.id + " ", "bold"),
-        t(f.resource_name, "bold"),
-        t(f"  ({f.resource_type.split('/', 1)[-1]})", "dim"),
+        nm(f.resource_name, "bold"),
+        nm(f"  ({f.resource_type.split('/', 1)[-1]})", "dim"),
     )
     if f.suppressed and f.suppression is not None:
         head.append(f"  [suppressed: {clean(f.suppression.reason)}]", style="dim")

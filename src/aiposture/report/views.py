@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import json
 from collections import Counter
 from typing import Any
 
@@ -20,15 +20,60 @@ from aiposture.model.entities import (
     StorageAccount,
 )
 from aiposture.model.inventory import Inventory
+from aiposture.model.redact import count_secrets, redact_value
+from aiposture.model.sanitize import DATA_LIMIT, TEXT_LIMIT, one_line, truncate
 from aiposture.model.types import Pillar, Severity, Status
 from aiposture.rules.types import Finding
 
 
-def clean(text: str) -> str:
-    """Remove control characters (terminal escape sequences, NULs) from attacker-set text."""
-    return "".join(
-        ch if ch in ("\n", "\t") or unicodedata.category(ch) != "Cc" else "\ufffd" for ch in text
-    )
+def clean(text: str, limit: int = TEXT_LIMIT) -> str:
+    """Attacker-set text for a human: see model.sanitize.one_line."""
+    return one_line(text, limit)
+
+
+def evidence_value(value: Any, limit: int = TEXT_LIMIT) -> str:
+    """An evidence value as compact JSON for humans: secrets masked, length bounded."""
+    if isinstance(value, str) and len(value) > limit:
+        value = truncate(value, limit)
+    return truncate(json.dumps(redact_value(value)[0], sort_keys=True, default=str), limit)
+
+
+def evidence_text(f: Finding, sep: str = "; ", assign: str = "=") -> str:
+    return sep.join(f"{e.path}{assign}{evidence_value(e.value)}" for e in f.evidence)
+
+
+def _secrets(value: Any) -> int:
+    # Counted over what a report can show (DATA_LIMIT and a margin), so cost stays bounded.
+    return count_secrets(_window(value))
+
+
+def _window(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[: DATA_LIMIT + 512]
+    if isinstance(value, dict):
+        return {_window(k): _window(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_window(v) for v in value]
+    return value
+
+
+def redactions(result: ScanResult) -> dict[str, int]:
+    """Secrets masked: when the snapshot was written, and in this report's tenant text
+    (names, messages, evidence, tags, endpoints), which every renderer masks on output."""
+    at_report = 0
+    for f in result.findings:
+        at_report += _secrets(f.resource_name) + _secrets(f.message)
+        for e in f.evidence:
+            if e.value is not None and not isinstance(e.value, (bool, int, float)):
+                at_report += _secrets(e.value)
+    for res in result.inventory.all_resources():
+        if res.tags:
+            at_report += _secrets(dict(res.tags))
+        endpoint = getattr(res, "endpoint", None)
+        if isinstance(endpoint, str):
+            at_report += _secrets(endpoint)
+    collected = result.inventory.metadata.redactions
+    return {"collection": collected, "report": at_report, "total": collected + at_report}
 
 
 _SUPPRESSED: Any = object()  # counter key next to the statuses

@@ -2,7 +2,9 @@
 
 Python builds a plain view model (numbers, strings, chart geometry); the Jinja2 template renders
 it with autoescape on, so every resource-derived string is escaped. Nothing from the tenant is
-placed inside <script> or <style>: the filters read escaped data-* attributes.
+placed inside <script> or <style>: the filters read escaped data-* attributes. Every `{{ }}`
+string also goes through model.sanitize (the environment's `finalize`): secrets masked, cut to
+a display limit, control and bidi characters shown visibly.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from aiposture.app import ScanResult
+from aiposture.model.sanitize import NAME_LIMIT, TEXT_LIMIT, multi_line, tree
 from aiposture.model.types import Pillar, Severity, Status
 from aiposture.report.baseline import resolved_entries, state_of
 from aiposture.report.html.paths import attack_path_diagrams
 from aiposture.report.html.scores import pillar_scores
-from aiposture.report.views import clean, inventory_entries, sort_findings
+from aiposture.report.views import clean, inventory_entries, redactions, sort_findings
 from aiposture.rules.types import Finding
 
 CHART_SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
@@ -32,6 +36,25 @@ def _asset(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
+class _Clean(str):
+    """Text a filter already sanitized (e.g. a script that keeps its newlines)."""
+
+    __slots__ = ()
+
+
+def _finalize(value: Any) -> Any:
+    # Markup (our CSS and JS) and filtered text pass; any other string is tenant-derived
+    # until proven otherwise. Newlines may stay: HTML shows them as spaces outside <pre>.
+    if isinstance(value, (markupsafe.Markup, _Clean)) or not isinstance(value, str):
+        return value
+    return multi_line(value, TEXT_LIMIT)
+
+
+def _jsonv(value: Any) -> _Clean:
+    shown = json.dumps(tree(value, TEXT_LIMIT), sort_keys=True, default=str)
+    return _Clean(clean(shown))
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -40,9 +63,12 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
-    env.filters["clean"] = lambda v: clean(str(v))
-    env.filters["jsonv"] = lambda v: clean(json.dumps(v, sort_keys=True, default=str))
+    env.filters["clean"] = lambda v: _Clean(clean(str(v)))
+    env.filters["name"] = lambda v: _Clean(clean(str(v), NAME_LIMIT))
+    env.filters["block"] = lambda v: _Clean(multi_line(str(v)))
+    env.filters["jsonv"] = _jsonv
     return env
 
 
@@ -337,6 +363,7 @@ def view_model(result: ScanResult) -> dict[str, Any]:
         "source": result.source,
         "scanned_at": result.scanned_at.strftime("%Y-%m-%d %H:%M UTC"),
         "collected_at": inv.metadata.collected_at or "",
+        "redactions": redactions(result),
         "counts": {
             "fail": len(fails),
             "pass": result.count(Status.PASS),
