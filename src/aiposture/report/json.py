@@ -71,7 +71,9 @@ def _placeholders_clean(f: Finding) -> bool:
     """The fix texts are our templates filled with the finding's placeholders (tenant names
     and ids): when those are short and hold no secret, so are the texts."""
     return not any(
-        len(v) > ID_LIMIT or not v.isascii() or may_hold_secret(v) for v in f.placeholders.values()
+        len(v) > ID_LIMIT or not v.isascii() or may_hold_secret(v)
+        for value in f.placeholders.values()
+        for v in ((value,) if isinstance(value, str) else value)
     )
 
 
