@@ -29,7 +29,7 @@ from aiposture.graph.build import (
     SecurityGraph,
     gc_paused,
 )
-from aiposture.graph.permissions import Grant, PermissionIndex, permission_index
+from aiposture.facts.permissions import Grant, PermissionIndex, permission_index
 from aiposture.model.types import Severity
 
 MAX_PATHS_PER_SUBJECT = 50  # enough to show and cut; the total is still counted

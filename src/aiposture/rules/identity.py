@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from aiposture.config import Settings
-from aiposture.graph.permissions import (
+from aiposture.facts.permissions import (
     BLOB_READ,
     BLOB_WRITE,
     CS_DEPLOYMENT_WRITE,

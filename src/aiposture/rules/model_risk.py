@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from aiposture.graph.permissions import (
+from aiposture.facts.permissions import (
     BLOB_WRITE,
     CS_DEPLOYMENT_WRITE,
     CS_RAI_POLICY_WRITE,

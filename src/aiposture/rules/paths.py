@@ -19,7 +19,7 @@ from aiposture.graph.paths import (
     find_rule_paths,
     path_cut,
 )
-from aiposture.graph.permissions import permission_index
+from aiposture.facts.permissions import permission_index
 from aiposture.model.entities import Resource
 from aiposture.model.inventory import Inventory
 from aiposture.model.types import Pillar, Severity
