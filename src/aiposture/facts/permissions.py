@@ -18,6 +18,7 @@ from functools import lru_cache
 from aiposture.facts.builtin_roles import builtin_role
 from aiposture.model.entities import Permission, RoleAssignment, RoleDefinition
 from aiposture.model.inventory import Inventory
+from aiposture.model.types import CoverageStatus
 
 ROLE_ASSIGNMENT_WRITE = "Microsoft.Authorization/roleAssignments/write"
 CS_LIST_KEYS = "Microsoft.CognitiveServices/accounts/listKeys/action"
@@ -30,6 +31,7 @@ KV_SECRET_GET = "Microsoft.KeyVault/vaults/secrets/getSecret/action"  # noqa: S1
 MI_ASSIGN = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"
 
 _MG_PREFIX = "/providers/microsoft.management/managementgroups/"
+_GROUPISH = frozenset({"group", "foreigngroup"})
 
 
 @lru_cache(maxsize=65536)
@@ -110,6 +112,42 @@ class Grant:
         return self.role.role_name if self.role is not None else self.role_guid
 
 
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What a permission query found, and what it could not resolve.
+
+    `grants` are certain (each one was read and its role permits the action); `missing` names
+    what could add more grants if it were known: "roleDefinitions:<guid>" (a custom role whose
+    definition was not collected), "roleAssignments" (assignments not completely read for the
+    scope), "graph.groupMembers" (a group holds assignments but its members were not read),
+    "subscriptions" (management-group ancestry unknown while assignments sit at management
+    group scope). An empty result with something missing is not "nobody": see `settled`.
+    """
+
+    grants: tuple[Grant, ...]
+    missing: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def principals(self) -> frozenset[str]:
+        return frozenset(g.principal_id for g in self.grants)
+
+    def __add__(self, other: Access) -> Access:
+        return Access(self.grants + other.grants, _merge(self.missing, other.missing))
+
+
+def _merge(*parts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m for part in parts for m in part))
+
+
+def unresolved_role(guid: str) -> str:
+    """The `missing` entry naming a role definition that was not collected."""
+    return f"roleDefinitions:{guid}"
+
+
 _GRAPH_KIND_TO_TYPE = {
     "user": "User",
     "group": "Group",
@@ -137,6 +175,8 @@ class PermissionIndex:
         self._permit_cache: dict[tuple[str, str, bool], bool] = {}
         self._chain_cache: dict[str, list[str]] = {}
         self._sorted_scopes: list[str] | None = None
+        self._gap_cache: dict[tuple[str, bool, bool], tuple[str, ...]] = {}
+        self._member_of: dict[str, list[str]] | None = None
 
         # At 1M assignments building a Grant per assignment dominates, so assignments are only
         # bucketed here and turned into Grants when a query returns them (cached).
@@ -160,6 +200,17 @@ class PermissionIndex:
                 gc.enable()
         self._active_ra = active
         self._ra_by_principal = by_principal
+        # Whether group membership or management-group ancestry can matter at all: without
+        # assignments held by groups (or at management-group scope) not reading them hides
+        # nothing.
+        principals = inv.principals
+        self._group_held = any(
+            (p := principals.get(pid)) is not None
+            and p.kind == "group"
+            or (p is None and (ras[0].principal_type or "group").lower() in _GROUPISH)
+            for pid, ras in by_principal.items()
+        )
+        self._mg_held = any(scope.startswith(_MG_PREFIX) for scope in active)
         self._grants: dict[str, Grant] = {}
         for el in inv.role_eligibilities:
             principal = inv.principals.get(el.principal_id)
@@ -346,6 +397,111 @@ class PermissionIndex:
         if include_eligible:
             out.extend(g for grants in self._eligible.get(key, {}).values() for g in grants)
         return out
+
+    # ---- three-valued queries ----------------------------------------------------------------
+
+    def who_can(
+        self,
+        resource_key: str,
+        action: str,
+        *,
+        data: bool = False,
+        include_eligible: bool = False,
+        within: bool = False,
+    ) -> Access:
+        """Who can do `action` on `resource_key` (and, with `within`, on part of it): the grants
+        found and what could add more (see Access)."""
+        key = resource_key.lower().rstrip("/") or "/"
+        grants = self.grants_on(key, action, data=data, include_eligible=include_eligible)
+        if within:
+            grants += self.grants_within(key, action, data=data, include_eligible=include_eligible)
+        return Access(tuple(grants), self.gaps_on(key, within=within, eligible=include_eligible))
+
+    def gaps_on(self, key: str, *, within: bool = False, eligible: bool = False) -> tuple[str, ...]:
+        """What a query on `key` cannot see: cached per key (rules ask per resource)."""
+        ck = (key, within, eligible)
+        hit = self._gap_cache.get(ck)
+        if hit is not None:
+            return hit
+        inv = self._inv
+        missing: list[str] = []
+        if not inv.coverage.status("roleAssignments", key).complete:
+            missing.append("roleAssignments")
+        if eligible and not inv.coverage.status("roleEligibilitySchedules", key).complete:
+            missing.append("roleEligibilitySchedules")
+        scopes = list(self.scopes_containing(key))
+        if within:
+            scopes += self._scopes_under(key + "/")
+        for scope in scopes:
+            for guid in self._active_ra.get(scope, {}):
+                if self._roles.get(guid) is None:
+                    missing.append(unresolved_role(guid))
+            if eligible:
+                for guid in self._eligible.get(scope, {}):
+                    if self._roles.get(guid) is None:
+                        missing.append(unresolved_role(guid))
+        if self._mg_held and self._mg_chain_unknown(key):
+            missing.append("subscriptions")
+        result = tuple(dict.fromkeys(missing))
+        self._gap_cache[ck] = result
+        return result
+
+    def _mg_chain_unknown(self, key: str) -> bool:
+        """Assignments at management-group scope apply through the subscription's ancestry; it
+        is unknown when the subscription was not read."""
+        parts = key.split("/")
+        if len(parts) < 3 or parts[1] != "subscriptions":
+            return False
+        if parts[2] in self._inv.subscriptions:
+            return False
+        return not self._inv.coverage.status("subscriptions", "/".join(parts[:3])).complete
+
+    def what_can(self, principal_id: str, *, include_eligible: bool = False) -> Access:
+        """Every assignment a principal holds, directly or through the groups it is a member
+        of (transitively), and what could add more (see Access)."""
+        pid = principal_id.lower()
+        grants = list(self.grants_of(pid, include_eligible=include_eligible))
+        for gid in self.groups_of(pid):
+            grants += self.grants_of(gid, include_eligible=include_eligible)
+        missing = [unresolved_role(g.role_guid) for g in grants if g.role is None]
+        missing += self._principal_gaps(include_eligible)
+        return Access(tuple(grants), tuple(dict.fromkeys(missing)))
+
+    def _principal_gaps(self, eligible: bool) -> list[str]:
+        inv = self._inv
+        out: list[str] = []
+        # A principal's assignments may sit anywhere: every roleAssignments record counts.
+        records = [r for r in inv.coverage.records if r.collection.lower() == "roleassignments"]
+        if not records or any(r.status is not CoverageStatus.COMPLETE for r in records):
+            out.append("roleAssignments")
+        if eligible:
+            recs = [
+                r
+                for r in inv.coverage.records
+                if r.collection.lower() == "roleeligibilityschedules"
+            ]
+            if not recs or any(r.status is not CoverageStatus.COMPLETE for r in recs):
+                out.append("roleEligibilitySchedules")
+        if self._group_held and not inv.coverage.status("graph.groupMembers").complete:
+            out.append("graph.groupMembers")
+        return out
+
+    def groups_of(self, principal_id: str) -> list[str]:
+        """Groups the principal is a member of, directly or through nested groups."""
+        if self._member_of is None:
+            member_of: dict[str, list[str]] = {}
+            for m in self._inv.group_memberships:
+                member_of.setdefault(m.member_id, []).append(m.group_id)
+            self._member_of = member_of
+        seen: dict[str, None] = {}
+        todo = list(self._member_of.get(principal_id.lower(), ()))
+        while todo:
+            gid = todo.pop()
+            if gid in seen:
+                continue
+            seen[gid] = None
+            todo.extend(self._member_of.get(gid, ()))
+        return list(seen)
 
     def permits(self, grant: Grant, action: str, *, data: bool = False) -> bool:
         if grant.role is None:
