@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import gc
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -138,6 +139,17 @@ class Access:
     def __add__(self, other: Access) -> Access:
         return Access(self.grants + other.grants, _merge(self.missing, other.missing))
 
+    def only(self, keep: Callable[[Grant], bool]) -> Access:
+        """The grants `keep` accepts. An unresolved role stays missing only when one of its
+        grants would be kept (a custom role held at a scope the question ignores is no gap)."""
+        kept = tuple(g for g in self.grants if keep(g))
+        dropped_roles = {
+            unresolved_role(g.role_guid) for g in self.grants if g.role is None and not keep(g)
+        }
+        kept_roles = {unresolved_role(g.role_guid) for g in kept if g.role is None}
+        missing = tuple(m for m in self.missing if m not in dropped_roles or m in kept_roles)
+        return Access(kept, missing)
+
 
 def _merge(*parts: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m for part in parts for m in part))
@@ -205,8 +217,7 @@ class PermissionIndex:
         # nothing.
         principals = inv.principals
         self._group_held = any(
-            (p := principals.get(pid)) is not None
-            and p.kind == "group"
+            ((p := principals.get(pid)) is not None and p.kind == "group")
             or (p is None and (ras[0].principal_type or "group").lower() in _GROUPISH)
             for pid, ras in by_principal.items()
         )

@@ -16,6 +16,7 @@ from aiposture.facts.permissions import (
     KV_SECRET_GET,
     ROLE_ASSIGNMENT_WRITE,
     STORAGE_LIST_KEYS,
+    Access,
     Grant,
     PermissionIndex,
     permission_index,
@@ -49,7 +50,7 @@ from aiposture.rules.types import (
     failed,
     not_applicable,
     passed,
-    unknown,
+    settle,
 )
 
 
@@ -337,7 +338,7 @@ def _unresolved_note(idx: PermissionIndex, grants: Iterable[Grant]) -> list[str]
     pillar=Pillar.IDENTITY,
     severity=Severity.MEDIUM,
     target=MLCompute,
-    requires=("resources", "computes"),
+    requires=("computes",),  # the deciding property is in the compute row
     remediation=Remediation(
         summary="Recreate compute <NAME> with local authentication disabled so only Entra ID "
         "identities can use it.",
@@ -397,7 +398,7 @@ def compute_local_auth(compute: MLCompute, ctx: RuleContext) -> Verdict:
     target=Resource,
     target_label="AI resource with a managed identity",
     select=_workload_identities,
-    requires=("resources", "roleAssignments"),
+    requires=(),  # three-valued: the permission query names what it could not see
     remediation=Remediation(
         summary="Remove the privileged role assignments of <NAME>'s managed identity at resource "
         "group scope or above; grant it only the data roles it needs on the resources it uses.",
@@ -436,32 +437,30 @@ def workload_privileged(res: Resource, ctx: RuleContext) -> Verdict:
     the `identity` block); service principals that a workload only references in a connection
     are not resolved to it yet. Conditional grants count and are marked."""
     idx = permission_index(ctx.inventory)
-    found: list[Grant] = []
-    unresolved: list[Grant] = []
-    for pid in res.identity.principal_ids:
-        for g in idx.grants_of(pid):
-            if scope_level(g.scope) == "resource":
-                continue
-            if g.role is None:
-                unresolved.append(g)
-            elif is_privileged(idx, g):
-                found.append(g)
+    access = _holdings(idx, res).only(lambda g: scope_level(g.scope) != "resource")
+    found = [g for g in access.grants if g.role is not None and is_privileged(idx, g)]
     evidence = ev("identity.principalIds", list(res.identity.principal_ids))
+    failure = None
     if found:
-        return failed(
+        failure = failed(
             "managed identity holds privileged permissions: "
             + "; ".join(describe(g, ctx.inventory) for g in found),
             evidence,
             ev("roleAssignments", [g.assignment_id for g in found]),
         )
-    if unresolved:
-        return unknown(
-            "identity holds custom roles whose definitions were not collected: "
-            + ", ".join(_unresolved_note(idx, unresolved)),
-            "roleDefinitions",
-            evidence=(evidence,),
-        )
-    return passed("no privileged role at resource group scope or above", evidence)
+    return settle(
+        failure,
+        passed("no privileged role at resource group scope or above", evidence),
+        access.missing,
+    )
+
+
+def _holdings(idx: PermissionIndex, res: Resource) -> Access:
+    """Everything the resource's managed identities hold (directly or through groups)."""
+    access = Access(())
+    for pid in res.identity.principal_ids:
+        access += idx.what_can(pid)
+    return access
 
 
 _DATA_ACTIONS: tuple[tuple[str, bool, str], ...] = (
@@ -480,7 +479,7 @@ _DATA_ACTIONS: tuple[tuple[str, bool, str], ...] = (
     target=Resource,
     target_label="AI resource with a managed identity",
     select=_workload_identities,
-    requires=("resources", "roleAssignments"),
+    requires=(),  # three-valued: the permission query names what it could not see
     remediation=Remediation(
         summary="Replace the subscription- or management-group-wide data roles of <NAME>'s "
         "identity with assignments on the specific storage accounts / key vaults it uses.",
@@ -510,24 +509,27 @@ def workload_broad_data(res: Resource, ctx: RuleContext) -> Verdict:
     and storage listKeys (Shared Key gives all data), granted at subscription or management
     group scope."""
     idx = permission_index(ctx.inventory)
+    access = _holdings(idx, res).only(
+        lambda g: scope_level(g.scope) in ("subscription", "managementGroup", "root")
+    )
     found: list[str] = []
     ids: list[str] = []
-    for pid in res.identity.principal_ids:
-        for g in idx.grants_of(pid):
-            if scope_level(g.scope) not in ("subscription", "managementGroup", "root"):
-                continue
-            what = [
-                label for action, data, label in _DATA_ACTIONS if idx.permits(g, action, data=data)
-            ]
-            if what:
-                found.append(f"{describe(g, ctx.inventory)} ({', '.join(what)})")
-                ids.append(g.assignment_id)
+    for g in access.grants:
+        what = [label for action, data, label in _DATA_ACTIONS if idx.permits(g, action, data=data)]
+        if what:
+            found.append(f"{describe(g, ctx.inventory)} ({', '.join(what)})")
+            ids.append(g.assignment_id)
     evidence = ev("identity.principalIds", list(res.identity.principal_ids))
+    failure = None
     if found:
-        return failed(
+        failure = failed(
             "broad data access: " + "; ".join(found), evidence, ev("roleAssignments", ids)
         )
-    return passed("no data-plane access at subscription or management group scope", evidence)
+    return settle(
+        failure,
+        passed("no data-plane access at subscription or management group scope", evidence),
+        access.missing,
+    )
 
 
 def _admins(idx: PermissionIndex, key: str, settings: Settings) -> set[str]:
@@ -541,7 +543,7 @@ def _admins(idx: PermissionIndex, key: str, settings: Settings) -> set[str]:
     pillar=Pillar.IDENTITY,
     severity=Severity.MEDIUM,
     target=CognitiveAccount,
-    requires=("resources", "roleAssignments"),
+    requires=(),  # three-valued: the permission query names what it could not see
     remediation=Remediation(
         summary="Disable keys on <NAME> (preferred), or replace 'Cognitive Services User' / "
         "'Cognitive Services Contributor' assignments of application and user principals with "
@@ -575,23 +577,28 @@ def account_key_listers(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
     if account.disable_local_auth is True:
         return not_applicable("keys are disabled (disableLocalAuth true)")
     idx = permission_index(ctx.inventory)
-    admins = _admins(idx, account.key, ctx.settings)
-    listers = [g for g in idx.grants_on(account.key, CS_LIST_KEYS) if g.principal_id not in admins]
-    if listers:
-        return failed(
+    admins = idx.who_can(account.key, ROLE_ASSIGNMENT_WRITE)
+    known_admins = admins.principals | set(ctx.settings.model_admins)
+    access = idx.who_can(account.key, CS_LIST_KEYS)
+    listers = [g for g in access.grants if g.principal_id not in known_admins]
+    failure = None
+    # A lister is a certain non-admin only when every administrator is known.
+    if listers and not admins.missing:
+        failure = failed(
             f"{len({g.principal_id for g in listers})} non-admin principal(s) can list keys: "
             + "; ".join(describe(g, ctx.inventory) for g in listers),
             ev("properties.disableLocalAuth", account.disable_local_auth),
             ev("roleAssignments", [g.assignment_id for g in listers]),
         )
-    unresolved = idx.unresolved_on(account.key)
-    if unresolved:
-        return unknown(
-            "custom roles with unknown definitions apply to the account: "
-            + ", ".join(_unresolved_note(idx, unresolved)),
-            "roleDefinitions",
-        )
-    return passed("only administrators can list keys")
+    missing = access.missing + (admins.missing if listers else ())
+    return settle(
+        failure,
+        passed(
+            "only administrators can list keys",
+            ev("properties.disableLocalAuth", account.disable_local_auth),
+        ),
+        missing,
+    )
 
 
 # ---- service principals with credentials ------------------------------------------------------
@@ -1145,7 +1152,7 @@ def _guest_targets(inv: Inventory, settings: Settings) -> Iterable[Resource]:
     target=Resource,
     target_label="AI services account, AI Search service, ML workspace",
     select=_guest_targets,
-    requires=("resources", "roleAssignments", "graph.users"),
+    requires=(),  # three-valued: assignments, members and users asked per finding
     remediation=Remediation(
         summary="Remove write and data roles on <NAME> from guest users and foreign groups; if "
         "external collaboration is needed, use a time-bound access package with review.",
@@ -1171,10 +1178,11 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
     probes = next((v for k, v in _GUEST_PROBES.items() if isinstance(res, k)), ())
     guests, guest_members = _guests(inv)
     hits: dict[str, str] = {}
+    missing: list[str] = list(ctx.coverage("graph.users").missing)  # who is a guest
     for action, data in probes:
-        reach = idx.grants_on(res.key, action, data=data)
-        reach += idx.grants_within(res.key, action, data=data)  # e.g. one deployment
-        for g in reach:
+        access = idx.who_can(res.key, action, data=data, within=True)  # within: one deployment
+        missing += access.missing
+        for g in access.grants:
             ptype = (g.principal_type or "").lower()
             if ptype == "foreigngroup":
                 hits.setdefault(g.principal_id, f"foreign group via {describe(g, inv)}")
@@ -1182,6 +1190,8 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
             who: Sequence[str] = ()
             if ptype == "group":
                 who = guest_members.get(g.principal_id, ())
+                if not ctx.coverage("graph.groupMembers").is_true:
+                    missing.append("graph.groupMembers")  # its guests are unknown
             elif g.principal_id in guests:
                 who = (g.principal_id,)
             for pid in who:
@@ -1192,10 +1202,13 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
                         pid,
                         f"guest {principal_label(inv, pid)} as member of {describe(g, inv)}",
                     )
+    failure = None
     if hits:
-        return failed(
+        failure = failed(
             f"{len(hits)} guest/foreign principal(s) with write or data access: "
             + "; ".join(hits[k] for k in sorted(hits)),
             ev("principals", sorted(hits)),
         )
-    return passed("no guest or foreign principal has write or data access")
+    return settle(
+        failure, passed("no guest or foreign principal has write or data access"), missing
+    )

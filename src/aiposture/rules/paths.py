@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from aiposture.config import Settings
+from aiposture.facts.permissions import permission_index
 from aiposture.graph.build import UAMI_TYPE, EdgeKind, SecurityGraph, build_graph
 from aiposture.graph.paths import (
     AttackPath,
@@ -19,7 +20,6 @@ from aiposture.graph.paths import (
     find_rule_paths,
     path_cut,
 )
-from aiposture.facts.permissions import permission_index
 from aiposture.model.entities import Resource
 from aiposture.model.inventory import Inventory
 from aiposture.model.types import Pillar, Severity
