@@ -456,7 +456,7 @@ _IDENTITY_AUTH = frozenset({"aad", "managedidentity", "none"})
     pillar=Pillar.DATA,
     severity=Severity.MEDIUM,
     target=MLConnection,
-    requires=("resources", "connections"),
+    requires=("connections",),  # the deciding property is in the connection row
     remediation=Remediation(
         summary="Recreate connection <NAME> of workspace <PARENT> with Microsoft Entra ID "
         "(identity-based) authentication, give the workspace / project identity a data role on "

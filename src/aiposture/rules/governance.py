@@ -235,7 +235,7 @@ def policy_gaps(inv: Inventory, key: str) -> tuple[str, ...]:
         and parts[2] not in inv.subscriptions
         and not status("subscriptions", "/".join(parts[:3])).complete
     )
-    if sub_unread and any(a.scope.startswith(_MG_SCOPE) for a in inv.policy_assignments):
+    if sub_unread and any(a.scope.lower().startswith(_MG_SCOPE) for a in inv.policy_assignments):
         missing.append("subscriptions")
     if not status("policyDefinitions", key).complete:
         chain = set(inv.scope_chain(key))

@@ -423,7 +423,7 @@ def _workspace_isolation(inv: Inventory, ws: MLWorkspace) -> str | None:
     pillar=Pillar.NETWORK,
     severity=Severity.MEDIUM,
     target=MLCompute,
-    requires=("resources", "computes"),
+    requires=("computes",),  # the deciding properties are in the compute row
     remediation=Remediation(
         summary="Recreate compute <NAME> without a public IP, in the workspace's managed "
         "virtual network (or a subnet of your own virtual network).",
