@@ -35,6 +35,7 @@ from aiposture.rules.types import (
     failed,
     not_applicable,
     passed,
+    settle,
     unknown,
 )
 
@@ -602,8 +603,13 @@ def assignment_enforced(a: PolicyAssignment, ctx: RuleContext) -> Verdict:
             f"({', '.join(ex.name for ex in open_ended)})",
             *evidence,
         )
-    # An unread exemption could be an open-ended one (requires_to_pass names it).
-    return passed("enforced, no open-ended exemption over AI resources", *evidence)
+    # An unread exemption, or an AI resource not read, anywhere under the assignment's scope
+    # could make an open-ended exemption over AI resources.
+    return settle(
+        None,
+        passed("enforced, no open-ended exemption over AI resources", *evidence),
+        ctx.missing_under(a.scope, "policyExemptions", "resources"),
+    )
 
 
 def _states_by_resource(inv: Inventory) -> dict[str, list[PolicyState]]:

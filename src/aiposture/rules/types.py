@@ -161,6 +161,23 @@ class RuleContext:
         status = self.inventory.coverage.status
         return tuple(c for c in collections if not status(c, key).complete)
 
+    def missing_under(self, scope: str, *collections: str) -> tuple[str, ...]:
+        """The collections among `collections` not read completely for `scope` or for any
+        scope below it (a question about everything under a management group)."""
+        cov = self.inventory.coverage
+        low = scope.lower().rstrip("/")
+        # Below a management group (or the root) may be any subscription: every gap counts.
+        anywhere = not low or low.startswith("/providers/microsoft.management/")
+        out = []
+        for c in collections:
+            if not cov.status(c, low).complete or any(
+                r.collection.lower() == c.lower()
+                and (anywhere or (r.scope.lower().rstrip("/") + "/").startswith(low + "/"))
+                for r in cov.gaps()
+            ):
+                out.append(c)
+        return tuple(out)
+
     def release_graph(self) -> None:
         """Drop the graph (and never rebuild it) once no remaining rule needs it."""
         self._graph = None
