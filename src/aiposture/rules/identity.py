@@ -92,10 +92,7 @@ from aiposture.rules.types import (
         azure_policy=("71ef260a-8f18-47b7-abcb-62d0673d94dc",),
         owasp_llm=("LLM02", "LLM10"),
         atlas=("AML.T0024", "AML.T0034"),
-        prowler=(
-            "aiservices_account_local_auth_disabled",
-            "cognitive_services_local_auth_disabled",
-        ),
+        prowler=("aiservices_account_local_auth_disabled",),
         checkov=("CKV_AZURE_236",),
         psrule=("Azure.AI.DisableLocalAuth",),
     ),
@@ -149,7 +146,6 @@ def account_local_auth(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
         azure_policy=("6300012e-e9a4-4649-b41f-a85f5c43be91",),
         owasp_llm=("LLM08",),
         atlas=("AML.T0070",),
-        checkov=("CKV_AZURE_209",),
     ),
 )
 def search_local_auth(svc: SearchService, ctx: RuleContext) -> Verdict:
@@ -399,6 +395,7 @@ def compute_local_auth(compute: MLCompute, ctx: RuleContext) -> Verdict:
     target_label="AI resource with a managed identity",
     select=_workload_identities,
     requires=(),  # three-valued: the permission query names what it could not see
+    requires_to_pass=("roleAssignments",),
     remediation=Remediation(
         summary="Remove the privileged role assignments of <NAME>'s managed identity at resource "
         "group scope or above; grant it only the data roles it needs on the resources it uses.",
@@ -480,6 +477,7 @@ _DATA_ACTIONS: tuple[tuple[str, bool, str], ...] = (
     target_label="AI resource with a managed identity",
     select=_workload_identities,
     requires=(),  # three-valued: the permission query names what it could not see
+    requires_to_pass=("roleAssignments",),
     remediation=Remediation(
         summary="Replace the subscription- or management-group-wide data roles of <NAME>'s "
         "identity with assignments on the specific storage accounts / key vaults it uses.",
@@ -544,6 +542,7 @@ def _admins(idx: PermissionIndex, key: str, settings: Settings) -> set[str]:
     severity=Severity.MEDIUM,
     target=CognitiveAccount,
     requires=(),  # three-valued: the permission query names what it could not see
+    requires_to_pass=("roleAssignments",),
     remediation=Remediation(
         summary="Disable keys on <NAME> (preferred), or replace 'Cognitive Services User' / "
         "'Cognitive Services Contributor' assignments of application and user principals with "
@@ -1153,6 +1152,7 @@ def _guest_targets(inv: Inventory, settings: Settings) -> Iterable[Resource]:
     target_label="AI services account, AI Search service, ML workspace",
     select=_guest_targets,
     requires=(),  # three-valued: assignments, members and users asked per finding
+    requires_to_pass=("roleAssignments", "graph.users"),
     remediation=Remediation(
         summary="Remove write and data roles on <NAME> from guest users and foreign groups; if "
         "external collaboration is needed, use a time-bound access package with review.",

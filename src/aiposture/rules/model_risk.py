@@ -624,6 +624,7 @@ def _principal_label(ctx: RuleContext, pid: str) -> str:
     severity=Severity.MEDIUM,
     target=CognitiveAccount,
     requires=(),  # decided three-valued: a grant found fails, unread assignments keep it open
+    requires_to_pass=("roleAssignments",),
     remediation=Remediation(
         summary="Limit who can write deployments and raiPolicies on <NAME> to the model-admin "
         "group (aiposture.toml [models] admins, at most max_admins principals): remove broad "
@@ -723,6 +724,7 @@ def _scope_level(scope: str) -> str:
     target=StorageAccount,
     target_label="storage account holding training or grounding data (AI-linked)",
     requires=(),  # decided three-valued: a grant found fails, unread assignments keep it open
+    requires_to_pass=("roleAssignments",),
     remediation=Remediation(
         summary="Make <NAME> writable only by the AI workload's identity and named data "
         "owners, at the storage-account (or container) scope: remove blob-write roles granted "

@@ -579,6 +579,7 @@ def _openai_accounts(inv: Inventory, settings: Settings) -> Iterable[Resource]:
     target_label="AI services account (OpenAI, AIServices)",
     select=_openai_accounts,
     requires=(),  # three-valued in the body: backends anywhere, the gateways' settings
+    requires_to_pass=("diagnosticSettings",),
     remediation=Remediation(
         summary="Front <NAME> with an API Management gateway (backend = the account "
         "endpoint), enable LLM message logging on the API, and route the gateway's "

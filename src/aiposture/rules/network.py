@@ -266,7 +266,6 @@ def search_public_network(svc: SearchService, ctx: RuleContext) -> Verdict:
         azure_policy=("438c38d2-3772-465a-a9cc-7a6666a275ce",),
         owasp_llm=("LLM04",),
         atlas=("AML.T0020",),
-        prowler=("machine_learning_workspace_public_access_disabled",),
         checkov=("CKV_AZURE_144",),
         psrule=("Azure.ML.PublicAccess",),
     ),
