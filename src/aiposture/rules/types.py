@@ -164,19 +164,39 @@ class RuleContext:
     def missing_under(self, scope: str, *collections: str) -> tuple[str, ...]:
         """The collections among `collections` not read completely for `scope` or for any
         scope below it (a question about everything under a management group)."""
-        cov = self.inventory.coverage
         low = scope.lower().rstrip("/")
-        # Below a management group (or the root) may be any subscription: every gap counts.
-        anywhere = not low or low.startswith("/providers/microsoft.management/")
-        out = []
-        for c in collections:
-            if not cov.status(c, low).complete or any(
+        if not low or low.startswith("/providers/microsoft.management/"):
+            # Below a management group (or the root) may be any subscription.
+            return tuple(c for c in collections if not self._complete_everywhere(c))
+        cov = self.inventory.coverage
+        return tuple(
+            c
+            for c in collections
+            if not cov.status(c, low).complete
+            or any(
                 r.collection.lower() == c.lower()
-                and (anywhere or (r.scope.lower().rstrip("/") + "/").startswith(low + "/"))
+                and (r.scope.lower().rstrip("/") + "/").startswith(low + "/")
                 for r in cov.gaps()
-            ):
-                out.append(c)
-        return tuple(out)
+            )
+        )
+
+    def _complete_everywhere(self, collection: str) -> bool:
+        """Read completely tenant-wide, or for every known subscription, with no gap."""
+        inv = self.inventory
+
+        def build() -> bool:
+            cov = inv.coverage
+            low = collection.lower()
+            if any(r.collection.lower() == low for r in cov.gaps()):
+                return False
+            if cov.status(collection).complete:
+                return True
+            subs = list(inv.subscriptions)
+            return bool(subs) and all(
+                cov.status(collection, f"/subscriptions/{s}").complete for s in subs
+            )
+
+        return inv.memo(f"complete_everywhere_{collection.lower()}", build)
 
     def release_graph(self) -> None:
         """Drop the graph (and never rebuild it) once no remaining rule needs it."""
