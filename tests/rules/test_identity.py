@@ -659,3 +659,13 @@ def test_idn_005_grant_through_a_group_counts() -> None:
     }
     # Members not read: a group holds assignments, so the identity may be in it.
     assert statuses(run_rules(rows, complete=RBAC), "AIP-IDN-005") == {("via-group", "UNKNOWN")}
+
+
+def test_idn_009_custom_role_without_definition_stays_a_target() -> None:
+    # Defect: a permanent user assignment of an uncollected custom role at subscription scope
+    # was silently not a target (its role could not be shown to be privileged).
+    rows = [sub_row(), account("oai"), ra(1, "alice", CUSTOM, SUB_SCOPE, "User")]
+    r = run_rules(rows, complete=PIM)
+    assert statuses(r, "AIP-IDN-009") == {("ra-1", "UNKNOWN")}
+    (f,) = [f for f in r.findings if f.rule.id == "AIP-IDN-009"]
+    assert f.missing == (f"roleDefinitions:{CUSTOM}",)

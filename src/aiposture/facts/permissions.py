@@ -189,6 +189,7 @@ class PermissionIndex:
         self._sorted_scopes: list[str] | None = None
         self._gap_cache: dict[tuple[str, bool, bool], tuple[str, ...]] = {}
         self._member_of: dict[str, list[str]] | None = None
+        self._principal_gap_cache: dict[bool, list[str]] = {}
 
         # At 1M assignments building a Grant per assignment dominates, so assignments are only
         # bucketed here and turned into Grants when a query returns them (cached).
@@ -479,6 +480,13 @@ class PermissionIndex:
         return Access(tuple(grants), tuple(dict.fromkeys(missing)))
 
     def _principal_gaps(self, eligible: bool) -> list[str]:
+        """The same for every principal: computed once per index."""
+        hit = self._principal_gap_cache.get(eligible)
+        if hit is None:
+            hit = self._principal_gap_cache[eligible] = self._compute_principal_gaps(eligible)
+        return hit
+
+    def _compute_principal_gaps(self, eligible: bool) -> list[str]:
         inv = self._inv
         out: list[str] = []
         # A principal's assignments may sit anywhere: every roleAssignments record counts.

@@ -22,6 +22,7 @@ from aiposture.facts.permissions import (
     permission_index,
     role_definition,
     role_permits,
+    unresolved_role,
 )
 from aiposture.model.entities import (
     AksCluster,
@@ -51,6 +52,7 @@ from aiposture.rules.types import (
     not_applicable,
     passed,
     settle,
+    unknown,
 )
 
 
@@ -729,8 +731,10 @@ _ADMIN_SCOPES = ("subscription", "managementGroup", "root")
 
 
 def _privileged_role(inv: Inventory, guid: str) -> bool:
+    """Privileged, or of unknown definition (a custom role not collected may be privileged:
+    its assignments stay targets and say UNKNOWN rather than vanish)."""
     role = role_definition(inv, guid)
-    return role is not None and (
+    return role is None or (
         role_permits(role, ROLE_ASSIGNMENT_WRITE) or role_permits(role, ANY_RESOURCE_WRITE)
     )
 
@@ -825,6 +829,13 @@ def permanent_privileged(res: Resource, ctx: RuleContext) -> Verdict:
     activated = (res.principal_id, res.role_definition_guid, res.scope) in _eligible_keys(inv)
     if activated:
         return passed(f"{role_name} is a PIM activation of an eligible assignment", *evidence)
+    if role is None:
+        return unknown(
+            f"permanent assignment of custom role {res.role_definition_guid}, whose definition "
+            "was not collected: whether it is privileged is unknown",
+            unresolved_role(res.role_definition_guid),
+            evidence=evidence,
+        )
     return failed(
         f"{res.principal_type or 'principal'} {principal_label(inv, res.principal_id)} holds "
         f"{role_name} permanently at {res.scope}",
