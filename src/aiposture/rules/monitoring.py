@@ -638,7 +638,9 @@ def prompt_logging(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
         )
     # Another gateway, in any subscription, may front the account: "none logs" is certain
     # only when every backend was read.
-    backends_gap = ctx.missing_under("/", "apiManagementBackends")
+    # Backend rows are typed as "resources" rows by collection_of, and recorded as
+    # apiManagementBackends by collectors: a gap in either keeps it open.
+    backends_gap = ctx.missing_under("/", "apiManagementBackends", "resources")
     if not backends:
         if backends_gap:
             return unknown(
