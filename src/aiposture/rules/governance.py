@@ -239,19 +239,25 @@ def policy_gaps(inv: Inventory, key: str) -> tuple[str, ...]:
     if sub_unread and any(a.scope.lower().startswith(_MG_SCOPE) for a in inv.policy_assignments):
         missing.append("subscriptions")
     if not status("policyDefinitions", key).complete:
-        chain = set(inv.scope_chain(key))
-        for a in inv.policy_assignments:
-            if a.scope.lower() not in chain and a.scope != "/":
-                continue
-            kind, ref = definition_ref(a)
-            pid = a.policy_definition_id.lower().rstrip("/")
-            if kind == "set" and ref not in INITIATIVES and pid not in inv.policy_set_definitions:
-                missing.append("policyDefinitions")  # an initiative of unknown membership
-                break
+        opaque = _memo(inv, "opaque_set_scopes", _opaque_set_scopes)
+        if opaque and ("/" in opaque or not opaque.isdisjoint(inv.scope_chain(key))):
+            missing.append("policyDefinitions")  # an initiative of unknown membership
     return tuple(missing)
 
 
 _MG_SCOPE = "/providers/microsoft.management/managementgroups/"
+
+
+def _opaque_set_scopes(inv: Inventory) -> frozenset[str]:
+    """Scopes holding an initiative assignment whose membership is unknown (its definition
+    not collected, and not one of the verified INITIATIVES)."""
+    out = set()
+    for a in inv.policy_assignments:
+        kind, ref = definition_ref(a)
+        pid = a.policy_definition_id.lower().rstrip("/")
+        if kind == "set" and ref not in INITIATIVES and pid not in inv.policy_set_definitions:
+            out.add(a.scope.lower().rstrip("/") or "/")
+    return frozenset(out)
 
 
 def policy_verdict(res: Resource, ctx: RuleContext, wanted: Iterable[str], what: str) -> Verdict:
