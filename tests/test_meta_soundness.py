@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -195,3 +196,21 @@ def test_the_property_catches_an_unsound_rule(demo: Tenant) -> None:
     always_pass = dict.fromkeys(demo.full, Status.PASS)
     caught = demo.new_passes(always_pass)
     assert len(caught) == sum(s is not Status.PASS for s in demo.full.values()) > 0
+
+
+def test_rules_ask_three_valued_permission_queries() -> None:
+    """Rules ask who_can / what_can, whose answers carry what could not be resolved; the
+    two-valued index queries (an empty list that may mean "nobody" or "not read") stay inside
+    facts and graph."""
+    import re
+
+    import aiposture.rules as rules_pkg
+
+    two_valued = re.compile(r"\.(grants_on|grants_of|grants_within|grants_at|unresolved_on)\(")
+    offenders = [
+        f"{path.name}:{n}"
+        for path in sorted(Path(rules_pkg.__file__).parent.glob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if two_valued.search(line)
+    ]
+    assert offenders == []

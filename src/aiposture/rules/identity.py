@@ -323,10 +323,6 @@ def _guests(inv: Inventory) -> tuple[frozenset[str], dict[str, list[str]]]:
     return _cached(inv, "guests", build)
 
 
-def _unresolved_note(idx: PermissionIndex, grants: Iterable[Grant]) -> list[str]:
-    return sorted({g.role_guid for g in grants if g.role is None})
-
-
 # ---- rules ---------------------------------------------------------------------------------
 
 
@@ -530,11 +526,6 @@ def workload_broad_data(res: Resource, ctx: RuleContext) -> Verdict:
         passed("no data-plane access at subscription or management group scope", evidence),
         access.missing,
     )
-
-
-def _admins(idx: PermissionIndex, key: str, settings: Settings) -> set[str]:
-    admins = {g.principal_id for g in idx.grants_on(key, ROLE_ASSIGNMENT_WRITE)}
-    return admins | set(settings.model_admins)
 
 
 @rule(
