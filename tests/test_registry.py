@@ -56,7 +56,7 @@ def test_rule_metadata(spec: RuleSpec[Any]) -> None:
     assert all(MCSB.match(c) for c in refs.mcsb), refs.mcsb
     assert all(OWASP.match(c) for c in refs.owasp_llm), refs.owasp_llm
     assert all(ATLAS.match(c) for c in refs.atlas), refs.atlas
-    assert spec.requires, "declare the collections the rule reads"
+    assert spec.requires or spec.requires_to_pass, "declare the collections the rule reads"
 
 
 @pytest.mark.parametrize("spec", RULES, ids=_ids(RULES))
@@ -77,7 +77,14 @@ def test_rule_has_pass_and_fail_in_demo(spec: RuleSpec[Any], demo_result: ScanRe
 def test_required_collections_are_collected_by_the_demo(demo_result: ScanResult) -> None:
     """A typo in `requires` would make a rule UNKNOWN everywhere; the demo collects all."""
     cov = demo_result.inventory.coverage
-    missing = sorted({(r.id, c) for r in RULES for c in r.requires if not cov.status(c).complete})
+    missing = sorted(
+        {
+            (r.id, c)
+            for r in RULES
+            for c in (*r.requires, *r.requires_to_pass)
+            if not cov.status(c).complete
+        }
+    )
     assert missing == []
 
 

@@ -46,6 +46,9 @@ GRAPH_COLLECTIONS = (
     "graph.servicePrincipals",
     "graph.applications",
     "graph.groupMembers",
+    # A PASS needs every input that could add a path (eligibilities, directory roles).
+    "roleEligibilitySchedules",
+    "graph.directoryRoleAssignments",
 )
 
 

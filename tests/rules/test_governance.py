@@ -168,7 +168,32 @@ def test_alz_openai_initiative_counts_and_its_parameters_apply() -> None:
 def test_unknown_custom_initiative_does_not_count() -> None:
     custom = f"{MG}/contoso/providers/Microsoft.Authorization/policySetDefinitions/my-own"
     rows = [*base_rows(), assignment(f"/subscriptions/{SUB}", "c", custom, initiative=True)]
-    assert statuses(run_rules(rows, complete=POLICY), "AIP-GOV-002") == {("oai-gov", "FAIL")}
+    complete = (*POLICY, "policyDefinitions")
+    assert statuses(run_rules(rows, complete=complete), "AIP-GOV-002") == {("oai-gov", "FAIL")}
+    # Definitions not collected: the initiative may hold the guardrail (changed: was FAIL).
+    r = run_rules(rows, complete=POLICY)
+    assert statuses(r, "AIP-GOV-002") == {("oai-gov", "UNKNOWN")}
+    assert [f.missing for f in r.findings if f.rule.id == "AIP-GOV-002"] == [("policyDefinitions",)]
+
+
+def test_no_assignment_anywhere_fails_without_exemptions() -> None:
+    # Defect: UNKNOWN because exemptions were not collected, but an exemption can only take
+    # coverage away: with every assignment read and none covering, the FAIL is certain.
+    complete = ("resources", "subscriptions", "policyAssignments", "policyDefinitions")
+    r = run_rules(base_rows(), complete=complete)
+    for rid in ("AIP-GOV-002", "AIP-GOV-003", "AIP-GOV-004", "AIP-GOV-009"):
+        assert statuses(r, rid) == {("oai-gov", "FAIL")}, rid
+    # A guardrail that was found needs the exemptions to PASS.
+    rows = [*base_rows(), assignment(f"/subscriptions/{SUB}", "net", NETWORK)]
+    r = run_rules(rows, complete=complete)
+    assert statuses(r, "AIP-GOV-002") == {("oai-gov", "UNKNOWN")}
+    assert [f.missing for f in r.findings if f.rule.id == "AIP-GOV-002"] == [("policyExemptions",)]
+
+
+def test_management_group_assignment_needs_the_subscription_ancestry() -> None:
+    rows = [account(), assignment(f"{MG}/landingzones", "net", NETWORK)]
+    r = run_rules(rows, complete=("resources", "policyAssignments", "policyExemptions"))
+    assert statuses(r, "AIP-GOV-002") == {("oai-gov", "UNKNOWN")}
 
 
 def test_policy_rules_unknown_without_assignments() -> None:
@@ -208,8 +233,15 @@ def test_assignment_enforcement_and_open_ended_exemptions() -> None:
     rows = [*base_rows(), good, lax, waived, elsewhere, exemption(RG, waived["id"])]
     r = run_rules(rows, complete=POLICY)
     assert statuses(r, "AIP-GOV-005") == {("good", "PASS"), ("lax", "FAIL"), ("waived", "FAIL")}
+    # Exemptions not recorded as collected: DoNotEnforce fails whatever the exemptions, and so
+    # does the open-ended exemption that was read (changed: both were UNKNOWN); "good" cannot
+    # pass, an unread exemption could be open-ended.
     r = run_rules(rows, complete=("resources", "subscriptions", "policyAssignments"))
-    assert {s for _, s in statuses(r, "AIP-GOV-005")} == {"UNKNOWN"}
+    assert statuses(r, "AIP-GOV-005") == {
+        ("good", "UNKNOWN"),
+        ("lax", "FAIL"),
+        ("waived", "FAIL"),
+    }
 
 
 # ---- GOV-006 -------------------------------------------------------------------------------

@@ -171,7 +171,15 @@ def test_idn_005_privileged_workload_identity() -> None:
         ("narrow", "PASS"),
         ("owner-on-itself", "PASS"),
     }
-    assert {s for _, s in statuses(run_rules(rows), "AIP-IDN-005")} == {"UNKNOWN"}
+    # Role assignments not recorded as collected: a privileged grant that was read still fails
+    # (changed: these were UNKNOWN), a clean identity cannot pass.
+    assert statuses(run_rules(rows), "AIP-IDN-005") == {
+        ("owner-on-sub", "FAIL"),
+        ("uaa-from-mg", "FAIL"),
+        ("contrib-on-rg", "FAIL"),
+        ("narrow", "UNKNOWN"),
+        ("owner-on-itself", "UNKNOWN"),
+    }
 
 
 def test_idn_005_custom_role_without_definition_is_unknown() -> None:
@@ -200,7 +208,14 @@ def test_idn_006_broad_data_access() -> None:
         ("blob-rg", "PASS"),
         ("contrib-sub", "FAIL"),
     }
-    assert {st for _, st in statuses(run_rules(rows), "AIP-IDN-006")} == {"UNKNOWN"}
+    # Assignments not recorded as collected: the broad grants that were read still fail
+    # (changed: these were UNKNOWN); the narrow one cannot pass.
+    assert statuses(run_rules(rows), "AIP-IDN-006") == {
+        ("blob-sub", "FAIL"),
+        ("secrets-mg", "FAIL"),
+        ("blob-rg", "UNKNOWN"),
+        ("contrib-sub", "FAIL"),
+    }
 
 
 # ---- IDN-007 -------------------------------------------------------------------------------
@@ -224,12 +239,14 @@ def test_idn_007_key_listers() -> None:
         ("admins-only", "PASS"),
         ("keys-off", "NOT_APPLICABLE"),
     }
-    # A configured model admin listing keys is not a finding.
+    # Without the assignments collection nothing is certain, except that keys-off has no keys
+    # (changed: it was UNKNOWN although the deciding property is in its row).
     assert statuses(run_rules(rows), "AIP-IDN-007") == {
         ("shared", "UNKNOWN"),
         ("admins-only", "UNKNOWN"),
-        ("keys-off", "UNKNOWN"),
+        ("keys-off", "NOT_APPLICABLE"),
     }
+    # A configured model admin listing keys is not a finding.
     settings = Settings(model_admins=frozenset({"app-1"}))
     assert ("shared", "PASS") in statuses(run_rules(rows, settings, complete=RBAC), "AIP-IDN-007")
 
@@ -582,8 +599,73 @@ def test_idn_014_guests() -> None:
     assert statuses(run_rules(foreign, complete=GUESTS, graph={"users": []}), "AIP-IDN-014") == {
         ("oai", "FAIL")
     }
+    # Users not recorded as collected: the guests that were read still fail (changed: these
+    # were UNKNOWN); srch cannot pass, a guest may hide among the users not read.
     assert statuses(run_rules(rows, complete=RBAC, graph=graph), "AIP-IDN-014") == {
-        ("oai", "UNKNOWN"),
+        ("oai", "FAIL"),
         ("srch", "UNKNOWN"),
-        ("ws", "UNKNOWN"),
+        ("ws", "FAIL"),
     }
+
+
+# ---- three-valued permission answers -------------------------------------------------------
+
+CUSTOM = "99999999-9999-9999-9999-999999999999"  # custom role, definition not collected
+
+
+def test_idn_003_compute_only_export_decides() -> None:
+    # Defect: only the computes collection read (no "resources"): the property is in the row.
+    rows = [
+        compute("ci-aad", {"computeType": "ComputeInstance", "disableLocalAuth": True}),
+        compute("cluster-keys", {"computeType": "AmlCompute"}),
+    ]
+    assert statuses(run_rules(rows, complete=("computes",)), "AIP-IDN-003") == {
+        ("ci-aad", "PASS"),
+        ("cluster-keys", "FAIL"),
+    }
+
+
+def test_idn_014_custom_role_without_definition_is_unknown() -> None:
+    # Defect: a guest holding a custom role whose definition was not collected gave PASS.
+    acc = account("oai")
+    rows = [acc, ra(1, "guest-1", CUSTOM, acc["id"], "User")]
+    graph = {"users": [{"id": "guest-1", "userType": "Guest"}]}
+    r = run_rules(rows, complete=GUESTS, graph=graph)
+    assert statuses(r, "AIP-IDN-014") == {("oai", "UNKNOWN")}
+    (f,) = [f for f in r.findings if f.rule.id == "AIP-IDN-014"]
+    assert f"roleDefinitions:{CUSTOM}" in f.missing
+
+
+def test_idn_014_group_members_not_read_is_unknown() -> None:
+    acc = account("oai")
+    rows = [acc, ra(1, "partners", "OpenAI User", acc["id"], "Group")]
+    graph = {"users": [{"id": "guest-3", "userType": "Guest"}]}
+    r = run_rules(rows, complete=GUESTS, graph=graph)
+    assert statuses(r, "AIP-IDN-014") == {("oai", "UNKNOWN")}
+    complete = run_rules(rows, complete=(*GUESTS, "graph.groupMembers"), graph=graph)
+    assert statuses(complete, "AIP-IDN-014") == {("oai", "PASS")}
+
+
+def test_idn_005_grant_through_a_group_counts() -> None:
+    rows = [
+        sub_row(),
+        account("via-group", identity=mi("g")),
+        ra(1, "platform-admins", "Owner", SUB_SCOPE, "Group"),
+    ]
+    members = {"groupMembers": [{"groupId": "platform-admins", "memberId": "mi-g"}]}
+    full = (*RBAC, "subscriptions", "graph.groupMembers")
+    assert statuses(run_rules(rows, complete=full, graph=members), "AIP-IDN-005") == {
+        ("via-group", "FAIL")
+    }
+    # Members not read: a group holds assignments, so the identity may be in it.
+    assert statuses(run_rules(rows, complete=RBAC), "AIP-IDN-005") == {("via-group", "UNKNOWN")}
+
+
+def test_idn_009_custom_role_without_definition_stays_a_target() -> None:
+    # Defect: a permanent user assignment of an uncollected custom role at subscription scope
+    # was silently not a target (its role could not be shown to be privileged).
+    rows = [sub_row(), account("oai"), ra(1, "alice", CUSTOM, SUB_SCOPE, "User")]
+    r = run_rules(rows, complete=PIM)
+    assert statuses(r, "AIP-IDN-009") == {("ra-1", "UNKNOWN")}
+    (f,) = [f for f in r.findings if f.rule.id == "AIP-IDN-009"]
+    assert f.missing == (f"roleDefinitions:{CUSTOM}",)

@@ -431,6 +431,63 @@ def test_training_data_unknown_without_role_assignments() -> None:
     assert statuses(r, "AIP-MDL-008") == {("sttraining", "UNKNOWN")}
 
 
+CUSTOM_ROLE = "11111111-2222-3333-4444-555555555555"  # a custom role whose definition is absent
+
+
+def test_training_data_unknown_when_a_custom_role_definition_was_not_collected() -> None:
+    # Defect: "0 writer(s)" PASS although the custom role may well grant blobs/write.
+    rows = [*_training_store(), role_assignment(RG, CUSTOM_ROLE, pid(7))]
+    r = run_rules(rows, complete=FULL)
+    assert statuses(r, "AIP-MDL-008") == {("sttraining", "UNKNOWN")}
+    (f,) = [f for f in r.findings if f.rule.id == "AIP-MDL-008"]
+    assert f.missing == (f"roleDefinitions:{CUSTOM_ROLE}",)
+    # A grant already found fails whatever the unresolved role allows.
+    rows.append(role_assignment(f"/subscriptions/{SUB}", BLOB_CONTRIBUTOR, pid(8)))
+    assert statuses(run_rules(rows, complete=FULL), "AIP-MDL-008") == {("sttraining", "FAIL")}
+
+
+def test_training_data_fail_is_certain_without_role_assignments() -> None:
+    # Anonymous blob access fails whatever the role assignments say.
+    r = run_rules(_training_store(public_blob=True), complete=("resources",))
+    assert statuses(r, "AIP-MDL-008") == {("sttraining", "FAIL")}
+
+
+def test_training_data_unknown_with_role_assignments_partial_for_its_scope() -> None:
+    from aiposture.model.snapshot import Coverage
+    from aiposture.model.types import CoverageStatus
+
+    partial = Coverage("roleAssignments", f"/subscriptions/{SUB}", CoverageStatus.PARTIAL)
+    rows = [*_training_store(), role_assignment(ST, BLOB_CONTRIBUTOR, WS_MI, "ServicePrincipal")]
+    r = run_rules(rows, complete=FULL, coverage=[partial])
+    assert statuses(r, "AIP-MDL-008") == {("sttraining", "UNKNOWN")}
+
+
+def test_model_admins_unknown_when_a_custom_role_definition_was_not_collected() -> None:
+    rows = [account(), role_assignment(RG, CUSTOM_ROLE, pid(7))]
+    r = run_rules(rows, complete=FULL)
+    assert statuses(r, "AIP-MDL-007") == {("oai-test", "UNKNOWN")}
+    many = rows + [role_assignment(RG, CONTRIBUTOR, pid(i)) for i in range(10, 16)]
+    assert statuses(run_rules(many, complete=FULL), "AIP-MDL-007") == {("oai-test", "FAIL")}
+
+
+def test_model_admins_at_management_group_scope_need_the_subscription_ancestry() -> None:
+    mg = "/providers/Microsoft.Management/managementGroups/mg-ai"
+    grants = [role_assignment(mg, CONTRIBUTOR, pid(i)) for i in range(10, 16)]
+    # The subscription (and so its management-group ancestry) was not read: the six
+    # Contributors at mg-ai may or may not apply; never a PASS.
+    r = run_rules([account(), *grants], complete=FULL)
+    assert statuses(r, "AIP-MDL-007") == {("oai-test", "UNKNOWN")}
+    sub = {
+        "id": f"/subscriptions/{SUB}",
+        "name": SUB,
+        "type": "microsoft.resources/subscriptions",
+        "subscriptionId": SUB,
+        "properties": {"managementGroupAncestorsChain": [{"name": "mg-ai"}]},
+    }
+    r = run_rules([account(), sub, *grants], complete=(*FULL, "subscriptions"))
+    assert statuses(r, "AIP-MDL-007") == {("oai-test", "FAIL")}
+
+
 # ---- MDL-009: cost caps ------------------------------------------------------------------------
 
 

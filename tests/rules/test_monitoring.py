@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiposture.model.snapshot import Coverage
+from aiposture.model.types import CoverageStatus
 from root_helpers import run_rules, statuses
 
 SUB = "00000000-0000-0000-0000-00000000c001"
@@ -314,8 +316,14 @@ def test_llm_gateway_logging() -> None:
         diag(apim, "gw", [{"category": "GatewayLogs", "enabled": True}], workspaceId=LAW),
     ]
     assert ("fronted", "FAIL") in statuses(run_rules(no_llm_logs, complete=ALL), "AIP-MON-009")
+    # Backends not recorded as collected: the gateway that was read and logs still passes
+    # (changed: was UNKNOWN); "no gateway" cannot fail, another backend may front it.
     r = run_rules(rows, complete=("resources", "diagnosticSettings"))
-    assert {s for _, s in statuses(r, "AIP-MON-009")} == {"UNKNOWN"}
+    assert statuses(r, "AIP-MON-009") == {("fronted", "PASS"), ("bypassed", "UNKNOWN")}
+    # Partial in another subscription is enough to keep "no gateway" open.
+    other = Coverage("apiManagementBackends", "/subscriptions/other", CoverageStatus.PARTIAL)
+    r = run_rules(rows, complete=ALL, coverage=[other])
+    assert statuses(r, "AIP-MON-009") == {("fronted", "PASS"), ("bypassed", "UNKNOWN")}
 
     by_resource_id = [
         *rows[:4],

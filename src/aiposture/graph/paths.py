@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from aiposture.facts.permissions import Grant, PermissionIndex, permission_index
 from aiposture.graph.build import (
     INTERNET,
     MG_PREFIX,
@@ -29,7 +30,6 @@ from aiposture.graph.build import (
     SecurityGraph,
     gc_paused,
 )
-from aiposture.graph.permissions import Grant, PermissionIndex, permission_index
 from aiposture.model.types import Severity
 
 MAX_PATHS_PER_SUBJECT = 50  # enough to show and cut; the total is still counted

@@ -108,7 +108,12 @@ def _rule_section(r: RuleSpec[Any]) -> list[str]:
         f"**{_text(r.title)}**",
         "",
         f"Severity **{r.severity.value}** · target: {_text(r.target_label)} · needs: "
-        + ", ".join(f"`{c}`" for c in r.requires),
+        + (", ".join(f"`{c}`" for c in r.requires) or "nothing beyond the target")
+        + (
+            " · needs to PASS: " + ", ".join(f"`{c}`" for c in r.requires_to_pass)
+            if r.requires_to_pass
+            else ""
+        ),
         "",
         _text(r.rationale),
         "",

@@ -65,8 +65,8 @@ from aiposture.rules.types import (
     references=Refs(
         mcsb=("DP-5",),
         azure_policy=("67121cc7-ff39-4ab8-b7e3-95b84dab487d",),
+        prowler=("aiservices_account_encrypted_with_cmk",),
         checkov=("CKV2_AZURE_22",),
-        psrule=("Azure.Cognitive.CustomerManagedKey",),
     ),
 )
 def account_cmk(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
@@ -374,7 +374,7 @@ def storage_tls(sa: StorageAccount, ctx: RuleContext) -> Verdict:
     references=Refs(
         mcsb=("DP-6", "DP-8"),
         azure_policy=("0b60c0b2-2dc2-4e1c-b5c9-abbed971de53",),
-        prowler=("keyvault_purge_protection_enabled",),
+        prowler=("keyvault_recoverable",),
         checkov=("CKV_AZURE_110",),
         psrule=("Azure.KeyVault.PurgeProtect",),
     ),
@@ -462,7 +462,7 @@ _IDENTITY_AUTH = frozenset({"aad", "managedidentity", "none"})
     pillar=Pillar.DATA,
     severity=Severity.MEDIUM,
     target=MLConnection,
-    requires=("resources", "connections"),
+    requires=("connections",),  # the deciding property is in the connection row
     remediation=Remediation(
         summary="Recreate connection <NAME> of workspace <PARENT> with Microsoft Entra ID "
         "(identity-based) authentication, give the workspace / project identity a data role on "

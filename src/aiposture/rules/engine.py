@@ -76,17 +76,24 @@ def _placeholders(res: Resource, inv: Inventory) -> dict[str, str]:
     }
 
 
-def _coverage_gate(spec: RuleSpec[Any], res: Resource, inv: Inventory) -> Verdict | None:
+def _coverage_gate(
+    requires: tuple[str, ...], res: Resource, inv: Inventory, what: str = "cannot evaluate"
+) -> Verdict | None:
     missing = []
     reasons = []
-    for col in spec.requires:
+    for col in requires:
         ans = inv.coverage.status(col, res.key)
         if ans.status is not CoverageStatus.COMPLETE:
             missing.append(col)
             reasons.append(ans.reason)
     if missing:
-        return unknown("cannot evaluate: " + "; ".join(reasons), *missing)
+        return unknown(f"{what}: " + "; ".join(reasons), *missing)
     return None
+
+
+def _unsettled_pass(verdict: Verdict, gate: Verdict) -> Verdict:
+    """A PASS that data not read could still turn into a FAIL is UNKNOWN (its evidence kept)."""
+    return unknown(f"{verdict.message}; {gate.message}", *gate.missing, evidence=verdict.evidence)
 
 
 def evaluate(
@@ -103,6 +110,7 @@ def evaluate(
     # Most resources are the target of several rules: their placeholder values are built once.
     placeholders: dict[tuple[str, ...], dict[str, str]] = {}
     gates: dict[tuple[tuple[str, ...], str], Verdict | None] = {}
+    pass_gates: dict[tuple[tuple[str, ...], str], Verdict | None] = {}
     specs = [
         s
         for s in (rules if rules is not None else all_rules())
@@ -119,6 +127,7 @@ def evaluate(
         append = findings.append
         severity = settings.severity_overrides.get(spec.id, spec.severity)
         requires = spec.requires
+        to_pass = spec.requires_to_pass
         check = spec.check
         for res in default_targets(spec, inv, settings):
             verdict = None
@@ -128,7 +137,7 @@ def evaluate(
                 if gkey in gates:
                     verdict = gates[gkey]
                 else:
-                    verdict = gates[gkey] = _coverage_gate(spec, res, inv)
+                    verdict = gates[gkey] = _coverage_gate(requires, res, inv)
             if verdict is None:
                 try:
                     verdict = check(res, ctx)
@@ -138,6 +147,16 @@ def evaluate(
                         f"internal error in rule ({type(exc).__name__}: {exc}); please report it",
                         "rule-error",
                     )
+                if to_pass and verdict.status is Status.PASS:
+                    pkey_gate = (to_pass, res.key)
+                    if pkey_gate in pass_gates:
+                        gate = pass_gates[pkey_gate]
+                    else:
+                        gate = pass_gates[pkey_gate] = _coverage_gate(
+                            to_pass, res, inv, "cannot rule out a failure"
+                        )
+                    if gate is not None:
+                        verdict = _unsettled_pass(verdict, gate)
             # Keyed by every input of _placeholders: one id may name differently typed rows.
             pkey = (
                 res.id,

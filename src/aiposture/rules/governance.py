@@ -36,6 +36,7 @@ from aiposture.rules.types import (
     not_applicable,
     passed,
     scope_of,
+    settle,
     unknown,
 )
 
@@ -219,7 +220,51 @@ def effective_policies(
     return out
 
 
+def policy_gaps(inv: Inventory, key: str) -> tuple[str, ...]:
+    """What could put a policy in force on `key` that effective_policies cannot see: the
+    assignments not read for its scope, its subscription's management-group ancestry (when
+    assignments sit at management-group scope), initiatives whose membership is unknown. An
+    unread exemption can only take a policy away, so it is not a gap for "no policy" (the
+    rules name policyExemptions as needed to PASS instead)."""
+    missing: list[str] = []
+    status = inv.coverage.status
+    if not status("policyAssignments", key).complete:
+        missing.append("policyAssignments")
+    parts = key.split("/")
+    sub_unread = (
+        len(parts) > 2
+        and parts[1] == "subscriptions"
+        and parts[2] not in inv.subscriptions
+        and not status("subscriptions", "/".join(parts[:3])).complete
+    )
+    if sub_unread and any(a.scope.lower().startswith(_MG_SCOPE) for a in inv.policy_assignments):
+        missing.append("subscriptions")
+    if not status("policyDefinitions", key).complete:
+        opaque = _memo(inv, "opaque_set_scopes", _opaque_set_scopes)
+        if opaque and ("/" in opaque or not opaque.isdisjoint(inv.scope_chain(key))):
+            missing.append("policyDefinitions")  # an initiative of unknown membership
+    return tuple(missing)
+
+
+_MG_SCOPE = "/providers/microsoft.management/managementgroups/"
+
+
+def _opaque_set_scopes(inv: Inventory) -> frozenset[str]:
+    """Scopes holding an initiative assignment whose membership is unknown (its definition
+    not collected, and not one of the verified INITIATIVES)."""
+    out = set()
+    for a in inv.policy_assignments:
+        kind, ref = definition_ref(a)
+        pid = a.policy_definition_id.lower().rstrip("/")
+        if kind == "set" and ref not in INITIATIVES and pid not in inv.policy_set_definitions:
+            out.add(a.scope.lower().rstrip("/") or "/")
+    return frozenset(out)
+
+
 def policy_verdict(res: Resource, ctx: RuleContext, wanted: Iterable[str], what: str) -> Verdict:
+    """PASS when a wanted policy is in force (the rules add policyExemptions as needed to
+    PASS: an unread exemption could take it away); FAIL when none is and nothing unread could
+    add one; otherwise UNKNOWN naming what is missing."""
     wanted_set = {w.lower() for w in wanted}
     found = [
         p for p in effective_policies(ctx.inventory, res.key, ctx.now) if p.definition in wanted_set
@@ -234,11 +279,14 @@ def policy_verdict(res: Resource, ctx: RuleContext, wanted: Iterable[str], what:
             f"{what} is guarded by assignment {p.assignment.display_name or p.assignment.name!r}",
             evidence,
         )
-    return failed(
+    gaps = policy_gaps(ctx.inventory, res.key)
+    message = (
         f"no effective policy assignment ({', '.join(sorted(wanted_set))}) covers it: {what} "
-        "is not guarded",
-        evidence,
+        "is not guarded"
     )
+    if gaps:
+        return unknown(f"{message} in what was read", *gaps, evidence=(evidence,))
+    return failed(message, evidence)
 
 
 # ---- target selection -----------------------------------------------------------------------
@@ -295,7 +343,10 @@ DIAGNOSTIC_POLICIES = {
     "microsoft.machinelearningservices/workspaces": ("afe0c3be-ba3b-4544-ba52-0c99672a8ad6",),
 }
 
-POLICY_REQUIRES = ("policyAssignments", "policyExemptions")
+# A missing guardrail is certain from the assignments alone (exemptions only take policies
+# away): policyAssignments is asked per resource (policy_gaps), exemptions are needed to PASS.
+POLICY_REQUIRES: tuple[str, ...] = ()
+POLICY_REQUIRES_TO_PASS = ("policyExemptions",)
 
 
 def _policy_remediation(summary: str, guid: str, effect: str, display: str) -> Remediation:
@@ -383,6 +434,7 @@ def landing_zone(sub: Subscription, ctx: RuleContext) -> Verdict:
     target_label="AI resource (AI services account, ML workspace, AI Search)",
     select=_select(*GUARDED_TYPES),
     requires=POLICY_REQUIRES,
+    requires_to_pass=POLICY_REQUIRES_TO_PASS,
     remediation=_policy_remediation(
         "Assign the built-in policy that audits or denies public network access for this "
         "resource type (shown for AI services accounts; ML workspaces: 438c38d2-3772-465a-a9cc-"
@@ -423,6 +475,7 @@ def public_network_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
     target_label="AI resource (AI services account, AI Search, ML compute)",
     select=_select(CognitiveAccount, SearchService, MLCompute),
     requires=POLICY_REQUIRES,
+    requires_to_pass=POLICY_REQUIRES_TO_PASS,
     remediation=_policy_remediation(
         "Assign the built-in policy that denies (or modifies) local key authentication for "
         "this type (AI services: 71ef260a / 14de9e63; AI Search: 6300012e-e9a4-4649-b41f-"
@@ -459,6 +512,7 @@ def local_auth_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
     target_label="AI resource (AI services account, ML workspace, AI Search)",
     select=_select(*GUARDED_TYPES),
     requires=POLICY_REQUIRES,
+    requires_to_pass=POLICY_REQUIRES_TO_PASS,
     remediation=_policy_remediation(
         "Assign the built-in diagnostic-log policy for the type at the landing-zone "
         "management group: AuditIfNotExists 1b4d1c4e (AI services), or the "
@@ -506,6 +560,7 @@ def _assignments_over_ai(inv: Inventory, settings: Settings) -> Iterable[Resourc
     target_label="policy assignment covering AI resources",
     select=_assignments_over_ai,
     requires=POLICY_REQUIRES,
+    requires_to_pass=POLICY_REQUIRES_TO_PASS,
     remediation=Remediation(
         summary="Set enforcement mode of assignment <NAME> to Default, and give every "
         "exemption covering AI resources an expiry date (or remove it).",
@@ -565,7 +620,13 @@ def assignment_enforced(a: PolicyAssignment, ctx: RuleContext) -> Verdict:
                 "<EXEMPTION_SCOPE>": [scope_of(ex.id) for ex in open_ended],
             },
         )
-    return passed("enforced, no open-ended exemption over AI resources", *evidence)
+    # An unread exemption, or an AI resource not read, anywhere under the assignment's scope
+    # could make an open-ended exemption over AI resources.
+    return settle(
+        None,
+        passed("enforced, no open-ended exemption over AI resources", *evidence),
+        ctx.missing_under(a.scope, "policyExemptions", "resources"),
+    )
 
 
 def _states_by_resource(inv: Inventory) -> dict[str, list[PolicyState]]:
@@ -774,7 +835,8 @@ def prod_next_to_sandbox(res: Resource, ctx: RuleContext) -> Verdict:
     target=Resource,
     target_label="AI resource incl. ML computes (where models are trained and served)",
     select=_located_ai,
-    requires=("resources",),
+    requires=(),  # the location is in the row; the policy half asks policy_gaps
+    requires_to_pass=POLICY_REQUIRES_TO_PASS,
     remediation=Remediation(
         summary="Keep AI resources in the approved regions (aiposture.toml [regions]) and "
         "assign the built-in 'Allowed locations' policy with those regions at the landing-"
@@ -826,34 +888,38 @@ def allowed_regions(res: Resource, ctx: RuleContext) -> Verdict:
             loc_ev,
         )
     inv = ctx.inventory
-    missing = [c for c in POLICY_REQUIRES if not inv.coverage.status(c, res.key).complete]
-    if missing:
-        return unknown(
-            "cannot check the Allowed-locations policy: "
-            + "; ".join(inv.coverage.status(c, res.key).reason for c in missing),
-            *missing,
-            evidence=(loc_ev,),
-        )
     found = [
         p for p in effective_policies(inv, res.key, ctx.now) if p.definition == ALLOWED_LOCATIONS
     ]
     pol_ev = ev("policyAssignments[Allowed locations]", [p.assignment.id for p in found])
     if not found:
-        return failed("no effective Allowed-locations policy covers it", loc_ev, pol_ev)
-    for p in found:
-        listed = param_value(p.assignment, "listOfAllowedLocations")
-        if (
-            isinstance(listed, list)
-            and location
-            and location not in {str(x).lower().replace(" ", "") for x in listed}
-        ):
-            return failed(
-                f"location {res.location} is not in the Allowed-locations assignment "
-                f"{p.assignment.name!r} (existing resources are not denied retroactively)",
-                loc_ev,
-                pol_ev,
+        gaps = policy_gaps(inv, res.key)
+        if gaps:
+            return unknown(
+                "no Allowed-locations policy in what was read", *gaps, evidence=(loc_ev, pol_ev)
             )
+        return failed("no effective Allowed-locations policy covers it", loc_ev, pol_ev)
+    excluding = [p for p in found if not _allows(p, location)]
+    # Exemptions not read: a found assignment may not be in force. The location still fails
+    # when every one found excludes it (each is either in force and excludes it, or exempted).
+    exemptions_read = ctx.coverage("policyExemptions", res.key).is_true
+    if excluding and (exemptions_read or len(excluding) == len(found)):
+        p = excluding[0]
+        return failed(
+            f"location {res.location} is not in the Allowed-locations assignment "
+            f"{p.assignment.name!r} (existing resources are not denied retroactively)",
+            loc_ev,
+            pol_ev,
+        )
+    # A PASS also needs the exemptions (requires_to_pass).
     return passed("in an allowed region and covered by an Allowed-locations policy", loc_ev, pol_ev)
+
+
+def _allows(p: EffectivePolicy, location: str) -> bool:
+    listed = param_value(p.assignment, "listOfAllowedLocations")
+    if not isinstance(listed, list) or not location:
+        return True
+    return location in {str(x).lower().replace(" ", "") for x in listed}
 
 
 def definition_guids_in_force(

@@ -9,8 +9,7 @@ from typing import TypeVar
 
 from aiposture.config import Settings
 from aiposture.facts.defaults import AKS_ENABLE_RBAC
-from aiposture.facts.subjects import ai_clusters, principal_label, scope_level
-from aiposture.graph.permissions import (
+from aiposture.facts.permissions import (
     BLOB_READ,
     BLOB_WRITE,
     CS_DEPLOYMENT_WRITE,
@@ -19,12 +18,15 @@ from aiposture.graph.permissions import (
     KV_SECRET_GET,
     ROLE_ASSIGNMENT_WRITE,
     STORAGE_LIST_KEYS,
+    Access,
     Grant,
     PermissionIndex,
     permission_index,
     role_definition,
     role_permits,
+    unresolved_role,
 )
+from aiposture.facts.subjects import ai_clusters, principal_label, scope_level
 from aiposture.model.entities import (
     AksCluster,
     CognitiveAccount,
@@ -53,6 +55,7 @@ from aiposture.rules.types import (
     not_applicable,
     passed,
     scope_of,
+    settle,
     unknown,
 )
 
@@ -95,10 +98,7 @@ from aiposture.rules.types import (
         azure_policy=("71ef260a-8f18-47b7-abcb-62d0673d94dc",),
         owasp_llm=("LLM02", "LLM10"),
         atlas=("AML.T0024", "AML.T0034"),
-        prowler=(
-            "aiservices_account_local_auth_disabled",
-            "cognitive_services_local_auth_disabled",
-        ),
+        prowler=("aiservices_account_local_auth_disabled",),
         checkov=("CKV_AZURE_236",),
         psrule=("Azure.AI.DisableLocalAuth",),
     ),
@@ -152,7 +152,6 @@ def account_local_auth(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
         azure_policy=("6300012e-e9a4-4649-b41f-a85f5c43be91",),
         owasp_llm=("LLM08",),
         atlas=("AML.T0070",),
-        checkov=("CKV_AZURE_209",),
     ),
 )
 def search_local_auth(svc: SearchService, ctx: RuleContext) -> Verdict:
@@ -305,10 +304,6 @@ def _guests(inv: Inventory) -> tuple[frozenset[str], dict[str, list[str]]]:
     return _cached(inv, "guests", build)
 
 
-def _unresolved_note(idx: PermissionIndex, grants: Iterable[Grant]) -> list[str]:
-    return sorted({g.role_guid for g in grants if g.role is None})
-
-
 # ---- rules ---------------------------------------------------------------------------------
 
 
@@ -318,7 +313,7 @@ def _unresolved_note(idx: PermissionIndex, grants: Iterable[Grant]) -> list[str]
     pillar=Pillar.IDENTITY,
     severity=Severity.MEDIUM,
     target=MLCompute,
-    requires=("resources", "computes"),
+    requires=("computes",),  # the deciding property is in the compute row
     remediation=Remediation(
         summary="Recreate compute <NAME> with local authentication disabled so only Entra ID "
         "identities can use it.",
@@ -378,7 +373,8 @@ def compute_local_auth(compute: MLCompute, ctx: RuleContext) -> Verdict:
     target=Resource,
     target_label="AI resource with a managed identity",
     select=_workload_identities,
-    requires=("resources", "roleAssignments"),
+    requires=(),  # three-valued: the permission query names what it could not see
+    requires_to_pass=("roleAssignments",),
     remediation=Remediation(
         summary="Remove the privileged role assignments of <NAME>'s managed identity at resource "
         "group scope or above; grant it only the data roles it needs on the resources it uses.",
@@ -418,19 +414,12 @@ def workload_privileged(res: Resource, ctx: RuleContext) -> Verdict:
     the `identity` block); service principals that a workload only references in a connection
     are not resolved to it yet. Conditional grants count and are marked."""
     idx = permission_index(ctx.inventory)
-    found: list[Grant] = []
-    unresolved: list[Grant] = []
-    for pid in res.identity.principal_ids:
-        for g in idx.grants_of(pid):
-            if scope_level(g.scope) == "resource":
-                continue
-            if g.role is None:
-                unresolved.append(g)
-            elif is_privileged(idx, g):
-                found.append(g)
+    access = _holdings(idx, res).only(lambda g: scope_level(g.scope) != "resource")
+    found = [g for g in access.grants if g.role is not None and is_privileged(idx, g)]
     evidence = ev("identity.principalIds", list(res.identity.principal_ids))
+    failure = None
     if found:
-        return failed(
+        failure = failed(
             "managed identity holds privileged permissions: "
             + "; ".join(describe(g, ctx.inventory) for g in found),
             evidence,
@@ -440,14 +429,19 @@ def workload_privileged(res: Resource, ctx: RuleContext) -> Verdict:
                 "<ROLE_ASSIGNMENT_ID>": list(dict.fromkeys(g.assignment_id for g in found)),
             },
         )
-    if unresolved:
-        return unknown(
-            "identity holds custom roles whose definitions were not collected: "
-            + ", ".join(_unresolved_note(idx, unresolved)),
-            "roleDefinitions",
-            evidence=(evidence,),
-        )
-    return passed("no privileged role at resource group scope or above", evidence)
+    return settle(
+        failure,
+        passed("no privileged role at resource group scope or above", evidence),
+        access.missing,
+    )
+
+
+def _holdings(idx: PermissionIndex, res: Resource) -> Access:
+    """Everything the resource's managed identities hold (directly or through groups)."""
+    access = Access(())
+    for pid in res.identity.principal_ids:
+        access += idx.what_can(pid)
+    return access
 
 
 _DATA_ACTIONS: tuple[tuple[str, bool, str], ...] = (
@@ -466,7 +460,8 @@ _DATA_ACTIONS: tuple[tuple[str, bool, str], ...] = (
     target=Resource,
     target_label="AI resource with a managed identity",
     select=_workload_identities,
-    requires=("resources", "roleAssignments"),
+    requires=(),  # three-valued: the permission query names what it could not see
+    requires_to_pass=("roleAssignments",),
     remediation=Remediation(
         summary="Replace the subscription- or management-group-wide data roles of <NAME>'s "
         "identity with assignments on the specific storage accounts / key vaults it uses.",
@@ -497,23 +492,22 @@ def workload_broad_data(res: Resource, ctx: RuleContext) -> Verdict:
     and storage listKeys (Shared Key gives all data), granted at subscription or management
     group scope."""
     idx = permission_index(ctx.inventory)
+    access = _holdings(idx, res).only(
+        lambda g: scope_level(g.scope) in ("subscription", "managementGroup", "root")
+    )
     found: list[str] = []
     ids: list[str] = []
     holders: list[str] = []
-    for pid in res.identity.principal_ids:
-        for g in idx.grants_of(pid):
-            if scope_level(g.scope) not in ("subscription", "managementGroup", "root"):
-                continue
-            what = [
-                label for action, data, label in _DATA_ACTIONS if idx.permits(g, action, data=data)
-            ]
-            if what:
-                found.append(f"{describe(g, ctx.inventory)} ({', '.join(what)})")
-                ids.append(g.assignment_id)
-                holders.append(g.principal_id)
+    for g in access.grants:
+        what = [label for action, data, label in _DATA_ACTIONS if idx.permits(g, action, data=data)]
+        if what:
+            found.append(f"{describe(g, ctx.inventory)} ({', '.join(what)})")
+            ids.append(g.assignment_id)
+            holders.append(g.principal_id)
     evidence = ev("identity.principalIds", list(res.identity.principal_ids))
+    failure = None
     if found:
-        return failed(
+        failure = failed(
             "broad data access: " + "; ".join(found),
             evidence,
             ev("roleAssignments", ids),
@@ -522,12 +516,11 @@ def workload_broad_data(res: Resource, ctx: RuleContext) -> Verdict:
                 "<ROLE_ASSIGNMENT_ID>": list(dict.fromkeys(ids)),
             },
         )
-    return passed("no data-plane access at subscription or management group scope", evidence)
-
-
-def _admins(idx: PermissionIndex, key: str, settings: Settings) -> set[str]:
-    admins = {g.principal_id for g in idx.grants_on(key, ROLE_ASSIGNMENT_WRITE)}
-    return admins | set(settings.model_admins)
+    return settle(
+        failure,
+        passed("no data-plane access at subscription or management group scope", evidence),
+        access.missing,
+    )
 
 
 @rule(
@@ -536,7 +529,8 @@ def _admins(idx: PermissionIndex, key: str, settings: Settings) -> set[str]:
     pillar=Pillar.IDENTITY,
     severity=Severity.MEDIUM,
     target=CognitiveAccount,
-    requires=("resources", "roleAssignments"),
+    requires=(),  # three-valued: the permission query names what it could not see
+    requires_to_pass=("roleAssignments",),
     remediation=Remediation(
         summary="Disable keys on <NAME> (preferred), or replace 'Cognitive Services User' / "
         "'Cognitive Services Contributor' assignments of application and user principals with "
@@ -571,10 +565,14 @@ def account_key_listers(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
     if account.disable_local_auth is True:
         return not_applicable("keys are disabled (disableLocalAuth true)")
     idx = permission_index(ctx.inventory)
-    admins = _admins(idx, account.key, ctx.settings)
-    listers = [g for g in idx.grants_on(account.key, CS_LIST_KEYS) if g.principal_id not in admins]
-    if listers:
-        return failed(
+    admins = idx.who_can(account.key, ROLE_ASSIGNMENT_WRITE)
+    known_admins = admins.principals | set(ctx.settings.model_admins)
+    access = idx.who_can(account.key, CS_LIST_KEYS)
+    listers = [g for g in access.grants if g.principal_id not in known_admins]
+    failure = None
+    # A lister is a certain non-admin only when every administrator is known.
+    if listers and not admins.missing:
+        failure = failed(
             f"{len({g.principal_id for g in listers})} non-admin principal(s) can list keys: "
             + "; ".join(describe(g, ctx.inventory) for g in listers),
             ev("properties.disableLocalAuth", account.disable_local_auth),
@@ -584,14 +582,15 @@ def account_key_listers(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
                 "<ROLE_ASSIGNMENT_ID>": list(dict.fromkeys(g.assignment_id for g in listers)),
             },
         )
-    unresolved = idx.unresolved_on(account.key)
-    if unresolved:
-        return unknown(
-            "custom roles with unknown definitions apply to the account: "
-            + ", ".join(_unresolved_note(idx, unresolved)),
-            "roleDefinitions",
-        )
-    return passed("only administrators can list keys")
+    missing = access.missing + (admins.missing if listers else ())
+    return settle(
+        failure,
+        passed(
+            "only administrators can list keys",
+            ev("properties.disableLocalAuth", account.disable_local_auth),
+        ),
+        missing,
+    )
 
 
 # ---- service principals with credentials ------------------------------------------------------
@@ -732,8 +731,10 @@ _ADMIN_SCOPES = ("subscription", "managementGroup", "root")
 
 
 def _privileged_role(inv: Inventory, guid: str) -> bool:
+    """Privileged, or of unknown definition (a custom role not collected may be privileged:
+    its assignments stay targets and say UNKNOWN rather than vanish)."""
     role = role_definition(inv, guid)
-    return role is not None and (
+    return role is None or (
         role_permits(role, ROLE_ASSIGNMENT_WRITE) or role_permits(role, ANY_RESOURCE_WRITE)
     )
 
@@ -829,6 +830,13 @@ def permanent_privileged(res: Resource, ctx: RuleContext) -> Verdict:
     activated = (res.principal_id, res.role_definition_guid, res.scope) in _eligible_keys(inv)
     if activated:
         return passed(f"{role_name} is a PIM activation of an eligible assignment", *evidence)
+    if role is None:
+        return unknown(
+            f"permanent assignment of custom role {res.role_definition_guid}, whose definition "
+            "was not collected: whether it is privileged is unknown",
+            unresolved_role(res.role_definition_guid),
+            evidence=evidence,
+        )
     return failed(
         f"{res.principal_type or 'principal'} {principal_label(inv, res.principal_id)} holds "
         f"{role_name} permanently at {res.scope}",
@@ -1173,7 +1181,8 @@ def _guest_targets(inv: Inventory, settings: Settings) -> Iterable[Resource]:
     target=Resource,
     target_label="AI services account, AI Search service, ML workspace",
     select=_guest_targets,
-    requires=("resources", "roleAssignments", "graph.users"),
+    requires=(),  # three-valued: assignments, members and users asked per finding
+    requires_to_pass=("roleAssignments", "graph.users"),
     remediation=Remediation(
         summary="Remove write and data roles on <NAME> from guest users and foreign groups (or "
         "the guests from the groups that hold them); if "
@@ -1204,10 +1213,11 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
     hits: dict[str, str] = {}
     direct: dict[str, None] = {}  # assignments to a guest or foreign group (for the fix)
     via_group: dict[tuple[str, str], None] = {}  # (group, guest member)
+    missing: list[str] = list(ctx.coverage("graph.users").missing)  # who is a guest
     for action, data in probes:
-        reach = idx.grants_on(res.key, action, data=data)
-        reach += idx.grants_within(res.key, action, data=data)  # e.g. one deployment
-        for g in reach:
+        access = idx.who_can(res.key, action, data=data, within=True)  # within: one deployment
+        missing += access.missing
+        for g in access.grants:
             ptype = (g.principal_type or "").lower()
             if ptype == "foreigngroup":
                 hits.setdefault(g.principal_id, f"foreign group via {describe(g, inv)}")
@@ -1216,6 +1226,8 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
             who: Sequence[str] = ()
             if ptype == "group":
                 who = guest_members.get(g.principal_id, ())
+                if not ctx.coverage("graph.groupMembers").is_true:
+                    missing.append("graph.groupMembers")  # its guests are unknown
             elif g.principal_id in guests:
                 who = (g.principal_id,)
             for pid in who:
@@ -1228,8 +1240,9 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
                         pid,
                         f"guest {principal_label(inv, pid)} as member of {describe(g, inv)}",
                     )
+    failure = None
     if hits:
-        return failed(
+        failure = failed(
             f"{len(hits)} guest/foreign principal(s) with write or data access: "
             + "; ".join(hits[k] for k in sorted(hits)),
             ev("principals", sorted(hits)),
@@ -1239,4 +1252,6 @@ def guest_access(res: Resource, ctx: RuleContext) -> Verdict:
                 "<MEMBER_ID>": [member for _, member in via_group],
             },
         )
-    return passed("no guest or foreign principal has write or data access")
+    return settle(
+        failure, passed("no guest or foreign principal has write or data access"), missing
+    )

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from aiposture.facts.exposure import account_exposure
-from aiposture.facts.subjects import principal_label, scope_level
-from aiposture.graph.permissions import (
+from aiposture.facts.permissions import (
     BLOB_WRITE,
     CS_DEPLOYMENT_WRITE,
     CS_RAI_POLICY_WRITE,
@@ -15,6 +14,7 @@ from aiposture.graph.permissions import (
     Grant,
     permission_index,
 )
+from aiposture.facts.subjects import principal_label, scope_level
 from aiposture.model.entities import (
     CognitiveAccount,
     Deployment,
@@ -35,6 +35,7 @@ from aiposture.rules.types import (
     failed,
     not_applicable,
     passed,
+    settle,
     unknown,
 )
 
@@ -633,7 +634,8 @@ def _principal_label(ctx: RuleContext, pid: str) -> str:
     pillar=Pillar.MODEL,
     severity=Severity.MEDIUM,
     target=CognitiveAccount,
-    requires=("roleAssignments",),
+    requires=(),  # decided three-valued: a grant found fails, unread assignments keep it open
+    requires_to_pass=("roleAssignments",),
     remediation=Remediation(
         summary="Limit who can write deployments and raiPolicies on <NAME> to the model-admin "
         "group (aiposture.toml [models] admins, at most max_admins principals): remove broad "
@@ -670,9 +672,10 @@ def model_admins(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
     model-admin set hold them, or more than max_admins (default 5) do. PIM-eligible holders
     are not counted."""
     idx = permission_index(ctx.inventory)
-    grants = idx.grants_on(account.key, CS_DEPLOYMENT_WRITE) + idx.grants_on(
+    access = idx.who_can(account.key, CS_DEPLOYMENT_WRITE) + idx.who_can(
         account.key, CS_RAI_POLICY_WRITE
     )
+    grants = list(access.grants)
     holders = _principals(grants)
     evidence = ev(
         "roleAssignments[deployments/write|raiPolicies/write]",
@@ -687,8 +690,9 @@ def model_admins(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
     admins = ctx.settings.model_admins
     outsiders = sorted(pid for pid in holders if admins and pid not in admins)
     limit = ctx.settings.max_model_admins
+    failure = None
     if outsiders:
-        return failed(
+        failure = failed(
             f"{len(outsiders)} principal(s) outside the model-admin set can change deployments "
             "or filters: " + ", ".join(_principal_label(ctx, p) for p in outsiders),
             evidence,
@@ -699,21 +703,19 @@ def model_admins(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
                 )
             },
         )
-    if len(holders) > limit:
-        return failed(
+    elif len(holders) > limit:
+        failure = failed(
             f"{len(holders)} principals can change deployments or content filters (limit {limit})",
             evidence,
             fill={"<ROLE_ASSIGNMENT_ID>": ()},  # which ones to remove is the user's choice
         )
-    unresolved = idx.unresolved_on(account.key)
-    if unresolved:
-        return unknown(
-            f"{len(unresolved)} assignment(s) use custom roles whose definitions were not "
-            "collected",
-            "roleDefinitions",
-            evidence=(evidence,),
-        )
-    return passed(f"{len(holders)} principal(s) can change deployments/filters", evidence)
+    # More holders may hide in what was not read (custom roles not resolved, assignments not
+    # collected): then a PASS is not certain.
+    return settle(
+        failure,
+        passed(f"{len(holders)} principal(s) can change deployments/filters", evidence),
+        access.missing,
+    )
 
 
 _BROAD = ("subscription", "managementGroup", "root")
@@ -729,7 +731,8 @@ _scope_level = scope_level
     severity=Severity.HIGH,
     target=StorageAccount,
     target_label="storage account holding training or grounding data (AI-linked)",
-    requires=("roleAssignments",),
+    requires=(),  # decided three-valued: a grant found fails, unread assignments keep it open
+    requires_to_pass=("roleAssignments",),
     remediation=Remediation(
         summary="Make <NAME> writable only by the AI workload's identity and named data "
         "owners, at the storage-account (or container) scope: remove blob-write roles granted "
@@ -792,14 +795,22 @@ def data_poisoning(st: StorageAccount, ctx: RuleContext) -> Verdict:
         if res is not None:
             workload_ids.update(res.identity.principal_ids)
     idx = permission_index(inv)
-    grants = idx.grants_on(st.key, BLOB_WRITE, data=True)
+    writers = idx.who_can(st.key, BLOB_WRITE, data=True)
+    grants = list(writers.grants)
+    missing = list(writers.missing)
     if st.allow_shared_key_access is not False:
-        admins = {g.principal_id for g in idx.grants_on(st.key, ROLE_ASSIGNMENT_WRITE)}
-        grants += [
-            g
-            for g in idx.grants_on(st.key, STORAGE_LIST_KEYS)
-            if g.principal_id not in admins and _scope_level(g.scope) != "resource"
-        ]
+        admins = idx.who_can(st.key, ROLE_ASSIGNMENT_WRITE)
+        listers = idx.who_can(st.key, STORAGE_LIST_KEYS)
+        missing += listers.missing
+        for g in listers.grants:
+            if g.principal_id in admins.principals or _scope_level(g.scope) == "resource":
+                continue
+            if admins.missing:
+                # Not a known administrator, but one may hide in what was not read: this
+                # grant cannot make a certain failure.
+                missing += admins.missing
+                continue
+            grants.append(g)
     broad = []
     for g in grants:
         level = _scope_level(g.scope)
@@ -832,13 +843,20 @@ def data_poisoning(st: StorageAccount, ctx: RuleContext) -> Verdict:
                 )
             )
         )
-    if problems:
-        return failed(
+    failure = (
+        failed(
             "; ".join(problems),
             *evidence,
             fill={"<ROLE_ASSIGNMENT_ID>": list(dict.fromkeys(g.assignment_id for g in broad))},
         )
-    return passed(f"{len(grants)} writer(s), all scoped to the account", *evidence)
+        if problems
+        else None
+    )
+    return settle(
+        failure,
+        passed(f"{len(grants)} writer(s), all scoped to the account", *evidence),
+        missing,
+    )
 
 
 PROVISIONED_SKUS = frozenset(

@@ -591,7 +591,8 @@ def _openai_accounts(inv: Inventory, settings: Settings) -> Iterable[Resource]:
     target=CognitiveAccount,
     target_label="AI services account (OpenAI, AIServices)",
     select=_openai_accounts,
-    requires=("apiManagementBackends", "diagnosticSettings"),
+    requires=(),  # three-valued in the body: backends anywhere, the gateways' settings
+    requires_to_pass=("diagnosticSettings",),
     remediation=Remediation(
         summary="Front <NAME> with an API Management gateway (backend = the account "
         "endpoint), enable LLM message logging on the API, and route the gateway's "
@@ -649,7 +650,18 @@ def prompt_logging(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
             "resources",
             evidence=evidence,
         )
+    # Another gateway, in any subscription, may front the account: "none logs" is certain
+    # only when every backend was read.
+    # Backend rows are typed as "resources" rows by collection_of, and recorded as
+    # apiManagementBackends by collectors: a gap in either keeps it open.
+    backends_gap = ctx.missing_under("/", "apiManagementBackends", "resources")
     if not backends:
+        if backends_gap:
+            return unknown(
+                "no API Management gateway fronts this account in what was read",
+                *backends_gap,
+                evidence=evidence,
+            )
         return failed("no API Management gateway fronts this account", *evidence)
     for svc in services:
         for ds in inv.diagnostics_for(svc):
@@ -659,6 +671,14 @@ def prompt_logging(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
                     f"gateway {svc.rsplit('/', 1)[-1]} logs LLM traffic to Log Analytics",
                     *evidence,
                 )
+    gaps = [*backends_gap, *(m for svc in services for m in ctx.missing(svc, "diagnosticSettings"))]
+    if gaps:
+        return unknown(
+            "no gateway fronting the account sends GatewayLlmLogs to Log Analytics in what was "
+            "read",
+            *dict.fromkeys(gaps),
+            evidence=evidence,
+        )
     return failed(
         "an API Management gateway fronts the account but does not send GatewayLlmLogs to "
         "Log Analytics",

@@ -274,7 +274,6 @@ def search_public_network(svc: SearchService, ctx: RuleContext) -> Verdict:
         azure_policy=("438c38d2-3772-465a-a9cc-7a6666a275ce",),
         owasp_llm=("LLM04",),
         atlas=("AML.T0020",),
-        prowler=("machine_learning_workspace_public_access_disabled",),
         checkov=("CKV_AZURE_144",),
         psrule=("Azure.ML.PublicAccess",),
     ),
@@ -432,7 +431,7 @@ def _workspace_isolation(inv: Inventory, ws: MLWorkspace) -> str | None:
     pillar=Pillar.NETWORK,
     severity=Severity.MEDIUM,
     target=MLCompute,
-    requires=("resources", "computes"),
+    requires=("computes",),  # the deciding properties are in the compute row
     remediation=Remediation(
         summary="Recreate compute <NAME> without a public IP, in the workspace's managed "
         "virtual network (or a subnet of your own virtual network).",

@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Iterable
 
 from aiposture.config import Settings
+from aiposture.facts.permissions import permission_index
 from aiposture.graph.build import UAMI_TYPE, EdgeKind, SecurityGraph, build_graph
 from aiposture.graph.paths import (
     AttackPath,
@@ -20,7 +21,6 @@ from aiposture.graph.paths import (
     find_rule_paths,
     path_cut,
 )
-from aiposture.graph.permissions import permission_index
 from aiposture.model.entities import Resource
 from aiposture.model.inventory import Inventory
 from aiposture.model.types import Pillar, Severity, Status
@@ -35,6 +35,7 @@ from aiposture.rules.types import (
     failed,
     fill_values,
     passed,
+    settle,
     unknown,
 )
 
@@ -43,6 +44,11 @@ RBAC = ("resources", "roleAssignments")
 RBAC_AND_GRAPH = (*RBAC, "graph.users", "graph.servicePrincipals", "graph.applications")
 MEMBERS = ("graph.groupMembers",)
 ENTRY_POINTS = ("graph.users", "graph.servicePrincipals", "graph.applications", *MEMBERS)
+# What can only add paths: memberships, PIM eligibilities (the graph counts them) and, where
+# the path may start from a principal someone else can take over, Entra directory roles
+# (an application administrator can add a secret to any service principal).
+REACH = (*MEMBERS, "roleEligibilitySchedules")
+TAKEOVER = (*REACH, "graph.directoryRoleAssignments")
 
 _CUT_NOTE = (
     "\n# The finding's evidence names the exact cut (cut.az_cli): the single assignment or "
@@ -62,10 +68,13 @@ def _verdict(
     what: str,
     principals: Iterable[str] = (),
     needs: tuple[str, ...] = (),
+    within: bool = False,
 ) -> Verdict:
-    """FAIL with hops and cut when paths exist; otherwise UNKNOWN when a collection in `needs`
-    (one that could only add paths) is missing or a role on the way could not be resolved;
-    PASS otherwise."""
+    """FAIL with hops and cut when paths exist (certain: every hop was read). Otherwise PASS
+    only when nothing unread could add a path: the collections in `needs` (entry points,
+    memberships, eligibilities, directory roles), and what the permission queries on the
+    target and on the identities on the way could not see (assignments not read, custom roles
+    not resolved, management-group ancestry); else UNKNOWN naming them."""
     sg = _graph(ctx)
     if sg is None:
         return unknown("the security graph was not built for this scan", "graph")
@@ -74,36 +83,11 @@ def _verdict(
     if paths:
         total = ps.total(rule_id, res.key)
         return failed(_message(paths, total, what), *_evidence(paths, total))
-    missing = [c for c in needs if not ctx.inventory.coverage.status(c, res.key).complete]
-    if missing:
-        return unknown(
-            f"no {what} found in what was collected, but {', '.join(missing)} was not "
-            "collected, so entry points or group memberships may be missing",
-            *missing,
-        )
-    unresolved = _unresolved(sg, principals)
-    if unresolved:
-        return unknown(
-            f"no {what} found, but role definition(s) {', '.join(sorted(unresolved))} held on "
-            "the way were not collected, so what they allow is unknown",
-            "roleDefinitions",
-        )
-    return passed(f"no {what}")
-
-
-def _unresolved(sg: SecurityGraph, principals: Iterable[str]) -> set[str]:
-    # Per principal, cached on the graph: AIP-PATH-001, 002 and 005 ask about the same
-    # identities.
-    cache: dict[str, frozenset[str]] = sg.__dict__.setdefault("_unresolved_cache", {})
-    out: set[str] = set()
+    idx = permission_index(ctx.inventory)
+    missing = [*ctx.missing(res.key, *needs), *idx.gaps_on(res.key, within=within, eligible=True)]
     for pid in principals:
-        hit = cache.get(pid)
-        if hit is None:
-            grants = permission_index(sg.inventory).grants_of(pid)
-            hit = frozenset(g.role_guid for g in grants if g.role is None)
-            cache[pid] = hit
-        out.update(hit)
-    return out
+        missing += idx.what_can(pid, include_eligible=True).missing
+    return settle(None, passed(f"no {what}"), missing)
 
 
 def _message(paths: list[AttackPath], total: int, what: str) -> str:
@@ -221,7 +205,7 @@ def internet_ai_data(res: Resource, ctx: RuleContext) -> Verdict:
         ctx,
         "internet-to-data attack path",
         _identity_principals(res),
-        needs=MEMBERS,
+        needs=REACH,
     )
 
 
@@ -268,7 +252,7 @@ def workload_escalation(res: Resource, ctx: RuleContext) -> Verdict:
         ctx,
         "privilege-escalation path",
         _identity_principals(res),
-        needs=MEMBERS,
+        needs=REACH,
     )
     if verdict.status is not Status.FAIL:
         return verdict
@@ -314,7 +298,7 @@ def credential_ai_control(res: Resource, ctx: RuleContext) -> Verdict:
     can add a secret to any service principal and sign in as it. Any of them that can list an
     AI account's keys gets unattributed model access, and one that can write deployments or
     content filters can switch prompt shields off or swap the model."""
-    return _verdict("AIP-PATH-003", res, ctx, "credential-to-AI-control path", needs=MEMBERS)
+    return _verdict("AIP-PATH-003", res, ctx, "credential-to-AI-control path", needs=TAKEOVER)
 
 
 # ---- AIP-PATH-004 ---------------------------------------------------------------------------
@@ -368,7 +352,14 @@ def poisoning(res: Resource, ctx: RuleContext) -> Verdict:
     Whoever can write them (anonymously, with a leaked secret, as a guest, or through a role
     granted on the whole subscription) can plant instructions or bias that every user of
     the AI then receives, without touching the AI service."""
-    return _verdict("AIP-PATH-004", res, ctx, "data-poisoning path", needs=ENTRY_POINTS)
+    return _verdict(
+        "AIP-PATH-004",
+        res,
+        ctx,
+        "data-poisoning path",
+        needs=(*ENTRY_POINTS, *TAKEOVER),
+        within=True,
+    )
 
 
 # ---- AIP-PATH-005 ---------------------------------------------------------------------------
@@ -437,4 +428,4 @@ def identity_hijack(res: Resource, ctx: RuleContext) -> Verdict:
             principals = tuple(
                 mi.key for mi, e in sg.out_edges(res.key) if e.kind is EdgeKind.HAS_IDENTITY
             )
-    return _verdict("AIP-PATH-005", res, ctx, "identity-hijack path", principals, needs=MEMBERS)
+    return _verdict("AIP-PATH-005", res, ctx, "identity-hijack path", principals, needs=TAKEOVER)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from aiposture.model.entities import Resource
 from aiposture.model.types import Pillar, Severity
-from aiposture.rules.types import Check, Refs, Remediation, RuleSpec, Selector
+from aiposture.rules.types import Refs, Remediation, RuleContext, RuleSpec, Selector, Verdict
 
 ID_PATTERN = re.compile(r"^AIP-(NET|IDN|DAT|MDL|GOV|MON|PATH)-\d{3}$")
 _REGISTRY: dict[str, RuleSpec[Any]] = {}
@@ -30,10 +30,17 @@ def rule(
     select: Selector | None = None,
     target_label: str = "",
     uses_graph: bool = False,
-) -> Callable[[Check], Check]:
-    """Register a rule. The function's docstring is its rationale (why it matters)."""
+    requires_to_pass: tuple[str, ...] = (),
+) -> Callable[[Callable[[R, RuleContext], Verdict]], Callable[[R, RuleContext], Verdict]]:
+    """Register a rule. The function's docstring is its rationale (why it matters).
 
-    def register(func: Check) -> Check:
+    `requires`: collections without which nothing can be decided (UNKNOWN before the check
+    runs). `requires_to_pass`: collections that could only turn a PASS into a FAIL (policy
+    exemptions, ...): a FAIL found without them stands, a PASS becomes UNKNOWN naming them.
+    The function must take `target` (checked by mypy: a rule on CognitiveAccount whose function
+    takes a StorageAccount is an arg-type error)."""
+
+    def register(func: Callable[[R, RuleContext], Verdict]) -> Callable[[R, RuleContext], Verdict]:
         if id in _REGISTRY:
             raise ValueError(f"duplicate rule id {id}")
         doc = inspect.getdoc(func) or ""
@@ -51,6 +58,7 @@ def rule(
             select=select,
             target_label=target_label or target.__name__,
             uses_graph=uses_graph,
+            requires_to_pass=requires_to_pass,
         )
         return func
 

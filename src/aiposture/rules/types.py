@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from aiposture.facts.base import Fact, known, unknown_fact
 from aiposture.model.entities import Resource
 from aiposture.model.types import Pillar, Severity, Status
 
@@ -219,6 +220,33 @@ def not_applicable(message: str) -> Verdict:
     return Verdict(Status.NOT_APPLICABLE, message)
 
 
+def settle(failure: Verdict | None, success: Verdict, missing: Iterable[str]) -> Verdict:
+    """The three-valued decision: a failure found in what was read is certain and stands;
+    otherwise the success holds only when nothing is missing that could turn it into a
+    failure; otherwise UNKNOWN naming exactly what is missing (the success's evidence kept)."""
+    if failure is not None:
+        return failure
+    gaps = tuple(dict.fromkeys(missing))
+    if not gaps:
+        return success
+    return unknown(
+        f"{success.message}, but not everything that could change this was read: "
+        + ", ".join(gaps),
+        *gaps,
+        evidence=success.evidence,
+    )
+
+
+def from_fact(fact: Fact, *, fail: Verdict, ok: Verdict) -> Verdict:
+    """A Fact "the resource fails" as a verdict: true -> `fail`, false -> `ok`, unknown ->
+    UNKNOWN naming the fact's missing parts."""
+    if fact.value is True:
+        return fail
+    if fact.value is False:
+        return ok
+    return unknown(fact.reason, *fact.missing, evidence=ok.evidence)
+
+
 @dataclass
 class RuleContext:
     """What a rule may look at besides its target."""
@@ -235,12 +263,64 @@ class RuleContext:
             self._graph = self.graph_factory()
         return self._graph
 
+    def coverage(self, collection: str, key: str = "") -> Fact:
+        """Was `collection` read completely for the scope of `key`? True, or unknown naming
+        the collection (never False: an unread collection says nothing either way)."""
+        ans = self.inventory.coverage.status(collection, key)
+        if ans.complete:
+            return known(True, f"{collection} complete")
+        return unknown_fact(ans.reason, collection)
+
+    def missing(self, key: str, *collections: str) -> tuple[str, ...]:
+        """The collections among `collections` not read completely for the scope of `key`."""
+        status = self.inventory.coverage.status
+        return tuple(c for c in collections if not status(c, key).complete)
+
+    def missing_under(self, scope: str, *collections: str) -> tuple[str, ...]:
+        """The collections among `collections` not read completely for `scope` or for any
+        scope below it (a question about everything under a management group)."""
+        low = scope.lower().rstrip("/")
+        if not low or low.startswith("/providers/microsoft.management/"):
+            # Below a management group (or the root) may be any subscription.
+            return tuple(c for c in collections if not self._complete_everywhere(c))
+        cov = self.inventory.coverage
+        return tuple(
+            c
+            for c in collections
+            if not cov.status(c, low).complete
+            or any(
+                r.collection.lower() == c.lower()
+                and (r.scope.lower().rstrip("/") + "/").startswith(low + "/")
+                for r in cov.gaps()
+            )
+        )
+
+    def _complete_everywhere(self, collection: str) -> bool:
+        """Read completely tenant-wide, or for every known subscription, with no gap."""
+        inv = self.inventory
+
+        def build() -> bool:
+            cov = inv.coverage
+            low = collection.lower()
+            if any(r.collection.lower() == low for r in cov.gaps()):
+                return False
+            if cov.status(collection).complete:
+                return True
+            subs = list(inv.subscriptions)
+            return bool(subs) and all(
+                cov.status(collection, f"/subscriptions/{s}").complete for s in subs
+            )
+
+        return inv.memo(f"complete_everywhere_{collection.lower()}", build)
+
     def release_graph(self) -> None:
         """Drop the graph (and never rebuild it) once no remaining rule needs it."""
         self._graph = None
         self.graph_factory = None
 
 
+# A rule's function takes its target type: RuleSpec keeps it as Check (targets are only known
+# at run time); registry.rule() checks the function against `target` statically.
 Check = Callable[[Any, RuleContext], Verdict]
 Selector = Callable[["Inventory", "Settings"], Iterable[Resource]]
 
@@ -252,7 +332,7 @@ class RuleSpec(Generic[R]):
     pillar: Pillar
     severity: Severity
     target: type[R]
-    requires: tuple[str, ...]
+    requires: tuple[str, ...]  # needed to decide anything: missing -> UNKNOWN before the check
     remediation: Remediation
     references: Refs
     check: Check
@@ -260,6 +340,8 @@ class RuleSpec(Generic[R]):
     select: Selector | None = None
     target_label: str = ""
     uses_graph: bool = False  # reads ctx.graph: evaluated first, then the graph is released
+    # Needed to PASS only: a FAIL found without them is certain, a PASS becomes UNKNOWN.
+    requires_to_pass: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
