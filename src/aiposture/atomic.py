@@ -42,6 +42,7 @@ class AtomicFile:
         self.target = target
         self._tmp: Path | None = None
         self.existed = False
+        self.in_place = False  # a device or FIFO: written straight through
         try:
             st: os.stat_result | None = target.stat()
         except FileNotFoundError:
@@ -50,6 +51,7 @@ class AtomicFile:
             raise IsADirectoryError(21, "Is a directory", str(target))
         if st is not None and not stat.S_ISREG(st.st_mode):
             self.final = target
+            self.in_place = True
             self.file: IO[bytes] = target.open("wb", buffering=buffering)
             return
         self.existed = st is not None
@@ -97,7 +99,7 @@ class AtomicFile:
             self._tmp = None
 
     def error(self, exc: OSError) -> OutputError:
-        return write_error(self.target, exc, existed=self.existed, atomic=self._tmp is not None)
+        return write_error(self.target, exc, existed=self.existed, atomic=not self.in_place)
 
 
 def file_exists(target: Path) -> bool:
