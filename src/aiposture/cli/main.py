@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
+import stat
 import sys
 import tempfile
 import traceback
@@ -215,10 +217,13 @@ def _what(exc: BaseException) -> str:
         detail = " ".join(str(exc).split())
         head = f"{type(exc).__name__}: {detail[:160]}" if detail else type(exc).__name__
     frames = traceback.extract_tb(exc.__traceback__)
-    ours = [f for f in frames if "aiposture" in f.filename] or frames
-    if ours:
-        last = ours[-1]
-        head += f" (in {last.name}, {Path(last.filename).name}:{last.lineno})"
+    if frames:
+        last = frames[-1]
+        head += f" (in {last.name}, {Path(last.filename).name}:{last.lineno}"
+        ours = [f for f in frames if f"{os.sep}aiposture{os.sep}" in f.filename]
+        if ours and ours[-1] is not last:
+            head += f", from {ours[-1].name}, {Path(ours[-1].filename).name}:{ours[-1].lineno}"
+        head += ")"
     return head
 
 
@@ -268,4 +273,21 @@ def _flush_stdout(code: int) -> int:
         return EXIT_USAGE
     except ValueError:  # closed by someone else
         pass
+    if code in (0, 1) and _reader_gone():
+        return _broken_pipe()
     return code
+
+
+def _reader_gone() -> bool:
+    """stdout is a pipe whose reader has closed it. Checked at the end because a write into a
+    pipe closed mid-write can come back short with no error (the rest silently dropped); a
+    reader that wanted everything would still be waiting for our end of file."""
+    try:
+        fd = sys.stdout.fileno()
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return False
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(events & select.POLLERR for _fd, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False

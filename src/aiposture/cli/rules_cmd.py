@@ -43,5 +43,5 @@ def rules(fmt: str, output: Path | None) -> int:
     table.add_column("Title")
     for r in specs:
         table.add_row(r.id, r.pillar.label, r.severity.value, r.target_label, r.title)
-    terminal_output(None, lambda console: console.print(table), width=100)
+    terminal_output(output, lambda console: console.print(table), width=100)
     return 0
