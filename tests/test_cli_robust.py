@@ -310,6 +310,34 @@ def test_json_nested_deeply(tmp_path: Path, deep_json: Path, args: tuple[str, ..
     assert proc.stdout == ""
 
 
+@pytest.fixture(scope="module")
+def gzip_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """800 KB of gzip that inflates to 768 MiB of whitespace."""
+    import zlib
+
+    path = tmp_path_factory.mktemp("bomb") / "bomb.json.gz"
+    comp = zlib.compressobj(9, zlib.DEFLATED, 31)
+    chunk = b" " * (64 << 20)
+    with path.open("wb") as fh:
+        fh.write(comp.compress(b"["))
+        for _ in range(12):
+            fh.write(comp.compress(chunk))
+        fh.write(comp.compress(b"]") + comp.flush())
+    return path
+
+
+@pytest.mark.parametrize("command", ["scan", "graph"])
+def test_out_of_memory_while_reading(gzip_bomb: Path, command: str) -> None:
+    """A real MemoryError (address space capped at 512 MiB) while inflating the input."""
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (512 << 20, 512 << 20))
+
+    proc = run(command, "--input", gzip_bomb, preexec=cap, timeout=120)
+    one_line(proc, 2, str(gzip_bomb))
+    assert proc.stdout == ""
+
+
 # ---- internal errors: one line, exit 70, the traceback saved (or shown with --debug) ------------
 
 _BROKEN_COMMAND = textwrap.dedent(
@@ -442,3 +470,16 @@ def test_fail_on_new_names_the_new_finding(tmp_path: Path) -> None:
     gate, count, shown, more = _gate(one_line(proc, 1))
     assert (gate, count, more) == ("--fail-on-new high", 1, 0)
     assert shown == [(high["rule_id"], high["resource_name"], "high")]
+
+
+def test_exit_codes_documented() -> None:
+    """README's table and `aiposture --help` list the same codes the CLI uses."""
+    from aiposture import errors
+
+    used = {v for k, v in vars(errors).items() if k.startswith("EXIT_")}
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    assert {int(c) for c in re.findall(r"^\| (\d+) \|", section, re.M)} == used
+    help_text = " ".join(run("--help").stdout.split())
+    for code in sorted(used):
+        assert re.search(rf"\b{code}\b", help_text), code

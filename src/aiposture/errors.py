@@ -74,7 +74,7 @@ _HINTS = {
 }
 
 
-def short_path(path: str | os.PathLike[str] | bytes | int | None, limit: int = 100) -> str:
+def short_path(path: str | os.PathLike[str] | bytes | int | None, limit: int = 200) -> str:
     """A path fit for a one-line message: very long paths keep their start and their end."""
     text = os.fsdecode(path) if isinstance(path, bytes | os.PathLike) else str(path)
     text = text.replace("\n", "\\n")

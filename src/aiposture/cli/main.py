@@ -133,7 +133,9 @@ def _outcome(exc: BaseException) -> int:
     if isinstance(exc, SystemExit):
         if exc.code == 1:  # 1 is reserved for the gate, which returns rather than exits
             return _internal(exc)
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        if isinstance(exc.code, str):
+            _say(f"aiposture: error: {exc.code}")
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
     if isinstance(exc, click.exceptions.Exit):
         return exc.exit_code
     if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
