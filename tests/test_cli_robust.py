@@ -285,6 +285,37 @@ def test_shell_pipe_into_head() -> None:
     assert len(proc.stdout.splitlines()) == 1
 
 
+# ---- out-of-range options and endless files are usage/input errors, not internal ones -------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("fake-azure", "--demo", "--port", "99999"),
+        ("fake-azure", "--demo", "--port", "-1"),
+        ("fake-azure", "--demo", "--port", "0", "--latency", "-1"),
+        ("fake-azure", "--demo", "--port", "0", "--throttle-every", "-3"),
+        ("paths", "--demo", "--limit", "-5"),
+        ("scan", "--demo", "--format", ","),
+    ],
+)
+def test_bad_option_values_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    proc = run(*args, "--cert-dir", tmp_path) if args[0] == "fake-azure" else run(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("Error: Invalid value")
+
+
+def test_baseline_that_never_ends(tmp_path: Path) -> None:
+    one_line(run("scan", "--demo", "--baseline", "/dev/zero", timeout=60), 2, "/dev/zero")
+
+
+def test_baseline_nested_deeply(tmp_path: Path) -> None:
+    base = tmp_path / "base.json"
+    base.write_text('{"findings": ' + "[" * 5000 + "]" * 5000 + "}", encoding="utf-8")
+    one_line(run("scan", "--demo", "--baseline", base), 2, str(base))
+
+
 # ---- deeply nested inputs -------------------------------------------------------------------
 
 

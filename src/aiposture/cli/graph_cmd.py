@@ -121,7 +121,13 @@ def inventory(
     show_default=True,
 )
 @click.option("--rule", "rule_ids", multiple=True, help="Only paths of this AIP-PATH rule.")
-@click.option("--limit", default=50, show_default=True, help="Terminal: paths to show.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Terminal: paths to show.",
+)
 def paths(
     demo: bool,
     inputs: tuple[Path, ...],

@@ -344,7 +344,7 @@ def _permissions_table(console: Console, requirements: Any) -> None:
     help="Snapshot or export to serve (repeatable).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address.")
-@click.option("--port", type=int, default=8443, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8443, show_default=True)
 @click.option(
     "--cert-dir",
     type=click.Path(path_type=Path),
@@ -353,8 +353,15 @@ def _permissions_table(console: Console, requirements: Any) -> None:
     help="Where the CA (ca.pem) and server certificate are written.",
 )
 @click.option("--deny-subscription", multiple=True, help="Answer 403 for this subscription.")
-@click.option("--throttle-every", type=int, default=0, help="429 every Nth Resource Graph query.")
-@click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
+@click.option(
+    "--throttle-every",
+    type=click.IntRange(min=0),
+    default=0,
+    help="429 every Nth Resource Graph query.",
+)
+@click.option(
+    "--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds added to every answer."
+)
 def fake_azure(
     demo: bool,
     inputs: tuple[Path, ...],

@@ -171,7 +171,12 @@ def _outcome(exc: BaseException) -> int:
     return _internal(exc)
 
 
-_READERS = ("aiposture.collect", "aiposture.model.snapshot", "aiposture.config")
+_READERS = (
+    "aiposture.collect",
+    "aiposture.model.snapshot",
+    "aiposture.config",
+    "aiposture.report.baseline",
+)
 
 
 def _reading(tb: TracebackType | None) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from aiposture.cli.common import (
     write_output,
 )
 from aiposture.cli.live_cmd import LiveOptions, live_options
-from aiposture.errors import EXIT_GATE
+from aiposture.errors import EXIT_GATE, InputError, short_path
 from aiposture.report import FILE_FORMATS
 from aiposture.rules.types import Finding
 
@@ -87,8 +88,10 @@ def scan(
     live: LiveOptions,
 ) -> int:
     """Assess a tenant: the demo, exported JSON or a snapshot."""
-    formats = [f.strip().lower() for f in fmt.split(",") if f.strip()]
+    formats = list(dict.fromkeys(f.strip().lower() for f in fmt.split(",") if f.strip()))
     known = ["terminal", *FILE_FORMATS]
+    if not formats:
+        raise click.BadParameter(f"no format given (choose from {', '.join(known)})")
     for f in formats:
         if f not in known:
             raise click.BadParameter(f"unknown format {f!r} (choose from {', '.join(known)})")
@@ -101,6 +104,8 @@ def scan(
     from aiposture.report.baseline import compare, load_baseline
 
     # Read the baseline before scanning, so a bad file fails fast.
+    if baseline is not None:
+        _regular_file(baseline, "--baseline")
     previous = load_baseline(baseline) if baseline is not None else None
     settings = settings_from_options(config, scope)
     from aiposture.rules.registry import all_rules
@@ -181,6 +186,19 @@ def _gate_line(gate: str, tripped: Sequence[Finding], new: str) -> None:
         "exit 1",
         err=True,
     )
+
+
+def _regular_file(path: Path, option: str) -> None:
+    """A device or FIFO (`--baseline /dev/zero`) would be read without end."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # the reader says what is wrong with it
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise InputError(
+            f"{short_path(path)}: {option} is not a regular file; pass a report written by "
+            "`aiposture scan --format json`"
+        )
 
 
 def _render_compliance(result: ScanResult, console: Console) -> None:
