@@ -301,9 +301,23 @@ def test_shell_pipe_into_head() -> None:
 )
 def test_bad_option_values_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
     proc = run(*args, "--cert-dir", tmp_path) if args[0] == "fake-azure" else run(*args)
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
-    assert proc.stderr.strip().splitlines()[-1].startswith("Error: Invalid value")
+    line = one_line(proc, 2, f"aiposture {args[0]}: error: Invalid value", "--help")
+    assert "internal error" not in line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("scan",),
+        ("scan", "--demo", "--fail-on", "sometimes"),
+        ("scan", "--demo", "--outptu", "x"),
+        ("synth", "--resources", "0", "--output", "x.json"),
+        ("nosuchcommand",),
+        ("scan", "--demo", "--fail-on-new", "high"),
+    ],
+)
+def test_usage_errors_are_one_line(args: tuple[str, ...]) -> None:
+    one_line(run(*args), 2, "error:", "--help")
 
 
 def test_baseline_that_never_ends(tmp_path: Path) -> None:

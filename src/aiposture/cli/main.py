@@ -141,6 +141,12 @@ def _outcome(exc: BaseException) -> int:
     if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
         _say("aiposture: interrupted")
         return EXIT_INTERRUPTED
+    if isinstance(exc, click.UsageError) and not _is_help(exc):
+        # One line, like every other error: what, and where to look.
+        where = exc.ctx.command_path if exc.ctx is not None else "aiposture"
+        message = " ".join(exc.format_message().split()).rstrip(".")
+        _say(f"{where}: error: {message}; see `{where} --help`")
+        return EXIT_USAGE
     if isinstance(exc, click.ClickException):
         with contextlib.suppress(OSError):
             exc.show()
@@ -169,6 +175,12 @@ def _outcome(exc: BaseException) -> int:
         _say(f"aiposture: error: {describe_os_error(exc)}")
         return EXIT_USAGE
     return _internal(exc)
+
+
+def _is_help(exc: click.UsageError) -> bool:
+    """`aiposture` alone: click shows the help (exit 2), which is not one line."""
+    no_args = getattr(click.exceptions, "NoArgsIsHelpError", None)
+    return no_args is not None and isinstance(exc, no_args)
 
 
 _READERS = (
