@@ -7,6 +7,7 @@ its writes fail with EFBIG part-way (CPython ignores SIGXFSZ), exactly like a di
 from __future__ import annotations
 
 import csv
+import ctypes
 import errno
 import io
 import json
@@ -229,6 +230,31 @@ def test_existing_mode_kept_new_file_follows_umask_symlink_kept(tmp_path: Path) 
     link.symlink_to(out)
     write_output(b"3", link)
     assert link.is_symlink() and out.read_bytes() == b"3"
+
+
+def _without_dac_override() -> None:
+    """Root ignores file modes: drop CAP_DAC_OVERRIDE/READ_SEARCH for the exec'd CLI."""
+    if os.geteuid() == 0:
+        libc = ctypes.CDLL(None, use_errno=True)
+        for cap in (1, 2):
+            assert libc.prctl(24, cap, 0, 0, 0) == 0  # PR_CAPBSET_DROP
+
+
+def test_read_only_report_is_not_replaced(tmp_path: Path) -> None:
+    """Renaming over a file needs only the directory: a read-only report would silently lose
+    its protection. It stays as it is, as if written in place."""
+    out = tmp_path / "r.json"
+    write_output(b"keep", out)
+    out.chmod(0o444)
+    proc = subprocess.run(
+        [str(EXE), "scan", "--demo", "--format", "json", "--output", str(out), "-q"],
+        capture_output=True, text=True, env=ENV, timeout=300, check=False,
+        preexec_fn=_without_dac_override,
+    )  # fmt: skip
+    assert out.read_bytes() == b"keep"
+    assert proc.returncode == 2, proc.stderr
+    assert "EACCES" in proc.stderr and "unchanged" in proc.stderr
+    assert leftovers(tmp_path) == []
 
 
 def test_device_target_is_written_through(tmp_path: Path) -> None:

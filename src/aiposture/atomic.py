@@ -55,6 +55,9 @@ class AtomicFile:
             self.file: IO[bytes] = target.open("wb", buffering=buffering)
             return
         self.existed = st is not None
+        if st is not None and not os.access(target, os.W_OK):
+            # A read-only report stays protected, as if written in place.
+            raise PermissionError(13, "Permission denied", str(target))
         # A symlinked report keeps its link: the file it points to is replaced.
         self.final = Path(os.path.realpath(target))
         fd, tmp = tempfile.mkstemp(
