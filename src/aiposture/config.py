@@ -32,10 +32,11 @@ from typing import Any
 
 import msgspec
 
-from aiposture.errors import ConfigError
+from aiposture.errors import ConfigError, describe_os_error, short_path
 from aiposture.model.types import Severity
 
 DEFAULT_REQUIRED_TAGS = ("owner", "environment", "data-classification")
+MAX_CONFIG_BYTES = 1 << 20  # a real aiposture.toml is a few KiB
 
 
 @dataclass(frozen=True)
@@ -210,14 +211,31 @@ def load_settings(path: Path | None) -> Settings:
         if not default.is_file():
             return Settings()
         path = default
+    where = short_path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)  # bounded: `--config /dev/zero` must not eat RAM
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found; check --config") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: config file is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(f"{where}: config file not found; check --config") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
-    return settings_from_mapping(data, str(path))
+        raise ConfigError(describe_os_error(exc, where, "cannot read config")) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{where}: config file is larger than {MAX_CONFIG_BYTES // 1024} KiB; "
+            "is --config the right file?"
+        )
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where}: config file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{where}: TOML nested too deeply to read; aiposture.toml needs two levels "
+            "(see aiposture.example.toml)"
+        ) from None
+    try:
+        return settings_from_mapping(data, str(path))
+    except RecursionError:
+        raise ConfigError(f"{where}: TOML nested too deeply to check") from None

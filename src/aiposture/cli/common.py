@@ -10,14 +10,24 @@ from typing import IO, Any
 import click
 from rich.console import Console
 
+from aiposture.atomic import atomic_output, atomic_text_output, write_bytes_atomic
 from aiposture.collect.interface import Source
 from aiposture.config import Settings, load_settings
-from aiposture.errors import InputError
+from aiposture.errors import OutputError, describe_os_error
 from aiposture.model.types import Severity
 
 
 def stderr_console(quiet: bool = False) -> Console:
     return Console(stderr=True, quiet=quiet)
+
+
+class StdoutConsole(Console):
+    """rich.Console for stdout whose broken pipe is a BrokenPipeError for aiposture's main
+    (exit 141, quietly) rather than rich's own `SystemExit(1)`: 1 means --fail-on tripped."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(32, "Broken pipe")
 
 
 def build_source(
@@ -60,28 +70,78 @@ def parse_severity(value: str | None) -> Severity | None:
         raise click.BadParameter(str(exc)) from None
 
 
+def is_stdout(output: Path | None) -> bool:
+    return output is None or str(output) == "-"
+
+
+def stdout_buffer() -> IO[bytes]:
+    """sys.stdout's bytes; an OutputError when stdout is closed (`aiposture ... >&-`)."""
+    if sys.stdout is None:
+        raise OutputError("standard output is closed; redirect it to a file or give --output FILE")
+    return sys.stdout.buffer
+
+
+def _stdout_error(exc: OSError) -> OutputError:
+    return OutputError(describe_os_error(exc, "standard output", "cannot write"))
+
+
 def write_output(data: bytes, output: Path | None) -> None:
-    if output is None or str(output) == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+    """Write a whole report to FILE (atomically: see aiposture.atomic) or stdout."""
+    if is_stdout(output):
+        out = stdout_buffer()
+        try:
+            out.write(data)
+            out.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _stdout_error(exc) from None
         return
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write output: {exc.strerror or exc}") from None
+    assert output is not None
+    write_bytes_atomic(output, data)
 
 
 def stream_output(write: Callable[[IO[bytes]], None], output: Path | None) -> None:
     """Like write_output, for reports written piece by piece (see report.json.write_json)."""
-    if output is None or str(output) == "-":
-        write(sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+    if is_stdout(output):
+        out = stdout_buffer()
+        try:
+            write(out)
+            out.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _stdout_error(exc) from None
         return
+    assert output is not None
+    with atomic_output(output) as fh:
+        write(fh)
+
+
+def terminal_output(output: Path | None, render: Callable[[Console], None], width: int) -> None:
+    """A rich rendering to the terminal (stdout) or, `width` columns wide, to FILE atomically."""
+    if is_stdout(output):
+        stdout_buffer()  # a closed stdout is an error, not a silently empty report
+        try:
+            render(StdoutConsole())
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _stdout_error(exc) from None
+        return
+    assert output is not None
+    with atomic_text_output(output) as fh:
+        render(Console(file=fh, width=width))
+
+
+def make_output_dir(output_dir: Path) -> None:
     try:
-        with output.open("wb", buffering=1 << 20) as fh:
-            write(fh)
+        output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"{output}: cannot write output: {exc.strerror or exc}") from None
+        raise OutputError(
+            describe_os_error(exc, output_dir, "cannot create the output directory")
+        ) from None
 
 
 def load_progress(console: Console) -> tuple[Callable[[int], None], Callable[[], None]]:

@@ -16,6 +16,7 @@ from aiposture.cli.common import (
     load_progress,
     settings_from_options,
     stderr_console,
+    terminal_output,
     write_output,
 )
 from aiposture.config import Settings
@@ -121,7 +122,13 @@ def inventory(
     show_default=True,
 )
 @click.option("--rule", "rule_ids", multiple=True, help="Only paths of this AIP-PATH rule.")
-@click.option("--limit", default=50, show_default=True, help="Terminal: paths to show.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Terminal: paths to show.",
+)
 def paths(
     demo: bool,
     inputs: tuple[Path, ...],
@@ -232,14 +239,7 @@ def access(
 
 
 def _terminal(output: Path | None, render: Callable[[Console], None]) -> None:
-    if output is None or str(output) == "-":
-        render(Console())
-        return
-    try:
-        with output.open("w", encoding="utf-8") as fh:
-            render(Console(file=fh, width=120))
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write output: {exc.strerror or exc}") from None
+    terminal_output(output, render, width=120)
 
 
 def register(cli: click.Group) -> None:

@@ -7,7 +7,6 @@ import dataclasses
 import functools
 import json
 import re
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,9 +17,15 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from aiposture.cli.common import stderr_console
+from aiposture.cli.common import stderr_console, terminal_output, write_output
 from aiposture.collect.live.clients import DEFAULT_MAX_PAGES, DEFAULT_RETRY_BUDGET
-from aiposture.errors import CollectionError, ConfigError, InputError
+from aiposture.errors import (
+    CollectionError,
+    ConfigError,
+    InputError,
+    OutputError,
+    describe_os_error,
+)
 
 if TYPE_CHECKING:
     from aiposture.collect.live.collector import LiveSource
@@ -300,6 +305,7 @@ def live_options(func: F) -> F:
 @live_options
 def collect(output: Path, quiet: bool, live: LiveOptions) -> int:
     """Collect a snapshot from Azure (read-only) to scan later with `scan --input`."""
+    from aiposture.atomic import file_exists, write_error
     from aiposture.model.snapshot import write_snapshot
 
     err = stderr_console(quiet)
@@ -320,10 +326,11 @@ def collect(output: Path, quiet: bool, live: LiveOptions) -> int:
             raise CollectionError("live collection interrupted before anything was collected")
     if collector is not None and collector.report.aborted is not None:
         aborted = collector.report.aborted
+    existed = file_exists(output)
     try:
         write_snapshot(snapshot, output)
     except OSError as exc:
-        raise InputError(f"{output}: cannot write snapshot: {exc.strerror or exc}") from None
+        raise write_error(output, exc, existed=existed) from None
     if aborted is not None:
         from aiposture.collect.live.collector import describe_stop
 
@@ -375,15 +382,18 @@ def permissions(fmt: str) -> None:
 
     if fmt == "json":
         doc = [r.as_dict() for r in REQUIREMENTS]
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        write_output((json.dumps(doc, indent=2) + "\n").encode(), None)
         return
-    console = Console()
+    terminal_output(None, lambda console: _permissions_table(console, REQUIREMENTS), width=100)
+
+
+def _permissions_table(console: Console, requirements: Any) -> None:
     table = Table(title="What aiposture's collector needs (all read-only)", show_lines=True)
     table.add_column("Grant", no_wrap=True)
     table.add_column("Where")
     table.add_column("Used for")
     table.add_column("Lost without it")
-    for r in REQUIREMENTS:
+    for r in requirements:
         grant = f"{r.grant}\n{r.role_id}" if r.role_id else r.grant
         if not r.required:
             grant += "\n(recommended)"
@@ -410,7 +420,7 @@ def permissions(fmt: str) -> None:
     help="Snapshot or export to serve (repeatable).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address.")
-@click.option("--port", type=int, default=8443, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8443, show_default=True)
 @click.option(
     "--cert-dir",
     type=click.Path(path_type=Path),
@@ -419,8 +429,15 @@ def permissions(fmt: str) -> None:
     help="Where the CA (ca.pem) and server certificate are written.",
 )
 @click.option("--deny-subscription", multiple=True, help="Answer 403 for this subscription.")
-@click.option("--throttle-every", type=int, default=0, help="429 every Nth Resource Graph query.")
-@click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
+@click.option(
+    "--throttle-every",
+    type=click.IntRange(min=0),
+    default=0,
+    help="429 every Nth Resource Graph query.",
+)
+@click.option(
+    "--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds added to every answer."
+)
 def fake_azure(
     demo: bool,
     inputs: tuple[Path, ...],
@@ -455,6 +472,8 @@ def fake_azure(
     try:
         fake = FakeAzure(snapshot, cert_dir, host=host, port=port, faults=faults)
     except OSError as exc:
+        if exc.filename is not None:  # the certificate directory
+            raise OutputError(describe_os_error(exc, action="cannot write certificates")) from None
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     url = fake.url
     click.echo(f"fake Azure serving {snapshot.resource_count:,} resources at {url}", err=True)

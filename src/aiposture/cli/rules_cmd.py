@@ -7,10 +7,9 @@ from pathlib import Path
 import click
 import msgspec
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
-from aiposture.cli.common import write_output
+from aiposture.cli.common import terminal_output, write_output
 from aiposture.report.json import rule_dict
 from aiposture.rules.registry import all_rules
 
@@ -44,5 +43,5 @@ def rules(fmt: str, output: Path | None) -> int:
     table.add_column("Title")
     for r in specs:
         table.add_row(r.id, r.pillar.label, r.severity.value, r.target_label, r.title)
-    Console().print(table)
+    terminal_output(output, lambda console: console.print(table), width=100)
     return 0

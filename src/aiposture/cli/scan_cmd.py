@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -13,17 +15,21 @@ from aiposture.app import ScanResult
 from aiposture.app import scan as run_scan
 from aiposture.cli.common import (
     build_source,
+    is_stdout,
     load_progress,
+    make_output_dir,
     parse_severity,
     settings_from_options,
     stderr_console,
     stream_output,
+    terminal_output,
     write_output,
 )
 from aiposture.cli.live_cmd import LiveOptions, live_options
-from aiposture.errors import InputError
+from aiposture.errors import EXIT_GATE, InputError, short_path
 from aiposture.model.sanitize import one_line
 from aiposture.report import FILE_FORMATS
+from aiposture.rules.types import Finding
 
 
 @click.command()
@@ -89,8 +95,10 @@ def scan(
     live: LiveOptions,
 ) -> int:
     """Assess a tenant: the demo, exported JSON or a snapshot."""
-    formats = [f.strip().lower() for f in fmt.split(",") if f.strip()]
+    formats = list(dict.fromkeys(f.strip().lower() for f in fmt.split(",") if f.strip()))
     known = ["terminal", *FILE_FORMATS]
+    if not formats:
+        raise click.BadParameter(f"no format given (choose from {', '.join(known)})")
     for f in formats:
         if f not in known:
             raise click.BadParameter(f"unknown format {f!r} (choose from {', '.join(known)})")
@@ -103,6 +111,8 @@ def scan(
     from aiposture.report.baseline import compare, load_baseline
 
     # Read the baseline before scanning, so a bad file fails fast.
+    if baseline is not None:
+        _regular_file(baseline, "--baseline")
     previous = load_baseline(baseline) if baseline is not None else None
     settings = settings_from_options(config, scope)
     from aiposture.rules.registry import all_rules
@@ -142,25 +152,19 @@ def scan(
         attach_compliance(result, framework)
 
     if output_dir is not None:
-        try:
-            output_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InputError(f"{output_dir}: cannot create directory: {exc.strerror}") from None
+        make_output_dir(output_dir)
     for f in formats:
         if f == "terminal":
-            if output_dir is not None or output is not None:
-                target = (output_dir / "report.txt") if output_dir else output
-                assert target is not None
-                with target.open("w", encoding="utf-8") as fh:
-                    from aiposture.report.terminal import render_terminal
+            from aiposture.report.terminal import render_terminal
 
-                    render_terminal(result, Console(file=fh, width=100), verbose=verbose)
-                    _render_compliance(result, Console(file=fh, width=100))
-            else:
-                from aiposture.report.terminal import render_terminal
+            def render(console: Console) -> None:
+                render_terminal(result, console, verbose=verbose)
+                _render_compliance(result, console)
 
-                render_terminal(result, Console(), verbose=verbose)
-                _render_compliance(result, Console())
+            target = (output_dir / "report.txt") if output_dir else output
+            terminal_output(target, render, width=100)
+            if target is not None and not is_stdout(target) and not quiet:
+                err.print(f"wrote terminal report to {target}")
             continue
         ext, factory = FILE_FORMATS[f]
         target = (output_dir / f"aiposture-report.{ext}") if output_dir else output
@@ -173,24 +177,51 @@ def scan(
             write_output(factory()(result), target)
         if target is not None and not quiet:
             err.print(f"wrote {f} report to {one_line(target)}", markup=False, highlight=False)
-    if threshold is not None and result.failures(threshold):
-        n = len(result.failures(threshold))
-        err.print(f"{n} failing finding(s) at or above {threshold.value}: exit 1")
-        return 1
+    if threshold is not None and (tripped := result.failures(threshold)):
+        _gate_line(f"--fail-on {threshold.value}", tripped, "")
+        return EXIT_GATE
     if new_threshold is not None:
         from aiposture.report.baseline import new_failures
 
         fresh = new_failures(result, new_threshold)
         if fresh:
-            err.print(
-                f"{len(fresh)} new failing finding(s) at or above {new_threshold.value} "
-                "since the baseline: exit 1"
-            )
-            return 1
+            _gate_line(f"--fail-on-new {new_threshold.value}", fresh, "new ")
+            return EXIT_GATE
     return 0
 
 
 _MAX_WARNING_LINES = 20
+
+
+GATE_SHOWN = 3
+
+
+def _gate_line(gate: str, tripped: Sequence[Finding], new: str) -> None:
+    """One stderr line naming how many findings tripped the gate and the worst few."""
+    worst = sorted(tripped, key=lambda f: (-f.severity.rank, f.rule.id, f.resource_name))
+    shown = ", ".join(
+        f"{f.rule.id} {one_line(f.resource_name or f.resource_id, 256)} ({f.severity.value})"
+        for f in worst[:GATE_SHOWN]
+    )
+    more = f" and {len(worst) - GATE_SHOWN:,} more" if len(worst) > GATE_SHOWN else ""
+    click.echo(
+        f"aiposture: {gate} tripped by {len(worst):,} {new}failing finding(s): {shown}{more}; "
+        "exit 1",
+        err=True,
+    )
+
+
+def _regular_file(path: Path, option: str) -> None:
+    """A device or FIFO (`--baseline /dev/zero`) would be read without end."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # the reader says what is wrong with it
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise InputError(
+            f"{short_path(path)}: {option} is not a regular file; pass a report written by "
+            "`aiposture scan --format json`"
+        )
 
 
 def _render_compliance(result: ScanResult, console: Console) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from aiposture.atomic import file_exists, write_error
 from aiposture.cli.common import stderr_console
-from aiposture.errors import InputError
 
 
 @click.command()
@@ -31,10 +31,11 @@ def synth(resources: int, seed: int, output: Path, quiet: bool) -> int:
     """Write a synthetic tenant snapshot (for benchmarks and tests); scan it with --input."""
     from aiposture.collect.synth import synth_to
 
+    existed = file_exists(output)
     try:
         stats = synth_to(output, resources, seed)
     except OSError as exc:
-        raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None
+        raise write_error(output, exc, existed=existed) from None
     if not quiet:
         stderr_console().print(
             f"wrote {output}: {stats.resources:,} resources ({stats.ai_resources:,} AI), "

@@ -40,6 +40,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import msgspec
 
+from aiposture.atomic import write_bytes_atomic
 from aiposture.fakeazure.index import MANAGEMENT_GROUP, SUBSCRIPTION, Entry, SnapshotIndex
 from aiposture.model.snapshot import Snapshot
 
@@ -296,8 +297,11 @@ class FakeAzure:
         cert_dir.mkdir(parents=True, exist_ok=True)
         ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1", "localhost")
-        cert.private_key_and_cert_chain_pem.write_to_path(str(cert_dir / "server.pem"))
-        ca.cert_pem.write_to_path(str(cert_dir / "ca.pem"))
+        # Atomic (aiposture.atomic); the private key readable by its owner only.
+        write_bytes_atomic(
+            cert_dir / "server.pem", cert.private_key_and_cert_chain_pem.bytes(), mode=0o600
+        )
+        write_bytes_atomic(cert_dir / "ca.pem", ca.cert_pem.bytes())
         return cert_dir / "ca.pem"
 
     # ---- lifecycle ---------------------------------------------------------------------------

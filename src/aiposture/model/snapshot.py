@@ -28,6 +28,7 @@ from typing import IO, Any
 import msgspec
 
 from aiposture import __version__
+from aiposture.atomic import AtomicFile
 from aiposture.errors import ConfigError, InputError
 from aiposture.model.redact import redact_row
 from aiposture.model.types import CoverageStatus
@@ -590,8 +591,11 @@ class SnapshotWriter:
 
     def __init__(self, target: Path | IO[bytes], metadata: Metadata) -> None:
         self._own: IO[bytes] | None = None
+        self._atomic: AtomicFile | None = None
         if isinstance(target, Path):
-            raw_file: IO[bytes] = target.open("wb")
+            # Written under a temporary name, moved into place by close(): never half a file.
+            self._atomic = AtomicFile(target)
+            raw_file: IO[bytes] = self._atomic.file
             self._own = raw_file
             if target.name.endswith(".gz"):
                 # No file name or time in the header: same rows, same bytes.
@@ -653,22 +657,25 @@ class SnapshotWriter:
         self._out.write(b'},\n"coverage":' + _ENCODER.encode(list(coverage)) + count + b"}\n")
         self._out.flush()
         if self._own is not None:
-            self._out.close()
-            self._own.close()
+            if self._out is not self._own:
+                self._out.close()  # the gzip stream; the file itself is committed below
+            if self._atomic is not None:
+                self._atomic.commit()
+                self._atomic = None
 
     def __enter__(self) -> SnapshotWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if not self._closed and self._own is not None:
-            self._out.close()
-            self._own.close()
+        if self._atomic is not None:  # not committed: drop the partial file
+            self._atomic.discard()
+            self._atomic = None
 
 
 def write_snapshot(snapshot: Snapshot, target: Path | IO[bytes]) -> None:
-    writer = SnapshotWriter(target, snapshot.metadata)
-    writer.add_all(snapshot.iter_resources())
-    writer.close(snapshot.graph, snapshot.coverage)
+    with SnapshotWriter(target, snapshot.metadata) as writer:
+        writer.add_all(snapshot.iter_resources())
+        writer.close(snapshot.graph, snapshot.coverage)
 
 
 def snapshot_to_bytes(snapshot: Snapshot) -> bytes:
