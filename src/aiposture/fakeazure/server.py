@@ -40,8 +40,17 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import msgspec
 
-from aiposture.fakeazure.index import MANAGEMENT_GROUP, SUBSCRIPTION, Entry, SnapshotIndex
-from aiposture.model.snapshot import Snapshot
+from aiposture.fakeazure import coverage as cov
+from aiposture.fakeazure.coverage import CoverageOracle, Verdict
+from aiposture.fakeazure.index import (
+    MANAGEMENT_GROUP,
+    SUBSCRIPTION,
+    Entry,
+    SnapshotIndex,
+    type_from_id,
+)
+from aiposture.model.snapshot import CHILD_COLLECTIONS, Snapshot, collection_of
+from aiposture.model.types import CoverageStatus
 
 _ENC = msgspec.json.Encoder()
 _DEC: msgspec.json.Decoder[Any] = msgspec.json.Decoder()
@@ -155,18 +164,45 @@ class Limits:
 
 class HttpError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = dict(headers or {})
+        self.body = body  # a full error document when the service's shape is not ARM's
+
+
+# Collections of the fake's own naming for child lists the snapshot model files under
+# "resources" (collect/live/arm.py records them under these names).
+_LIST_COLLECTIONS = {
+    "microsoft.apimanagement/service/backends": "apiManagementBackends",
+}
+# Resource Graph tables queried without a type filter: the collections they answer.
+_TABLE_COLLECTIONS = {
+    "resources": ("resources",),
+    "resourcecontainers": ("subscriptions", "resourceGroups", "managementGroups"),
+    "authorizationresources": ("roleAssignments", "roleDefinitions"),
+    "policyresources": (
+        "policyAssignments",
+        "policyExemptions",
+        "policyDefinitions",
+        "policyStates",
+    ),
+    "securityresources": ("pricings", "securityAssessments"),
+}
 
 
 # ---------------------------------------------------------------------------------------------
 # Resource Graph query forms
 
+_SLASHES = re.compile(r"/{2,}")
 _WHERE_IN = re.compile(r"^where\s+([\w.]+)\s+in~?\s*\((.*)\)$", re.S)
 _WHERE_EQ = re.compile(r"^where\s+([\w.]+)\s*(==|=~)\s*'([^']*)'$")
 _STR = re.compile(r"'([^']*)'")
@@ -242,6 +278,13 @@ def _untoken(text: str) -> dict[str, Any]:
     return value
 
 
+def _int_param(params: Mapping[str, str], name: str) -> int:
+    try:
+        return int(params[name])
+    except ValueError:
+        raise HttpError(400, "BadRequest", f"invalid {name}: {params[name]!r}") from None
+
+
 def _duration(seconds: float) -> str:
     # hh:mm:ss like the real header; fractional seconds when the window is sub-second (tests).
     seconds = max(0.0, seconds)
@@ -268,6 +311,10 @@ class FakeAzure:
         limits: Limits | None = None,
     ) -> None:
         self.index = SnapshotIndex.build(snapshot)
+        self.coverage = CoverageOracle(snapshot.coverage)
+        self._types = {e.type_l for e in self.index.entries}
+        # The object id ARM names in AuthorizationFailed messages (the last client served).
+        self._client_oid = "00000000-0000-0000-0000-000000000000"
         self.faults = faults or Faults()
         self.limits = limits or Limits()
         self.requests: list[Request] = []
@@ -352,7 +399,8 @@ class FakeAzure:
         self, method: str, target: str, headers: Mapping[str, str], body: bytes, host: str
     ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
-        path = parts.path
+        # ARM and Graph accept empty path segments ("/subscriptions/{id}//providers/...").
+        path = _SLASHES.sub("/", parts.path)
         params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         base = f"https://{host}"
         low = path.lower().rstrip("/")
@@ -383,7 +431,11 @@ class FakeAzure:
             err: dict[str, Any] = {"code": exc.code, "message": exc.message}
             if exc.code == "RateLimiting":
                 err["details"] = [{"code": "RateLimiting", "message": exc.message}]
-            doc = {"error": err}
+            doc: Mapping[str, Any] = {"error": err}
+            if exc.body is not None:
+                doc = exc.body
+            elif path.lower().startswith("/v1.0/"):
+                doc = cov.graph_error(exc.code, exc.message)
             return exc.status, exc.headers, _ENC.encode(doc)
 
     def _inject(self, low: str) -> None:
@@ -564,6 +616,7 @@ class FakeAzure:
                 f"The client does not have authorization to perform action "
                 f"'Microsoft.ResourceGraph/resources/read' over scope '/subscriptions/{denied[0]}'",
             )
+        truncated = self._arg_gate(q, subs, mgs)
         visible: set[str] | None = None
         if not subs and f.subscription_limit:
             all_subs = sorted(
@@ -593,6 +646,8 @@ class FakeAzure:
             "data": data,
             "facets": [],
         }
+        if truncated and offset + top >= len(rows):
+            doc["resultTruncated"] = "true"  # the last page of what the snapshot holds
         if offset + top < len(rows):
             if f.truncate_results:
                 doc["resultTruncated"] = "true"
@@ -601,6 +656,45 @@ class FakeAzure:
             else:
                 doc["$skipToken"] = _token({"k": key, "o": offset + top})
         return 200, headers, _ENC.encode(doc)
+
+    def _arg_gate(self, q: ArgQuery, subs: list[str], mgs: set[str]) -> bool:
+        """Refuse a query the snapshot cannot answer in full; True when it holds only part.
+
+        One query answers for every subscription (or management group) in its scope and every
+        collection its types belong to: any denied one makes it a 403 naming that scope, any
+        not collected one a 501 (clients split the batch to find it), a partial one marks the
+        result truncated."""
+        types = next((v for c, v in q.filters if c == "type"), None)
+        if types is None:
+            colls: set[str] = set(_TABLE_COLLECTIONS.get(q.table, ("resources",)))
+        else:
+            colls = {collection_of(t, "") for t in types}
+        if subs:
+            keys = [f"/subscriptions/{s}" for s in subs]
+        elif mgs:
+            keys = [f"/providers/microsoft.management/managementgroups/{m}" for m in sorted(mgs)]
+        else:
+            keys = [""]
+        truncated = False
+        for key in keys:
+            verdict = self.coverage.worst(sorted(colls), key)
+            if verdict.status is CoverageStatus.DENIED:
+                raise HttpError(
+                    403,
+                    "AuthorizationFailed",
+                    cov.arm_denied_message(
+                        "Microsoft.ResourceGraph/resources/read", key or "/", self._client_oid
+                    ),
+                )
+            if verdict.status is CoverageStatus.PARTIAL:
+                truncated = True
+            elif not verdict.serves_rows:
+                raise HttpError(
+                    cov.NOT_SERVED_STATUS,
+                    cov.not_served_code(verdict.status),
+                    cov.not_served_message(",".join(sorted(colls)), key, verdict.reason),
+                )
+        return truncated
 
     @staticmethod
     def _project(row: dict[str, Any], columns: list[str] | None) -> dict[str, Any]:
@@ -688,27 +782,85 @@ class FakeAzure:
                     f"scope '{path}' or the scope is invalid.",
                 )
         if low == "/subscriptions":
+            self._arm_gate("subscriptions", "", "Microsoft.Resources/subscriptions/read", path)
             subs = [self._subscription_object(e) for e in idx.entries if e.type_l == SUBSCRIPTION]
             return self._list(subs, params, base, path)
         if low == "/providers/microsoft.management/managementgroups":
+            self._arm_gate(
+                "managementGroups", "", "Microsoft.Management/managementGroups/read", path
+            )
             rows = [idx.arm_row(e) for e in idx.entries if e.type_l == MANAGEMENT_GROUP]
             return self._list(rows, params, base, path)
         entry = idx.by_id.get(low)
         if entry is not None:
+            self._arm_gate(
+                collection_of(entry.type_l, low), low, f"{idx.arm_type(entry, '', path)}/read", path
+            )
             return 200, {}, _ENC.encode(idx.arm_row(entry))
         children = idx.by_parent.get(low)
-        if children:
-            return self._list([idx.arm_row(e) for e in children], params, base, path)
-        typed = self._typed_list(parts)
-        if typed is not None:
-            return self._list([idx.arm_row(e) for e in typed], params, base, path)
-        # An empty child collection of a parent that exists.
-        parent = low.rsplit("/", 1)[0]
-        if "/providers/" in parent and parent.rsplit("/providers/", 1)[1].count("/") == 0:
-            parent = parent.rsplit("/providers/", 1)[0]  # {id}/providers/{ns}/{type}
-        if parent in idx.by_id or self._is_known_scope(parent):
-            return self._list([], params, base, path)
-        raise HttpError(404, "ResourceNotFound", f"The resource '{path}' was not found.")
+        rows_e: list[Entry] | None = list(children) if children else self._typed_list(parts)
+        list_coll, scope, rtype = self._list_collection(low)
+        if list_coll is None:
+            if rows_e:
+                return self._list([idx.arm_row(e) for e in rows_e], params, base, path)
+            raise HttpError(404, "ResourceNotFound", f"The resource '{path}' was not found.")
+        verdict = self.coverage.verdict(list_coll, scope, has_rows=bool(rows_e))
+        self._arm_refuse(verdict, list_coll, f"{rtype}/read", path)
+        if not rows_e and not self._scope_exists(scope):
+            raise HttpError(404, "ResourceNotFound", f"The resource '{path}' was not found.")
+        rows = [idx.arm_row(e) for e in rows_e or []]
+        return self._list(rows, params, base, path, partial=verdict.status)
+
+    def _list_collection(self, low: str) -> tuple[str | None, str, str]:
+        """(collection, coverage scope, ARM type) of a list path; collection None when the path
+        names no collection (an unknown resource)."""
+        parts = low.split("/")
+        if len(parts) == 4 and parts[1] == "subscriptions" and parts[3] == "resourcegroups":
+            return "resourceGroups", low.rsplit("/", 1)[0], "Microsoft.Resources/resourceGroups"
+        child = type_from_id(f"{low}/x")
+        if child is None:
+            return None, "", ""
+        child_l = child.lower()
+        if "/providers/" in low and low.rsplit("/providers/", 1)[1].count("/") == 1:
+            scope = low.rsplit("/providers/", 1)[0]  # {scope}/providers/{ns}/{type}
+        else:
+            scope = low.rsplit("/", 1)[0]  # {parent id}/{child type}
+        rtype = self.index.canonical.get(child_l, child)
+        if child_l in _LIST_COLLECTIONS:
+            return _LIST_COLLECTIONS[child_l], scope, rtype
+        coll = collection_of(child_l, f"{low}/x")
+        # A child type no collection records: served when the snapshot holds rows of it (under
+        # the resources' coverage), otherwise never invented.
+        if (
+            coll == "resources"
+            and child_l.count("/") > 1
+            and child_l not in CHILD_COLLECTIONS
+            and child_l not in self._types
+        ):
+            return child_l, scope, rtype
+        return coll, scope, rtype
+
+    def _scope_exists(self, scope: str) -> bool:
+        return scope in self.index.by_id or self._is_known_scope(scope)
+
+    def _arm_gate(self, coll: str, scope: str, action: str, path: str) -> None:
+        verdict = self.coverage.verdict(coll, scope, has_rows=True)
+        self._arm_refuse(verdict, coll, action, path)
+
+    def _arm_refuse(self, verdict: Verdict, coll: str, action: str, path: str) -> None:
+        """Raise ARM's answer for what the snapshot does not hold (see fakeazure/coverage.py)."""
+        if verdict.status is CoverageStatus.DENIED:
+            raise HttpError(
+                403,
+                "AuthorizationFailed",
+                cov.arm_denied_message(action, verdict.scope or path, self._client_oid),
+            )
+        if not verdict.serves_rows:
+            raise HttpError(
+                cov.NOT_SERVED_STATUS,
+                cov.not_served_code(verdict.status),
+                cov.not_served_message(coll, verdict.scope, verdict.reason),
+            )
 
     def _is_known_scope(self, low: str) -> bool:
         parts = low.split("/")
@@ -749,21 +901,60 @@ class FakeAzure:
         }
 
     def _list(
-        self, rows: list[dict[str, Any]], params: Mapping[str, str], base: str, path: str
+        self,
+        rows: list[dict[str, Any]],
+        params: Mapping[str, str],
+        base: str,
+        path: str,
+        partial: CoverageStatus = CoverageStatus.COMPLETE,
     ) -> tuple[int, dict[str, str], bytes]:
         size = self.limits.arm_page
-        offset = int(_untoken(params["$skiptoken"]).get("o", 0)) if "$skiptoken" in params else 0
+        if "$top" in params:
+            size = max(1, min(size, _int_param(params, "$top")))
+        offset = self._offset(params, path)
         page = rows[offset : offset + size]
         doc: dict[str, Any] = {"value": page}
-        nxt = ""
-        if offset + size < len(rows):
-            query = {k: v for k, v in params.items() if k != "$skiptoken"}
-            query["$skiptoken"] = _token({"o": offset + size})
-            nxt = f"{base}{quote(path)}?{urlencode(query)}"
+        nxt = self._page_link(len(rows), offset, size, params, base, path, partial)
         nxt = self._next_link(base, path, params, nxt)
         if nxt:
             doc["nextLink"] = nxt
         return 200, {}, _ENC.encode(doc)
+
+    def _offset(self, params: Mapping[str, str], path: str) -> int:
+        """Where a page starts; the page past the end of a partial list is refused."""
+        if "$skiptoken" not in params:
+            return 0
+        state = _untoken(params["$skiptoken"])
+        if state.get("end"):
+            raise HttpError(
+                cov.NOT_SERVED_STATUS,
+                cov.NOT_COLLECTED,
+                f"The served snapshot holds only part of '{path}' and no further pages.",
+            )
+        return int(state.get("o", 0))
+
+    @staticmethod
+    def _page_link(
+        total: int,
+        offset: int,
+        size: int,
+        params: Mapping[str, str],
+        base: str,
+        path: str,
+        partial: CoverageStatus,
+    ) -> str:
+        """The next link after a page: to the next page, or, when the snapshot holds only part
+        of the collection, past the last page (that page says there are no further pages)."""
+        state: dict[str, Any] | None = None
+        if offset + size < total:
+            state = {"o": offset + size}
+        elif partial is CoverageStatus.PARTIAL:
+            state = {"o": total, "end": 1}
+        if state is None:
+            return ""
+        query = {k: v for k, v in params.items() if k != "$skiptoken"}
+        query["$skiptoken"] = _token(state)
+        return f"{base}{quote(path)}?{urlencode(query)}"
 
     # ---- Microsoft Graph ---------------------------------------------------------------------
 
@@ -793,30 +984,36 @@ class FakeAzure:
                 "The tenant needs an AAD Premium license to access this resource",
             )
         if name in self.faults.graph_denied:
-            raise HttpError(
-                403,
-                "Authorization_RequestDenied",
-                "Insufficient privileges to complete the operation.",
-            )
-        try:
-            top = int(params.get("$top") or self.limits.graph_page)
-        except ValueError:
-            raise HttpError(400, "BadRequest", "invalid $top") from None
+            raise _graph_denied()
+        verdict = self.coverage.verdict(f"graph.{name}", "", has_rows=bool(objs))
+        if verdict.status is CoverageStatus.DENIED:
+            raise _graph_denied()
+        if not verdict.serves_rows:
+            code = cov.not_served_code(verdict.status)
+            msg = cov.not_served_message(f"graph.{name}", "", verdict.reason)
+            raise HttpError(cov.NOT_SERVED_STATUS, code, msg, body=cov.graph_error(code, msg))
+        top = _int_param(params, "$top") if "$top" in params else self.limits.graph_page
         top = max(1, min(top, 999, self.limits.graph_max_page))
-        offset = int(_untoken(params["$skiptoken"]).get("o", 0)) if "$skiptoken" in params else 0
+        offset = self._offset(params, path)
         doc: dict[str, Any] = {
             "@odata.context": f"{base}/v1.0/$metadata#{name}",
             "value": objs[offset : offset + top],
         }
-        nxt = ""
-        if offset + top < len(objs):
-            query = {k: v for k, v in params.items() if k != "$skiptoken"}
-            query["$skiptoken"] = _token({"o": offset + top})
-            nxt = f"{base}{quote(path)}?{urlencode(query)}"
+        nxt = self._page_link(len(objs), offset, top, params, base, path, verdict.status)
         nxt = self._next_link(base, path, params, nxt)
         if nxt:
             doc["@odata.nextLink"] = nxt
         return 200, {}, _ENC.encode(doc)
+
+
+def _graph_denied() -> HttpError:
+    msg = "Insufficient privileges to complete the operation."
+    return HttpError(
+        403,
+        "Authorization_RequestDenied",
+        msg,
+        body=cov.graph_error("Authorization_RequestDenied", msg),
+    )
 
 
 class _Server(ThreadingHTTPServer):
