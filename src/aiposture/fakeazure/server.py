@@ -49,6 +49,7 @@ from aiposture.fakeazure.index import (
     SnapshotIndex,
     type_from_id,
 )
+from aiposture.fakeazure.tokens import TokenIssuer, TokenRefused, signing_key
 from aiposture.model.snapshot import CHILD_COLLECTIONS, Snapshot, collection_of
 from aiposture.model.types import CoverageStatus
 
@@ -321,15 +322,19 @@ class FakeAzure:
         self._lock = threading.Lock()
         self._arg_count = 0
         self._arg_times: deque[float] = deque()
-        self._tokens: dict[str, str] = {}  # token -> audience ("arm" or "graph")
+        self._tokens: dict[str, str] = {}  # tokens issued -> API ("arm" or "graph"), for tests
         self._authorized = 0  # ARM/Graph requests that passed the token check
         self.cert_dir = Path(cert_dir)
         self.ca_path = self.certificates(self.cert_dir)
+        self.tokens = TokenIssuer(
+            self.index.tenant_id, signing_key(self.cert_dir), f"https://{host}:{port}"
+        )
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(str(self.cert_dir / "server.pem"))
         self._httpd = _Server((host, port), _Handler, self, ctx)
         self.port = self._httpd.server_address[1]
         self.url = f"https://{host}:{self.port}"
+        self.tokens.own_origin = self.url
         self._thread: threading.Thread | None = None
 
     @staticmethod
@@ -408,7 +413,10 @@ class FakeAzure:
             if low.endswith("/.well-known/openid-configuration") and method == "GET":
                 return self._oidc(path, base)
             if low.endswith("/oauth2/v2.0/token") and method == "POST":
-                return self._issue_token(body)
+                try:
+                    return self._issue_token(path, body)
+                except TokenRefused as refused:
+                    raise _aad_error(refused.status, refused.error, refused.description) from None
             self._inject(low)
             hostile = self._hostile(low)
             if hostile is not None:
@@ -477,9 +485,17 @@ class FakeAzure:
         return nxt
 
     def _authorize(self, headers: Mapping[str, str], audience: str) -> None:
+        """Validate the bearer token as ARM and Graph do: signature, expiry, tenant, and an
+        audience of the API called (by the token's `aud`, never by the URL)."""
         auth = headers.get("authorization", "")
-        token = auth[7:] if auth.lower().startswith("bearer ") else ""
-        got = self._tokens.get(token)
+        if not auth:
+            raise HttpError(
+                401,
+                "AuthenticationFailed",
+                "Authentication failed. The 'Authorization' header is missing.",
+            )
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        got = self.tokens.audience_of(token)
         if got is not None and self.faults.revoke_after:
             with self._lock:
                 self._authorized += 1
@@ -491,10 +507,14 @@ class FakeAzure:
                     "The access token has been revoked (the credential was disabled)",
                 )
         if got is None:
-            raise HttpError(401, "InvalidAuthenticationToken", "missing or unknown bearer token")
+            raise HttpError(401, "InvalidAuthenticationToken", "The access token is invalid.")
         if got != audience:
             raise HttpError(
-                401, "InvalidAuthenticationToken", f"token audience is {got}, not {audience}"
+                401,
+                "InvalidAuthenticationTokenAudience",
+                f"The access token has been obtained for wrong audience or resource "
+                f"('{got}' API). It should exactly match one of the allowed audiences of the "
+                f"{audience} API.",
             )
 
     # ---- identity ----------------------------------------------------------------------------
@@ -511,28 +531,21 @@ class FakeAzure:
         }
         return 200, {}, _ENC.encode(doc)
 
-    def _issue_token(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def _issue_token(self, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
         form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-        if form.get("grant_type") not in (
-            "client_credentials",
-            "urn:ietf:params:oauth:grant-type:jwt-bearer",
-        ):
-            raise HttpError(400, "unsupported_grant_type", "only client credentials are served")
+        tenant = path.strip("/").split("/")[0]
         if self.faults.reject_tokens:
-            raise HttpError(
-                401,
-                "invalid_client",
-                "AADSTS7000215: Invalid client secret provided.",
+            raise _aad_error(
+                401, "invalid_client", "AADSTS7000215: Invalid client secret provided."
             )
-        scope = form.get("scope", "")
-        audience = "graph" if "graph" in scope.lower() else "arm"
-        token = "fake-" + secrets.token_urlsafe(24)
+        token, expires = self.tokens.issue(tenant, form)
         with self._lock:
-            self._tokens[token] = audience
+            self._tokens[token] = self.tokens.audience_of(token) or ""
+            self._client_oid = self.tokens.object_id(form.get("client_id", ""))
         doc = {
             "token_type": "Bearer",
-            "expires_in": 3599,
-            "ext_expires_in": 3599,
+            "expires_in": expires,
+            "ext_expires_in": expires,
             "access_token": token,
         }
         return 200, {}, _ENC.encode(doc)
@@ -1004,6 +1017,22 @@ class FakeAzure:
         if nxt:
             doc["@odata.nextLink"] = nxt
         return 200, {}, _ENC.encode(doc)
+
+
+def _aad_error(status: int, error: str, description: str) -> HttpError:
+    """Entra ID's OAuth error body (error, error_description, error_codes...)."""
+    code = description.split(":", 1)[0]
+    number = int(code[6:]) if code.startswith("AADSTS") and code[6:].isdigit() else 0
+    rid = secrets.token_hex(16)
+    body = {
+        "error": error,
+        "error_description": description,
+        "error_codes": [number] if number else [],
+        "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime()),
+        "trace_id": rid,
+        "correlation_id": rid,
+    }
+    return HttpError(status, error, description, body=body)
 
 
 def _graph_denied() -> HttpError:
