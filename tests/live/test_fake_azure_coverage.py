@@ -57,7 +57,7 @@ def _partial_demo() -> Snapshot:
             if kept_deployment:
                 continue
             kept_deployment = True
-        elif not index.status(coll, rid).status in (CS.COMPLETE, CS.PARTIAL):
+        elif index.status(coll, rid).status not in (CS.COMPLETE, CS.PARTIAL):
             continue
         if f"/subscriptions/{ML_SUB}/resourcegroups/" in rid:
             continue

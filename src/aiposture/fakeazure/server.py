@@ -41,6 +41,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 import msgspec
 
 from aiposture.fakeazure import coverage as cov
+from aiposture.fakeazure import surface
 from aiposture.fakeazure.coverage import CoverageOracle, Verdict
 from aiposture.fakeazure.index import (
     MANAGEMENT_GROUP,
@@ -277,6 +278,31 @@ def _untoken(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise HttpError(400, "BadRequest", "invalid skip token")
     return value
+
+
+_SCOPED_TYPES = frozenset(
+    {"microsoft.authorization/roleassignments", "microsoft.authorization/policyassignments"}
+)
+_FILTER_TERM = re.compile(r"^\s*(resourcetype|name|location)\s+eq\s+'([^']*)'\s*$", re.I)
+_FILTER_KEYS = {"resourcetype": "type", "name": "name", "location": "location"}
+
+
+def _arm_filter(text: str) -> dict[str, str]:
+    """ARM's resource-list $filter: `resourceType eq '...'`, `name eq`, `location eq`, joined
+    with `and`. Anything else is the 400 ARM gives for an unsupported filter."""
+    out: dict[str, str] = {}
+    if not text.strip():
+        return out
+    for term in re.split(r"\s+and\s+", text.strip(), flags=re.I):
+        m = _FILTER_TERM.match(term)
+        if m is None:
+            raise HttpError(
+                400,
+                "InvalidFilterInQueryString",
+                f"Invalid $filter '{text}' specified in the query string.",
+            )
+        out[_FILTER_KEYS[m.group(1).lower()]] = m.group(2).lower()
+    return out
 
 
 def _int_param(params: Mapping[str, str], name: str) -> int:
@@ -804,6 +830,9 @@ class FakeAzure:
             )
             rows = [idx.arm_row(e) for e in idx.entries if e.type_l == MANAGEMENT_GROUP]
             return self._list(rows, params, base, path)
+        surface = self._arm_surface(parts, low, params, base, path)
+        if surface is not None:
+            return surface
         entry = idx.by_id.get(low)
         if entry is not None:
             self._arm_gate(
@@ -811,7 +840,10 @@ class FakeAzure:
             )
             return 200, {}, _ENC.encode(idx.arm_row(entry))
         children = idx.by_parent.get(low)
-        rows_e: list[Entry] | None = list(children) if children else self._typed_list(parts)
+        scoped = "/".join(parts[-2:]) in _SCOPED_TYPES
+        rows_e: list[Entry] | None = (
+            list(children) if children and not scoped else self._typed_list(parts, params)
+        )
         list_coll, scope, rtype = self._list_collection(low)
         if list_coll is None:
             if rows_e:
@@ -883,7 +915,7 @@ class FakeAzure:
             return True
         return low == ""
 
-    def _typed_list(self, parts: list[str]) -> list[Entry] | None:
+    def _typed_list(self, parts: list[str], params: Mapping[str, str]) -> list[Entry] | None:
         """/subscriptions/{s}[/resourceGroups/{rg}]/providers/{ns}/{type}."""
         if len(parts) == 6 and parts[1] == "subscriptions" and parts[3] == "providers":
             sub, rg, rtype = parts[2], "", f"{parts[4]}/{parts[5]}"
@@ -897,10 +929,82 @@ class FakeAzure:
         else:
             return None
         rows = self.index.by_sub_type.get((sub, rtype), [])
+        if rtype in _SCOPED_TYPES:
+            # Role and policy assignments list every one in the scope, at any depth, or with
+            # $filter=atScope() only those at the scope itself.
+            scope = "/".join(parts[: 5 if rg else 3])
+            at_scope = "atscope()" in params.get("$filter", "").lower().replace(" ", "")
+            return [
+                e
+                for e in rows
+                if (not rg or e.rg == rg)
+                and (
+                    not at_scope or e.id_l.split("/providers/microsoft.authorization/")[0] == scope
+                )
+            ] or None
         # Only resources of that type itself: not extension resources nested under others.
         return [
             e for e in rows if (not rg or e.rg == rg) and e.id_l.count("/providers/") == 1
         ] or None
+
+    def _arm_surface(
+        self, parts: list[str], low: str, params: Mapping[str, str], base: str, path: str
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        """Tenants, locations, provider lists and the generic resource list."""
+        idx = self.index
+        sub_scope = len(parts) > 2 and parts[1] == "subscriptions"
+        if low == "/tenants":
+            return self._list(surface.tenants(idx), params, base, path)
+        if sub_scope and len(parts) == 4 and parts[3] == "locations":
+            self._require_subscription(parts[2], path)
+            used = {
+                str(_DEC.decode(e.raw).get("location") or "").lower().replace(" ", "")
+                for e in idx.entries
+                if e.table == "resources"
+            }
+            return self._list(
+                surface.locations(parts[2], used - {"", "global"}), params, base, path
+            )
+        if sub_scope and len(parts) in (4, 5) and parts[3] == "providers":
+            self._require_subscription(parts[2], path)
+            provs = surface.providers(idx, parts[2])
+            if len(parts) == 4:
+                return self._list(provs, params, base, path)
+            hit = [p for p in provs if str(p["namespace"]).lower() == parts[4]]
+            if not hit:
+                raise HttpError(
+                    404,
+                    "InvalidResourceNamespace",
+                    f"The resource namespace '{parts[4]}' is invalid.",
+                )
+            return 200, {}, _ENC.encode(hit[0])
+        is_sub_list = sub_scope and len(parts) == 4 and parts[3] == "resources"
+        is_rg_list = (
+            sub_scope
+            and len(parts) == 6
+            and parts[3] == "resourcegroups"
+            and parts[5] == "resources"
+        )
+        if is_sub_list or is_rg_list:
+            scope = low.rsplit("/", 1)[0]
+            self._arm_gate("resources", scope, "Microsoft.Resources/resources/read", path)
+            rg = parts[4] if is_rg_list else ""
+            wanted = _arm_filter(params.get("$filter", ""))
+            rows = []
+            for e in idx.by_table.get("resources", []):
+                if e.sub != parts[2] or (rg and e.rg != rg) or e.type_l.count("/") != 1:
+                    continue
+                row = idx.arm_row(e)
+                if all(str(row.get(k) or "").lower() == v for k, v in wanted.items()):
+                    rows.append(row)
+            return self._list(rows, params, base, path)
+        return None
+
+    def _require_subscription(self, sub: str, path: str) -> None:
+        if f"/subscriptions/{sub}" not in self.index.by_id:
+            raise HttpError(
+                404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found."
+            )
 
     def _subscription_object(self, e: Entry) -> dict[str, Any]:
         row = self.index.arm_row(e)
