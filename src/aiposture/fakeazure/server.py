@@ -66,7 +66,24 @@ GRAPH_ROUTES = {
     "roleManagement/directory/roleAssignments": "directoryRoleAssignments",
     "roleManagement/directory/roleEligibilitySchedules": "roleEligibilitySchedules",
     "identity/conditionalAccess/policies": "conditionalAccessPolicies",
+    "identity/conditionalAccess/namedLocations": "namedLocations",
+    "groupSettings": "groupSettings",
+    "directoryRoles": "directoryRoles",
+    "reports/authenticationMethods/userRegistrationDetails": "userRegistrationDetails",
+    "policies/authorizationPolicy": "authorizationPolicy",
+    "policies/authenticationMethodsPolicy": "authenticationMethodsPolicy",
+    "policies/identitySecurityDefaultsEnforcementPolicy": (
+        "identitySecurityDefaultsEnforcementPolicy"
+    ),
 }
+# Graph resources that are one object, not a collection (the snapshot keeps a one-item list).
+GRAPH_SINGLETONS = frozenset(
+    {
+        "authorizationPolicy",
+        "authenticationMethodsPolicy",
+        "identitySecurityDefaultsEnforcementPolicy",
+    }
+)
 _GRAPH_ROUTES_L = {k.lower(): v for k, v in GRAPH_ROUTES.items()}
 
 
@@ -1109,18 +1126,78 @@ class FakeAzure:
             code = cov.not_served_code(verdict.status)
             msg = cov.not_served_message(f"graph.{name}", "", verdict.reason)
             raise HttpError(cov.NOT_SERVED_STATUS, code, msg, body=cov.graph_error(code, msg))
+        objs = _graph_filter(objs, params.get("$filter", ""))
+        select = [c.strip() for c in params.get("$select", "").split(",") if c.strip()]
+        if name in GRAPH_SINGLETONS:
+            if not objs:
+                raise HttpError(404, "Request_ResourceNotFound", f"Resource '{rest}' not found.")
+            one = {"@odata.context": f"{base}/v1.0/$metadata#policies/{name}/$entity"}
+            one.update(_graph_select(objs[0], select))
+            return 200, {}, _ENC.encode(one)
         top = _int_param(params, "$top") if "$top" in params else self.limits.graph_page
         top = max(1, min(top, 999, self.limits.graph_max_page))
         offset = self._offset(params, path)
         doc: dict[str, Any] = {
             "@odata.context": f"{base}/v1.0/$metadata#{name}",
-            "value": objs[offset : offset + top],
+            "value": [_graph_select(o, select) for o in objs[offset : offset + top]],
         }
         nxt = self._page_link(len(objs), offset, top, params, base, path, verdict.status)
         nxt = self._next_link(base, path, params, nxt)
         if nxt:
             doc["@odata.nextLink"] = nxt
         return 200, {}, _ENC.encode(doc)
+
+
+_GRAPH_EQ = re.compile(r"^\s*([\w/]+)\s+eq\s+(?:'([^']*)'|(true|false|\d+))\s*$", re.I)
+_GRAPH_STARTS = re.compile(r"^\s*startswith\(\s*([\w/]+)\s*,\s*'([^']*)'\s*\)\s*$", re.I)
+
+
+def _graph_filter(objs: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """Graph's $filter as clients use it on these collections: `prop eq 'v'` (or a boolean or
+    number), `startswith(prop,'v')`, joined with `and`; anything else is Graph's 400."""
+    if not text.strip():
+        return objs
+    tests: list[tuple[bool, str, str]] = []  # (prefix match, property path, lower value)
+    for term in re.split(r"\s+and\s+", text.strip(), flags=re.I):
+        m = _GRAPH_EQ.match(term)
+        if m:
+            value = m.group(2) if m.group(2) is not None else m.group(3)
+            tests.append((False, m.group(1), value.lower()))
+            continue
+        m = _GRAPH_STARTS.match(term)
+        if m:
+            tests.append((True, m.group(1), m.group(2).lower()))
+            continue
+        raise HttpError(
+            400, "Request_UnsupportedQuery", f"Unsupported or invalid query filter clause: {term}"
+        )
+
+    def keep(o: Mapping[str, Any]) -> bool:
+        for prefix, prop, value in tests:
+            got = _graph_text(o, prop)
+            if not (got.startswith(value) if prefix else got == value):
+                return False
+        return True
+
+    return [o for o in objs if keep(o)]
+
+
+def _graph_text(obj: Mapping[str, Any], prop: str) -> str:
+    value: Any = obj
+    for part in prop.split("/"):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value).lower()
+
+
+def _graph_select(obj: dict[str, Any], select: list[str]) -> dict[str, Any]:
+    """$select: the listed properties (and the @odata annotations), as Graph returns them."""
+    if not select:
+        return obj
+    out = {k: v for k, v in obj.items() if k.startswith("@odata.")}
+    out.update({k: obj.get(k) for k in select})
+    return out
 
 
 def _aad_error(status: int, error: str, description: str) -> HttpError:
