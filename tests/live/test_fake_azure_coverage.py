@@ -107,6 +107,14 @@ def test_denied_and_not_collected_answers(partial_fake: FakeAzure) -> None:
         assert (status, err["code"]) == (403, "AuthorizationFailed")
         assert "Microsoft.Storage/storageAccounts/read" in err["message"]
         assert f"/subscriptions/{ML_SUB}" in err["message"]
+        # So is a get by id there, whether or not the resource exists.
+        status, body, _h = arm.send(
+            "GET",
+            f"/subscriptions/{ML_SUB}/resourceGroups/rg/providers/Microsoft.Storage/"
+            "storageAccounts/any",
+            params=API,
+        )
+        assert (status, json.loads(body)["error"]["code"]) == (403, "AuthorizationFailed")
         # Graph: Authorization_RequestDenied with Graph's innerError.
         status, body, _h = graph.send("GET", "/v1.0/users", params={"$top": "5"})
         err = json.loads(body)["error"]

@@ -74,9 +74,16 @@ def test_singleton_children_served_when_held(clients: tuple[HttpClient, HttpClie
     assert status == 200 and doc["type"] == "Microsoft.Storage/storageAccounts/blobServices"
     status, doc = _send(arm, f"{ACCOUNT}/blobServices", API)
     assert status == 200 and [v["name"] for v in doc["value"]] == ["default"]
-    # Another account's blob service was never collected: not invented as empty or as a 404.
-    status, doc = _send(arm, f"{OTHER}/blobServices/default", API)
+    # File services were never collected: not invented as empty or as a 404.
+    status, doc = _send(arm, f"{OTHER}/fileServices/default", API)
     assert status == 501 and doc["error"]["code"] == "NotCollected"
+    # Blob services were (rows of the type are held, under complete resources coverage):
+    # another account's is genuinely absent.
+    status, doc = _send(arm, f"{OTHER}/blobServices/default", API)
+    assert status == 404
+    # A resource the snapshot would have held (its collection is complete) does not exist.
+    status, doc = _send(arm, f"{ACCOUNT}missing", API)
+    assert status == 404 and doc["error"]["code"] == "ResourceNotFound"
     status, doc = _send(arm, f"{OTHER}/fileServices", API)
     assert status == 501 and doc["error"]["code"] == "NotCollected"
 

@@ -304,6 +304,15 @@ _FILTER_TERM = re.compile(r"^\s*(resourcetype|name|location)\s+eq\s+'([^']*)'\s*
 _FILTER_KEYS = {"resourcetype": "type", "name": "name", "location": "location"}
 
 
+def _names_resource(low: str) -> bool:
+    """True for a resource id (namespace, type, name, [child type, child name]...) rather than a
+    collection path."""
+    if "/providers/" not in low:
+        return False
+    segs = low.rsplit("/providers/", 1)[1].split("/")
+    return len(segs) >= 3 and len(segs) % 2 == 1
+
+
 def _arm_filter(text: str) -> dict[str, str]:
     """ARM's resource-list $filter: `resourceType eq '...'`, `name eq`, `location eq`, joined
     with `and`. Anything else is the 400 ARM gives for an unsupported filter."""
@@ -857,6 +866,8 @@ class FakeAzure:
             )
             return 200, {}, _ENC.encode(idx.arm_row(entry))
         children = idx.by_parent.get(low)
+        if not children and _names_resource(low):
+            self._missing_resource(low, path)
         scoped = "/".join(parts[-2:]) in _SCOPED_TYPES
         rows_e: list[Entry] | None = (
             list(children) if children and not scoped else self._typed_list(parts, params)
@@ -882,25 +893,43 @@ class FakeAzure:
         child = type_from_id(f"{low}/x")
         if child is None:
             return None, "", ""
-        child_l = child.lower()
         if "/providers/" in low and low.rsplit("/providers/", 1)[1].count("/") == 1:
             scope = low.rsplit("/providers/", 1)[0]  # {scope}/providers/{ns}/{type}
         else:
             scope = low.rsplit("/", 1)[0]  # {parent id}/{child type}
-        rtype = self.index.canonical.get(child_l, child)
-        if child_l in _LIST_COLLECTIONS:
-            return _LIST_COLLECTIONS[child_l], scope, rtype
-        coll = collection_of(child_l, f"{low}/x")
+        coll, rtype = self._type_collection(child, f"{low}/x")
+        return coll, scope, rtype
+
+    def _type_collection(self, rtype: str, rid_l: str) -> tuple[str, str]:
+        """(collection, canonical ARM type) of rows of `rtype` with an id like `rid_l`."""
+        type_l = rtype.lower()
+        canonical = self.index.canonical.get(type_l, rtype)
+        if type_l in _LIST_COLLECTIONS:
+            return _LIST_COLLECTIONS[type_l], canonical
+        coll = collection_of(type_l, rid_l)
         # A child type no collection records: served when the snapshot holds rows of it (under
         # the resources' coverage), otherwise never invented.
         if (
             coll == "resources"
-            and child_l.count("/") > 1
-            and child_l not in CHILD_COLLECTIONS
-            and child_l not in self._types
+            and type_l.count("/") > 1
+            and type_l not in CHILD_COLLECTIONS
+            and type_l not in self._types
         ):
-            return child_l, scope, rtype
-        return coll, scope, rtype
+            return type_l, canonical
+        return coll, canonical
+
+    def _missing_resource(self, low: str, path: str) -> None:
+        """A GET of a resource the snapshot does not hold: 403 or 501 when its collection was
+        not read there, else ARM's 404 (the snapshot is complete for it: it does not exist)."""
+        rtype = type_from_id(path) or ""
+        coll, canonical = self._type_collection(rtype, low)
+        self._arm_refuse(self.coverage.verdict(coll, low), coll, f"{canonical}/read", path)
+        raise HttpError(
+            404,
+            "ResourceNotFound",
+            f"The Resource '{canonical}/{path.rsplit('/', 1)[-1]}' was not found. For more "
+            "details please go to https://aka.ms/ARMResourceNotFoundFix",
+        )
 
     def _scope_exists(self, scope: str) -> bool:
         return scope in self.index.by_id or self._is_known_scope(scope)
