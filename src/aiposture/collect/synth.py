@@ -43,6 +43,8 @@ COLLECTIONS = (
     "deployments",
     "raiPolicies",
     "computes",
+    # No API Management gateway is generated, so there are no backends to miss.
+    "apiManagementBackends",
     "diagnosticSettings",
     "activityLogExport",
     "pricings",

@@ -41,8 +41,19 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 import msgspec
 
 from aiposture.atomic import write_bytes_atomic
-from aiposture.fakeazure.index import MANAGEMENT_GROUP, SUBSCRIPTION, Entry, SnapshotIndex
-from aiposture.model.snapshot import Snapshot
+from aiposture.fakeazure import coverage as cov
+from aiposture.fakeazure import surface
+from aiposture.fakeazure.coverage import CoverageOracle, Verdict
+from aiposture.fakeazure.index import (
+    MANAGEMENT_GROUP,
+    SUBSCRIPTION,
+    Entry,
+    SnapshotIndex,
+    type_from_id,
+)
+from aiposture.fakeazure.tokens import TokenIssuer, TokenRefused, signing_key
+from aiposture.model.snapshot import CHILD_COLLECTIONS, Snapshot, collection_of
+from aiposture.model.types import CoverageStatus
 
 _ENC = msgspec.json.Encoder()
 _DEC: msgspec.json.Decoder[Any] = msgspec.json.Decoder()
@@ -56,7 +67,24 @@ GRAPH_ROUTES = {
     "roleManagement/directory/roleAssignments": "directoryRoleAssignments",
     "roleManagement/directory/roleEligibilitySchedules": "roleEligibilitySchedules",
     "identity/conditionalAccess/policies": "conditionalAccessPolicies",
+    "identity/conditionalAccess/namedLocations": "namedLocations",
+    "groupSettings": "groupSettings",
+    "directoryRoles": "directoryRoles",
+    "reports/authenticationMethods/userRegistrationDetails": "userRegistrationDetails",
+    "policies/authorizationPolicy": "authorizationPolicy",
+    "policies/authenticationMethodsPolicy": "authenticationMethodsPolicy",
+    "policies/identitySecurityDefaultsEnforcementPolicy": (
+        "identitySecurityDefaultsEnforcementPolicy"
+    ),
 }
+# Graph resources that are one object, not a collection (the snapshot keeps a one-item list).
+GRAPH_SINGLETONS = frozenset(
+    {
+        "authorizationPolicy",
+        "authenticationMethodsPolicy",
+        "identitySecurityDefaultsEnforcementPolicy",
+    }
+)
 _GRAPH_ROUTES_L = {k.lower(): v for k, v in GRAPH_ROUTES.items()}
 
 
@@ -156,18 +184,45 @@ class Limits:
 
 class HttpError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = dict(headers or {})
+        self.body = body  # a full error document when the service's shape is not ARM's
+
+
+# Collections of the fake's own naming for child lists the snapshot model files under
+# "resources" (collect/live/arm.py records them under these names).
+_LIST_COLLECTIONS = {
+    "microsoft.apimanagement/service/backends": "apiManagementBackends",
+}
+# Resource Graph tables queried without a type filter: the collections they answer.
+_TABLE_COLLECTIONS = {
+    "resources": ("resources",),
+    "resourcecontainers": ("subscriptions", "resourceGroups", "managementGroups"),
+    "authorizationresources": ("roleAssignments", "roleDefinitions"),
+    "policyresources": (
+        "policyAssignments",
+        "policyExemptions",
+        "policyDefinitions",
+        "policyStates",
+    ),
+    "securityresources": ("pricings", "securityAssessments"),
+}
 
 
 # ---------------------------------------------------------------------------------------------
 # Resource Graph query forms
 
+_SLASHES = re.compile(r"/{2,}")
 _WHERE_IN = re.compile(r"^where\s+([\w.]+)\s+in~?\s*\((.*)\)$", re.S)
 _WHERE_EQ = re.compile(r"^where\s+([\w.]+)\s*(==|=~)\s*'([^']*)'$")
 _STR = re.compile(r"'([^']*)'")
@@ -243,6 +298,47 @@ def _untoken(text: str) -> dict[str, Any]:
     return value
 
 
+_SCOPED_TYPES = frozenset(
+    {"microsoft.authorization/roleassignments", "microsoft.authorization/policyassignments"}
+)
+_FILTER_TERM = re.compile(r"^\s*(resourcetype|name|location)\s+eq\s+'([^']*)'\s*$", re.I)
+_FILTER_KEYS = {"resourcetype": "type", "name": "name", "location": "location"}
+
+
+def _names_resource(low: str) -> bool:
+    """True for a resource id (namespace, type, name, [child type, child name]...) rather than a
+    collection path."""
+    if "/providers/" not in low:
+        return False
+    segs = low.rsplit("/providers/", 1)[1].split("/")
+    return len(segs) >= 3 and len(segs) % 2 == 1
+
+
+def _arm_filter(text: str) -> dict[str, str]:
+    """ARM's resource-list $filter: `resourceType eq '...'`, `name eq`, `location eq`, joined
+    with `and`. Anything else is the 400 ARM gives for an unsupported filter."""
+    out: dict[str, str] = {}
+    if not text.strip():
+        return out
+    for term in re.split(r"\s+and\s+", text.strip(), flags=re.I):
+        m = _FILTER_TERM.match(term)
+        if m is None:
+            raise HttpError(
+                400,
+                "InvalidFilterInQueryString",
+                f"Invalid $filter '{text}' specified in the query string.",
+            )
+        out[_FILTER_KEYS[m.group(1).lower()]] = m.group(2).lower()
+    return out
+
+
+def _int_param(params: Mapping[str, str], name: str) -> int:
+    try:
+        return int(params[name])
+    except ValueError:
+        raise HttpError(400, "BadRequest", f"invalid {name}: {params[name]!r}") from None
+
+
 def _duration(seconds: float) -> str:
     # hh:mm:ss like the real header; fractional seconds when the window is sub-second (tests).
     seconds = max(0.0, seconds)
@@ -269,21 +365,29 @@ class FakeAzure:
         limits: Limits | None = None,
     ) -> None:
         self.index = SnapshotIndex.build(snapshot)
+        self.coverage = CoverageOracle(snapshot.coverage)
+        self._types = {e.type_l for e in self.index.entries}
+        # The object id ARM names in AuthorizationFailed messages (the last client served).
+        self._client_oid = "00000000-0000-0000-0000-000000000000"
         self.faults = faults or Faults()
         self.limits = limits or Limits()
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._arg_count = 0
         self._arg_times: deque[float] = deque()
-        self._tokens: dict[str, str] = {}  # token -> audience ("arm" or "graph")
+        self._tokens: dict[str, str] = {}  # tokens issued -> API ("arm" or "graph"), for tests
         self._authorized = 0  # ARM/Graph requests that passed the token check
         self.cert_dir = Path(cert_dir)
         self.ca_path = self.certificates(self.cert_dir)
+        self.tokens = TokenIssuer(
+            self.index.tenant_id, signing_key(self.cert_dir), f"https://{host}:{port}"
+        )
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(str(self.cert_dir / "server.pem"))
         self._httpd = _Server((host, port), _Handler, self, ctx)
         self.port = self._httpd.server_address[1]
         self.url = f"https://{host}:{self.port}"
+        self.tokens.own_origin = self.url
         self._thread: threading.Thread | None = None
 
     @staticmethod
@@ -356,7 +460,8 @@ class FakeAzure:
         self, method: str, target: str, headers: Mapping[str, str], body: bytes, host: str
     ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
-        path = parts.path
+        # ARM and Graph accept empty path segments ("/subscriptions/{id}//providers/...").
+        path = _SLASHES.sub("/", parts.path)
         params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         base = f"https://{host}"
         low = path.lower().rstrip("/")
@@ -364,7 +469,10 @@ class FakeAzure:
             if low.endswith("/.well-known/openid-configuration") and method == "GET":
                 return self._oidc(path, base)
             if low.endswith("/oauth2/v2.0/token") and method == "POST":
-                return self._issue_token(body)
+                try:
+                    return self._issue_token(path, body)
+                except TokenRefused as refused:
+                    raise _aad_error(refused.status, refused.error, refused.description) from None
             self._inject(low)
             hostile = self._hostile(low)
             if hostile is not None:
@@ -387,7 +495,11 @@ class FakeAzure:
             err: dict[str, Any] = {"code": exc.code, "message": exc.message}
             if exc.code == "RateLimiting":
                 err["details"] = [{"code": "RateLimiting", "message": exc.message}]
-            doc = {"error": err}
+            doc: Mapping[str, Any] = {"error": err}
+            if exc.body is not None:
+                doc = exc.body
+            elif path.lower().startswith("/v1.0/"):
+                doc = cov.graph_error(exc.code, exc.message)
             return exc.status, exc.headers, _ENC.encode(doc)
 
     def _inject(self, low: str) -> None:
@@ -429,9 +541,17 @@ class FakeAzure:
         return nxt
 
     def _authorize(self, headers: Mapping[str, str], audience: str) -> None:
+        """Validate the bearer token as ARM and Graph do: signature, expiry, tenant, and an
+        audience of the API called (by the token's `aud`, never by the URL)."""
         auth = headers.get("authorization", "")
-        token = auth[7:] if auth.lower().startswith("bearer ") else ""
-        got = self._tokens.get(token)
+        if not auth:
+            raise HttpError(
+                401,
+                "AuthenticationFailed",
+                "Authentication failed. The 'Authorization' header is missing.",
+            )
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        got = self.tokens.audience_of(token)
         if got is not None and self.faults.revoke_after:
             with self._lock:
                 self._authorized += 1
@@ -443,10 +563,14 @@ class FakeAzure:
                     "The access token has been revoked (the credential was disabled)",
                 )
         if got is None:
-            raise HttpError(401, "InvalidAuthenticationToken", "missing or unknown bearer token")
+            raise HttpError(401, "InvalidAuthenticationToken", "The access token is invalid.")
         if got != audience:
             raise HttpError(
-                401, "InvalidAuthenticationToken", f"token audience is {got}, not {audience}"
+                401,
+                "InvalidAuthenticationTokenAudience",
+                f"The access token has been obtained for wrong audience or resource "
+                f"('{got}' API). It should exactly match one of the allowed audiences of the "
+                f"{audience} API.",
             )
 
     # ---- identity ----------------------------------------------------------------------------
@@ -463,28 +587,21 @@ class FakeAzure:
         }
         return 200, {}, _ENC.encode(doc)
 
-    def _issue_token(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def _issue_token(self, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
         form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-        if form.get("grant_type") not in (
-            "client_credentials",
-            "urn:ietf:params:oauth:grant-type:jwt-bearer",
-        ):
-            raise HttpError(400, "unsupported_grant_type", "only client credentials are served")
+        tenant = path.strip("/").split("/")[0]
         if self.faults.reject_tokens:
-            raise HttpError(
-                401,
-                "invalid_client",
-                "AADSTS7000215: Invalid client secret provided.",
+            raise _aad_error(
+                401, "invalid_client", "AADSTS7000215: Invalid client secret provided."
             )
-        scope = form.get("scope", "")
-        audience = "graph" if "graph" in scope.lower() else "arm"
-        token = "fake-" + secrets.token_urlsafe(24)
+        token, expires = self.tokens.issue(tenant, form)
         with self._lock:
-            self._tokens[token] = audience
+            self._tokens[token] = self.tokens.audience_of(token) or ""
+            self._client_oid = self.tokens.object_id(form.get("client_id", ""))
         doc = {
             "token_type": "Bearer",
-            "expires_in": 3599,
-            "ext_expires_in": 3599,
+            "expires_in": expires,
+            "ext_expires_in": expires,
             "access_token": token,
         }
         return 200, {}, _ENC.encode(doc)
@@ -568,6 +685,7 @@ class FakeAzure:
                 f"The client does not have authorization to perform action "
                 f"'Microsoft.ResourceGraph/resources/read' over scope '/subscriptions/{denied[0]}'",
             )
+        truncated = self._arg_gate(q, subs, mgs)
         visible: set[str] | None = None
         if not subs and f.subscription_limit:
             all_subs = sorted(
@@ -597,6 +715,8 @@ class FakeAzure:
             "data": data,
             "facets": [],
         }
+        if truncated and offset + top >= len(rows):
+            doc["resultTruncated"] = "true"  # the last page of what the snapshot holds
         if offset + top < len(rows):
             if f.truncate_results:
                 doc["resultTruncated"] = "true"
@@ -605,6 +725,45 @@ class FakeAzure:
             else:
                 doc["$skipToken"] = _token({"k": key, "o": offset + top})
         return 200, headers, _ENC.encode(doc)
+
+    def _arg_gate(self, q: ArgQuery, subs: list[str], mgs: set[str]) -> bool:
+        """Refuse a query the snapshot cannot answer in full; True when it holds only part.
+
+        One query answers for every subscription (or management group) in its scope and every
+        collection its types belong to: any denied one makes it a 403 naming that scope, any
+        not collected one a 501 (clients split the batch to find it), a partial one marks the
+        result truncated."""
+        types = next((v for c, v in q.filters if c == "type"), None)
+        if types is None:
+            colls: set[str] = set(_TABLE_COLLECTIONS.get(q.table, ("resources",)))
+        else:
+            colls = {collection_of(t, "") for t in types}
+        if subs:
+            keys = [f"/subscriptions/{s}" for s in subs]
+        elif mgs:
+            keys = [f"/providers/microsoft.management/managementgroups/{m}" for m in sorted(mgs)]
+        else:
+            keys = [""]
+        truncated = False
+        for key in keys:
+            verdict = self.coverage.worst(sorted(colls), key)
+            if verdict.status is CoverageStatus.DENIED:
+                raise HttpError(
+                    403,
+                    "AuthorizationFailed",
+                    cov.arm_denied_message(
+                        "Microsoft.ResourceGraph/resources/read", key or "/", self._client_oid
+                    ),
+                )
+            if verdict.status is CoverageStatus.PARTIAL:
+                truncated = True
+            elif not verdict.serves_rows:
+                raise HttpError(
+                    cov.NOT_SERVED_STATUS,
+                    cov.not_served_code(verdict.status),
+                    cov.not_served_message(",".join(sorted(colls)), key, verdict.reason),
+                )
+        return truncated
 
     @staticmethod
     def _project(row: dict[str, Any], columns: list[str] | None) -> dict[str, Any]:
@@ -692,27 +851,111 @@ class FakeAzure:
                     f"scope '{path}' or the scope is invalid.",
                 )
         if low == "/subscriptions":
+            self._arm_gate("subscriptions", "", "Microsoft.Resources/subscriptions/read", path)
             subs = [self._subscription_object(e) for e in idx.entries if e.type_l == SUBSCRIPTION]
             return self._list(subs, params, base, path)
         if low == "/providers/microsoft.management/managementgroups":
+            self._arm_gate(
+                "managementGroups", "", "Microsoft.Management/managementGroups/read", path
+            )
             rows = [idx.arm_row(e) for e in idx.entries if e.type_l == MANAGEMENT_GROUP]
             return self._list(rows, params, base, path)
+        surface = self._arm_surface(parts, low, params, base, path)
+        if surface is not None:
+            return surface
         entry = idx.by_id.get(low)
         if entry is not None:
+            self._arm_gate(
+                collection_of(entry.type_l, low), low, f"{idx.arm_type(entry, '', path)}/read", path
+            )
             return 200, {}, _ENC.encode(idx.arm_row(entry))
         children = idx.by_parent.get(low)
-        if children:
-            return self._list([idx.arm_row(e) for e in children], params, base, path)
-        typed = self._typed_list(parts)
-        if typed is not None:
-            return self._list([idx.arm_row(e) for e in typed], params, base, path)
-        # An empty child collection of a parent that exists.
-        parent = low.rsplit("/", 1)[0]
-        if "/providers/" in parent and parent.rsplit("/providers/", 1)[1].count("/") == 0:
-            parent = parent.rsplit("/providers/", 1)[0]  # {id}/providers/{ns}/{type}
-        if parent in idx.by_id or self._is_known_scope(parent):
-            return self._list([], params, base, path)
-        raise HttpError(404, "ResourceNotFound", f"The resource '{path}' was not found.")
+        if not children and _names_resource(low):
+            self._missing_resource(low, path)
+        scoped = "/".join(parts[-2:]) in _SCOPED_TYPES
+        rows_e: list[Entry] | None = (
+            list(children) if children and not scoped else self._typed_list(parts, params)
+        )
+        list_coll, scope, rtype = self._list_collection(low)
+        if list_coll is None:
+            if rows_e:
+                return self._list([idx.arm_row(e) for e in rows_e], params, base, path)
+            raise HttpError(404, "ResourceNotFound", f"The resource '{path}' was not found.")
+        verdict = self.coverage.verdict(list_coll, scope, has_rows=bool(rows_e))
+        self._arm_refuse(verdict, list_coll, f"{rtype}/read", path)
+        if not rows_e and not self._scope_exists(scope):
+            raise HttpError(404, "ResourceNotFound", f"The resource '{path}' was not found.")
+        rows = [idx.arm_row(e) for e in rows_e or []]
+        return self._list(rows, params, base, path, partial=verdict.status)
+
+    def _list_collection(self, low: str) -> tuple[str | None, str, str]:
+        """(collection, coverage scope, ARM type) of a list path; collection None when the path
+        names no collection (an unknown resource)."""
+        parts = low.split("/")
+        if len(parts) == 4 and parts[1] == "subscriptions" and parts[3] == "resourcegroups":
+            return "resourceGroups", low.rsplit("/", 1)[0], "Microsoft.Resources/resourceGroups"
+        child = type_from_id(f"{low}/x")
+        if child is None:
+            return None, "", ""
+        if "/providers/" in low and low.rsplit("/providers/", 1)[1].count("/") == 1:
+            scope = low.rsplit("/providers/", 1)[0]  # {scope}/providers/{ns}/{type}
+        else:
+            scope = low.rsplit("/", 1)[0]  # {parent id}/{child type}
+        coll, rtype = self._type_collection(child, f"{low}/x")
+        return coll, scope, rtype
+
+    def _type_collection(self, rtype: str, rid_l: str) -> tuple[str, str]:
+        """(collection, canonical ARM type) of rows of `rtype` with an id like `rid_l`."""
+        type_l = rtype.lower()
+        canonical = self.index.canonical.get(type_l, rtype)
+        if type_l in _LIST_COLLECTIONS:
+            return _LIST_COLLECTIONS[type_l], canonical
+        coll = collection_of(type_l, rid_l)
+        # A child type no collection records: served when the snapshot holds rows of it (under
+        # the resources' coverage), otherwise never invented.
+        if (
+            coll == "resources"
+            and type_l.count("/") > 1
+            and type_l not in CHILD_COLLECTIONS
+            and type_l not in self._types
+        ):
+            return type_l, canonical
+        return coll, canonical
+
+    def _missing_resource(self, low: str, path: str) -> None:
+        """A GET of a resource the snapshot does not hold: 403 or 501 when its collection was
+        not read there, else ARM's 404 (the snapshot is complete for it: it does not exist)."""
+        rtype = type_from_id(path) or ""
+        coll, canonical = self._type_collection(rtype, low)
+        self._arm_refuse(self.coverage.verdict(coll, low), coll, f"{canonical}/read", path)
+        raise HttpError(
+            404,
+            "ResourceNotFound",
+            f"The Resource '{canonical}/{path.rsplit('/', 1)[-1]}' was not found. For more "
+            "details please go to https://aka.ms/ARMResourceNotFoundFix",
+        )
+
+    def _scope_exists(self, scope: str) -> bool:
+        return scope in self.index.by_id or self._is_known_scope(scope)
+
+    def _arm_gate(self, coll: str, scope: str, action: str, path: str) -> None:
+        verdict = self.coverage.verdict(coll, scope, has_rows=True)
+        self._arm_refuse(verdict, coll, action, path)
+
+    def _arm_refuse(self, verdict: Verdict, coll: str, action: str, path: str) -> None:
+        """Raise ARM's answer for what the snapshot does not hold (see fakeazure/coverage.py)."""
+        if verdict.status is CoverageStatus.DENIED:
+            raise HttpError(
+                403,
+                "AuthorizationFailed",
+                cov.arm_denied_message(action, verdict.scope or path, self._client_oid),
+            )
+        if not verdict.serves_rows:
+            raise HttpError(
+                cov.NOT_SERVED_STATUS,
+                cov.not_served_code(verdict.status),
+                cov.not_served_message(coll, verdict.scope, verdict.reason),
+            )
 
     def _is_known_scope(self, low: str) -> bool:
         parts = low.split("/")
@@ -722,7 +965,7 @@ class FakeAzure:
             return True
         return low == ""
 
-    def _typed_list(self, parts: list[str]) -> list[Entry] | None:
+    def _typed_list(self, parts: list[str], params: Mapping[str, str]) -> list[Entry] | None:
         """/subscriptions/{s}[/resourceGroups/{rg}]/providers/{ns}/{type}."""
         if len(parts) == 6 and parts[1] == "subscriptions" and parts[3] == "providers":
             sub, rg, rtype = parts[2], "", f"{parts[4]}/{parts[5]}"
@@ -736,10 +979,82 @@ class FakeAzure:
         else:
             return None
         rows = self.index.by_sub_type.get((sub, rtype), [])
+        if rtype in _SCOPED_TYPES:
+            # Role and policy assignments list every one in the scope, at any depth, or with
+            # $filter=atScope() only those at the scope itself.
+            scope = "/".join(parts[: 5 if rg else 3])
+            at_scope = "atscope()" in params.get("$filter", "").lower().replace(" ", "")
+            return [
+                e
+                for e in rows
+                if (not rg or e.rg == rg)
+                and (
+                    not at_scope or e.id_l.split("/providers/microsoft.authorization/")[0] == scope
+                )
+            ] or None
         # Only resources of that type itself: not extension resources nested under others.
         return [
             e for e in rows if (not rg or e.rg == rg) and e.id_l.count("/providers/") == 1
         ] or None
+
+    def _arm_surface(
+        self, parts: list[str], low: str, params: Mapping[str, str], base: str, path: str
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        """Tenants, locations, provider lists and the generic resource list."""
+        idx = self.index
+        sub_scope = len(parts) > 2 and parts[1] == "subscriptions"
+        if low == "/tenants":
+            return self._list(surface.tenants(idx), params, base, path)
+        if sub_scope and len(parts) == 4 and parts[3] == "locations":
+            self._require_subscription(parts[2], path)
+            used = {
+                str(_DEC.decode(e.raw).get("location") or "").lower().replace(" ", "")
+                for e in idx.entries
+                if e.table == "resources"
+            }
+            return self._list(
+                surface.locations(parts[2], used - {"", "global"}), params, base, path
+            )
+        if sub_scope and len(parts) in (4, 5) and parts[3] == "providers":
+            self._require_subscription(parts[2], path)
+            provs = surface.providers(idx, parts[2])
+            if len(parts) == 4:
+                return self._list(provs, params, base, path)
+            hit = [p for p in provs if str(p["namespace"]).lower() == parts[4]]
+            if not hit:
+                raise HttpError(
+                    404,
+                    "InvalidResourceNamespace",
+                    f"The resource namespace '{parts[4]}' is invalid.",
+                )
+            return 200, {}, _ENC.encode(hit[0])
+        is_sub_list = sub_scope and len(parts) == 4 and parts[3] == "resources"
+        is_rg_list = (
+            sub_scope
+            and len(parts) == 6
+            and parts[3] == "resourcegroups"
+            and parts[5] == "resources"
+        )
+        if is_sub_list or is_rg_list:
+            scope = low.rsplit("/", 1)[0]
+            self._arm_gate("resources", scope, "Microsoft.Resources/resources/read", path)
+            rg = parts[4] if is_rg_list else ""
+            wanted = _arm_filter(params.get("$filter", ""))
+            rows = []
+            for e in idx.by_table.get("resources", []):
+                if e.sub != parts[2] or (rg and e.rg != rg) or e.type_l.count("/") != 1:
+                    continue
+                row = idx.arm_row(e)
+                if all(str(row.get(k) or "").lower() == v for k, v in wanted.items()):
+                    rows.append(row)
+            return self._list(rows, params, base, path)
+        return None
+
+    def _require_subscription(self, sub: str, path: str) -> None:
+        if f"/subscriptions/{sub}" not in self.index.by_id:
+            raise HttpError(
+                404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found."
+            )
 
     def _subscription_object(self, e: Entry) -> dict[str, Any]:
         row = self.index.arm_row(e)
@@ -753,21 +1068,60 @@ class FakeAzure:
         }
 
     def _list(
-        self, rows: list[dict[str, Any]], params: Mapping[str, str], base: str, path: str
+        self,
+        rows: list[dict[str, Any]],
+        params: Mapping[str, str],
+        base: str,
+        path: str,
+        partial: CoverageStatus = CoverageStatus.COMPLETE,
     ) -> tuple[int, dict[str, str], bytes]:
         size = self.limits.arm_page
-        offset = int(_untoken(params["$skiptoken"]).get("o", 0)) if "$skiptoken" in params else 0
+        if "$top" in params:
+            size = max(1, min(size, _int_param(params, "$top")))
+        offset = self._offset(params, path)
         page = rows[offset : offset + size]
         doc: dict[str, Any] = {"value": page}
-        nxt = ""
-        if offset + size < len(rows):
-            query = {k: v for k, v in params.items() if k != "$skiptoken"}
-            query["$skiptoken"] = _token({"o": offset + size})
-            nxt = f"{base}{quote(path)}?{urlencode(query)}"
+        nxt = self._page_link(len(rows), offset, size, params, base, path, partial)
         nxt = self._next_link(base, path, params, nxt)
         if nxt:
             doc["nextLink"] = nxt
         return 200, {}, _ENC.encode(doc)
+
+    def _offset(self, params: Mapping[str, str], path: str) -> int:
+        """Where a page starts; the page past the end of a partial list is refused."""
+        if "$skiptoken" not in params:
+            return 0
+        state = _untoken(params["$skiptoken"])
+        if state.get("end"):
+            raise HttpError(
+                cov.NOT_SERVED_STATUS,
+                cov.NOT_COLLECTED,
+                f"The served snapshot holds only part of '{path}' and no further pages.",
+            )
+        return int(state.get("o", 0))
+
+    @staticmethod
+    def _page_link(
+        total: int,
+        offset: int,
+        size: int,
+        params: Mapping[str, str],
+        base: str,
+        path: str,
+        partial: CoverageStatus,
+    ) -> str:
+        """The next link after a page: to the next page, or, when the snapshot holds only part
+        of the collection, past the last page (that page says there are no further pages)."""
+        state: dict[str, Any] | None = None
+        if offset + size < total:
+            state = {"o": offset + size}
+        elif partial is CoverageStatus.PARTIAL:
+            state = {"o": total, "end": 1}
+        if state is None:
+            return ""
+        query = {k: v for k, v in params.items() if k != "$skiptoken"}
+        query["$skiptoken"] = _token(state)
+        return f"{base}{quote(path)}?{urlencode(query)}"
 
     # ---- Microsoft Graph ---------------------------------------------------------------------
 
@@ -797,30 +1151,112 @@ class FakeAzure:
                 "The tenant needs an AAD Premium license to access this resource",
             )
         if name in self.faults.graph_denied:
-            raise HttpError(
-                403,
-                "Authorization_RequestDenied",
-                "Insufficient privileges to complete the operation.",
-            )
-        try:
-            top = int(params.get("$top") or self.limits.graph_page)
-        except ValueError:
-            raise HttpError(400, "BadRequest", "invalid $top") from None
+            raise _graph_denied()
+        verdict = self.coverage.verdict(f"graph.{name}", "", has_rows=bool(objs))
+        if verdict.status is CoverageStatus.DENIED:
+            raise _graph_denied()
+        if not verdict.serves_rows:
+            code = cov.not_served_code(verdict.status)
+            msg = cov.not_served_message(f"graph.{name}", "", verdict.reason)
+            raise HttpError(cov.NOT_SERVED_STATUS, code, msg, body=cov.graph_error(code, msg))
+        objs = _graph_filter(objs, params.get("$filter", ""))
+        select = [c.strip() for c in params.get("$select", "").split(",") if c.strip()]
+        if name in GRAPH_SINGLETONS:
+            if not objs:
+                raise HttpError(404, "Request_ResourceNotFound", f"Resource '{rest}' not found.")
+            one = {"@odata.context": f"{base}/v1.0/$metadata#policies/{name}/$entity"}
+            one.update(_graph_select(objs[0], select))
+            return 200, {}, _ENC.encode(one)
+        top = _int_param(params, "$top") if "$top" in params else self.limits.graph_page
         top = max(1, min(top, 999, self.limits.graph_max_page))
-        offset = int(_untoken(params["$skiptoken"]).get("o", 0)) if "$skiptoken" in params else 0
+        offset = self._offset(params, path)
         doc: dict[str, Any] = {
             "@odata.context": f"{base}/v1.0/$metadata#{name}",
-            "value": objs[offset : offset + top],
+            "value": [_graph_select(o, select) for o in objs[offset : offset + top]],
         }
-        nxt = ""
-        if offset + top < len(objs):
-            query = {k: v for k, v in params.items() if k != "$skiptoken"}
-            query["$skiptoken"] = _token({"o": offset + top})
-            nxt = f"{base}{quote(path)}?{urlencode(query)}"
+        nxt = self._page_link(len(objs), offset, top, params, base, path, verdict.status)
         nxt = self._next_link(base, path, params, nxt)
         if nxt:
             doc["@odata.nextLink"] = nxt
         return 200, {}, _ENC.encode(doc)
+
+
+_GRAPH_EQ = re.compile(r"^\s*([\w/]+)\s+eq\s+(?:'([^']*)'|(true|false|\d+))\s*$", re.I)
+_GRAPH_STARTS = re.compile(r"^\s*startswith\(\s*([\w/]+)\s*,\s*'([^']*)'\s*\)\s*$", re.I)
+
+
+def _graph_filter(objs: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """Graph's $filter as clients use it on these collections: `prop eq 'v'` (or a boolean or
+    number), `startswith(prop,'v')`, joined with `and`; anything else is Graph's 400."""
+    if not text.strip():
+        return objs
+    tests: list[tuple[bool, str, str]] = []  # (prefix match, property path, lower value)
+    for term in re.split(r"\s+and\s+", text.strip(), flags=re.I):
+        m = _GRAPH_EQ.match(term)
+        if m:
+            value = m.group(2) if m.group(2) is not None else m.group(3)
+            tests.append((False, m.group(1), value.lower()))
+            continue
+        m = _GRAPH_STARTS.match(term)
+        if m:
+            tests.append((True, m.group(1), m.group(2).lower()))
+            continue
+        raise HttpError(
+            400, "Request_UnsupportedQuery", f"Unsupported or invalid query filter clause: {term}"
+        )
+
+    def keep(o: Mapping[str, Any]) -> bool:
+        for prefix, prop, value in tests:
+            got = _graph_text(o, prop)
+            if not (got.startswith(value) if prefix else got == value):
+                return False
+        return True
+
+    return [o for o in objs if keep(o)]
+
+
+def _graph_text(obj: Mapping[str, Any], prop: str) -> str:
+    value: Any = obj
+    for part in prop.split("/"):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value).lower()
+
+
+def _graph_select(obj: dict[str, Any], select: list[str]) -> dict[str, Any]:
+    """$select: the listed properties (and the @odata annotations), as Graph returns them."""
+    if not select:
+        return obj
+    out = {k: v for k, v in obj.items() if k.startswith("@odata.")}
+    out.update({k: obj.get(k) for k in select})
+    return out
+
+
+def _aad_error(status: int, error: str, description: str) -> HttpError:
+    """Entra ID's OAuth error body (error, error_description, error_codes...)."""
+    code = description.split(":", 1)[0]
+    number = int(code[6:]) if code.startswith("AADSTS") and code[6:].isdigit() else 0
+    rid = secrets.token_hex(16)
+    body = {
+        "error": error,
+        "error_description": description,
+        "error_codes": [number] if number else [],
+        "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime()),
+        "trace_id": rid,
+        "correlation_id": rid,
+    }
+    return HttpError(status, error, description, body=body)
+
+
+def _graph_denied() -> HttpError:
+    msg = "Insufficient privileges to complete the operation."
+    return HttpError(
+        403,
+        "Authorization_RequestDenied",
+        msg,
+        body=cov.graph_error("Authorization_RequestDenied", msg),
+    )
 
 
 class _Server(ThreadingHTTPServer):

@@ -74,7 +74,8 @@ def _verdict(
     only when nothing unread could add a path: the collections in `needs` (entry points,
     memberships, eligibilities, directory roles), and what the permission queries on the
     target and on the identities on the way could not see (assignments not read, custom roles
-    not resolved, management-group ancestry); else UNKNOWN naming them."""
+    not resolved, management-group ancestry, resources not read under a scope an identity
+    holds a role on); else UNKNOWN naming them."""
     sg = _graph(ctx)
     if sg is None:
         return unknown("the security graph was not built for this scan", "graph")
@@ -86,7 +87,11 @@ def _verdict(
     idx = permission_index(ctx.inventory)
     missing = [*ctx.missing(res.key, *needs), *idx.gaps_on(res.key, within=within, eligible=True)]
     for pid in principals:
-        missing += idx.what_can(pid, include_eligible=True).missing
+        access = idx.what_can(pid, include_eligible=True)
+        missing += access.missing
+        # A data store not read under a scope the identity holds a role on could end a path.
+        for scope in {g.scope.lower() for g in access.grants}:
+            missing += ctx.missing_under(scope, "resources")
     return settle(None, passed(f"no {what}"), missing)
 
 

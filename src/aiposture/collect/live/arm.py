@@ -11,7 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiposture.collect.live.clients import PARTIAL_CODES, ApiError, HttpClient
+from aiposture.collect.live.clients import PARTIAL_CODES, ApiError, HttpClient, cut_short
 from aiposture.collect.live.resourcegraph import RowHead
 
 # api-versions per child collection (all GA; they return {"value": [...], "nextLink"?}).
@@ -128,10 +128,13 @@ def management_group_tasks(mg_name: str) -> list[ListTask]:
 
 def run_task(arm: HttpClient, task: ListTask) -> TaskResult:
     result = TaskResult(task)
+    pages = 0
     try:
         for page in arm.list_paged(task.path, {"api-version": task.api_version}):
             result.rows.extend(page)
-    except ApiError as exc:
+            pages += 1
+    except ApiError as err:
+        exc = cut_short(err, pages)
         # Paging stopped by a loop or the page limit keeps what was read (partial); any other
         # error leaves nothing trustworthy for that parent.
         if exc.code not in PARTIAL_CODES:

@@ -97,8 +97,30 @@ PAGE_LIMIT = "PageLimit"  # more than max_pages pages in one collection
 MALFORMED = "MalformedResponse"  # a success answer whose body is not the expected JSON
 REDIRECT = "UnexpectedRedirect"  # a 3xx answer (never followed)
 RETRY_BUDGET = "RetryBudgetExceeded"  # retries of one call ran out of time
+LIST_TRUNCATED = "ListTruncated"  # the service held no pages beyond those read
+# Codes a service gives for data it does not hold (the fake Azure serving a snapshot that never
+# collected it, docs/fake-azure.md), with 501 Not Implemented: recorded as not collected and
+# failed, never as an empty success.
+NOT_COLLECTED = "NotCollected"
+COLLECTION_FAILED = "CollectionFailed"
+NOT_SERVED_CODES = frozenset({NOT_COLLECTED, COLLECTION_FAILED})
 # Errors after which the rows already read are kept and the collection is partial.
-PARTIAL_CODES = frozenset({PAGING_LOOP, PAGE_LIMIT})
+PARTIAL_CODES = frozenset({PAGING_LOOP, PAGE_LIMIT, LIST_TRUNCATED})
+
+
+def cut_short(exc: ApiError, pages: int) -> ApiError:
+    """A NotCollected answer to a later page means the list was cut short: rows read so far are
+    kept and the collection is partial (a LIST_TRUNCATED error). Other errors are unchanged."""
+    if exc.code == NOT_COLLECTED and pages > 0:
+        return ApiError(
+            exc.status,
+            LIST_TRUNCATED,
+            f"the service holds no pages after page {pages}: {exc.message}",
+            exc.url,
+        )
+    return exc
+
+
 DEFAULT_MAX_PAGES = 5000
 DEFAULT_RETRY_BUDGET = 30.0
 

@@ -23,6 +23,8 @@ from aiposture.collect.live import graph_api
 from aiposture.collect.live.clients import (
     DEFAULT_MAX_PAGES,
     DEFAULT_RETRY_BUDGET,
+    NOT_COLLECTED,
+    NOT_SERVED_CODES,
     PARTIAL_CODES,
     ApiError,
     CredentialRejected,
@@ -391,11 +393,13 @@ class LiveCollector:
             )
             st.rows.extend(rows)
             lowered = {k.lower(): v for k, v in errors.items()}
+            per_col = self._per_collection(arg, tq, lowered)
             if tq.table == "securityresources":
                 self._pricing_fallback = {s for s, e in lowered.items() if e.denied}
             for col in tq.collections():
+                col_errors = per_col.get(col, lowered)
                 for sub in subs:
-                    exc = lowered.get(sub)
+                    exc = col_errors.get(sub)
                     if sub in self._pricing_fallback and tq.table == "securityresources":
                         continue  # the ARM fallback records this subscription's pricings
                     if exc is None:
@@ -403,27 +407,71 @@ class LiveCollector:
                     else:
                         st.cover(col, f"/subscriptions/{sub}", _status(exc), exc.reason())
             if tq.tenant_level:
-                query = " | ".join(
-                    [
-                        tq.table,
-                        f"where type in~ ({_quoted(tq.types)})",
-                        "where subscriptionId == ''",
-                        "order by id asc",
-                    ]
-                )
-                try:
-                    top_result = arg.query(query)
-                    st.rows.extend(top_result.rows)
-                    stopped = top_result.stopped
-                    for col in tq.collections():
-                        if stopped is not None:
-                            st.cover(col, "tenant", CoverageStatus.PARTIAL, stopped.reason())
-                        else:
-                            st.cover(col, "tenant", CoverageStatus.COMPLETE)
-                except ApiError as exc:
-                    for col in tq.collections():
-                        st.cover(col, "tenant", _status(exc), exc.reason())
+                self._tenant_level(arg, tq.table, tq.types)
             st.done.update(tq.collections())
+
+    def _per_collection(
+        self, arg: ResourceGraph, tq: TableQuery, errors: dict[str, ApiError]
+    ) -> dict[str, dict[str, ApiError]]:
+        """One query answers several collections (role assignments and definitions...). When
+        the service holds some of them only (NotCollected), each collection is asked on its
+        own for those subscriptions; the errors per collection are returned ({} when none)."""
+        retry = sorted(s for s, e in errors.items() if e.code in NOT_SERVED_CODES)
+        cols = tq.collections()
+        if not retry or len(cols) < 2:
+            return {}
+        st = self._state
+        out: dict[str, dict[str, ApiError]] = {}
+        for col in cols:
+            types = tuple(t for t in tq.types if collection_of(t, "") == col)
+            rows, errs = arg.query_subscriptions(
+                table_query(tq.table, types), retry, self.options.batch_size
+            )
+            st.rows.extend(rows)
+            col_errors = {s: e for s, e in errors.items() if s not in retry}
+            col_errors.update({k.lower(): v for k, v in errs.items()})
+            out[col] = col_errors
+        return out
+
+    def _tenant_level(self, arg: ResourceGraph, table: str, types: Sequence[str]) -> None:
+        """Rows of `types` that belong to no subscription (management-group and tenant scope);
+        split per collection when the service holds only some of them."""
+        st = self._state
+        cols = sorted({collection_of(t, "") for t in types})
+        query = " | ".join(
+            [
+                table,
+                f"where type in~ ({_quoted(types)})",
+                "where subscriptionId == ''",
+                "order by id asc",
+            ]
+        )
+        try:
+            top_result = arg.query(query)
+        except ApiError as exc:
+            if exc.code in NOT_SERVED_CODES and len(cols) > 1:
+                for col in cols:
+                    self._tenant_level(
+                        arg, table, [t for t in types if collection_of(t, "") == col]
+                    )
+                return
+            for col in cols:
+                st.cover(col, "tenant", _status(exc), exc.reason())
+            return
+        st.rows.extend(top_result.rows)
+        stopped = top_result.stopped
+        for col in cols:
+            if stopped is not None:
+                st.cover(col, "tenant", CoverageStatus.PARTIAL, stopped.reason())
+            elif top_result.truncated:
+                st.cover(
+                    col,
+                    "tenant",
+                    CoverageStatus.PARTIAL,
+                    "Resource Graph returned part of the result and no skip token",
+                )
+            else:
+                st.cover(col, "tenant", CoverageStatus.COMPLETE)
 
     def _arm_fan_out(self, arm: HttpClient, subs: Sequence[str]) -> None:
         st = self._state
@@ -441,9 +489,22 @@ class LiveCollector:
                 tasks.extend(arm_mod.management_group_tasks(h.text("name")))
         self.progress.start("arm", len(tasks))
 
+        # Per child collection: subscriptions with a listed parent, and those where the service
+        # held no parent's children at all (NotCollected): not claimed complete there.
+        asked: dict[str, set[str]] = {}
+        unheld: dict[str, set[str]] = {}
+        held: dict[str, set[str]] = {}
+
         def done(res: arm_mod.TaskResult) -> None:
             t = res.task
             self.report.arm_calls += 1
+            sub = _sub_of_scope(t.scope)
+            with st.lock:
+                asked.setdefault(t.collection, set()).add(sub)
+                if res.error is not None and res.error.code == NOT_COLLECTED:
+                    unheld.setdefault(t.collection, set()).add(sub)
+                else:
+                    held.setdefault(t.collection, set()).add(sub)
             if res.error is not None:
                 st.cover(t.collection, t.scope, _status(res.error), res.error.reason())
                 if res.rows:  # paging stopped early: what was read is kept
@@ -481,7 +542,18 @@ class LiveCollector:
                     st.cover(col, scope, status, reason)
                 continue
             for col in CHILD_COLLECTIONS:
-                st.cover(col, scope, CoverageStatus.COMPLETE)
+                not_held = unheld.get(col, set())
+                if sub in not_held - held.get(col, set()) or (
+                    sub not in asked.get(col, set()) and not_held and not held.get(col)
+                ):
+                    st.cover(
+                        col,
+                        scope,
+                        CoverageStatus.NOT_COLLECTED,
+                        "the service holds no data for this collection (NotCollected)",
+                    )
+                else:
+                    st.cover(col, scope, CoverageStatus.COMPLETE)
             st.cover(
                 "diagnosticSettings",
                 scope,
@@ -551,7 +623,18 @@ class LiveCollector:
             with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
                 list(pool.map(one, groups))
             st.graph["groupMembers"] = members
-            if errors:
+            if (
+                errors
+                and len(errors) == len(groups)
+                and all(e.code == NOT_COLLECTED for e in errors)
+            ):
+                st.cover(
+                    "graph.groupMembers",
+                    "tenant",
+                    CoverageStatus.NOT_COLLECTED,
+                    errors[0].reason(),
+                )
+            elif errors:
                 _unused, reason = _graph_gap(errors[0], graph_api.GROUP_MEMBERS_PERMISSION)
                 st.cover(
                     "graph.groupMembers",
@@ -624,6 +707,11 @@ def _sub_of(h: RowHead) -> str:
     return parts[2].lower() if len(parts) > 2 and parts[1].lower() == "subscriptions" else ""
 
 
+def _sub_of_scope(scope: str) -> str:
+    parts = scope.lower().split("/")
+    return parts[2] if len(parts) > 2 and parts[1] == "subscriptions" else ""
+
+
 def _quoted(types: Iterable[str]) -> str:
     return ", ".join(f"'{t}'" for t in types)
 
@@ -631,10 +719,14 @@ def _quoted(types: Iterable[str]) -> str:
 def _status(exc: ApiError) -> CoverageStatus:
     if exc.code == TRUNCATED or exc.code in PARTIAL_CODES:
         return CoverageStatus.PARTIAL
+    if exc.code == NOT_COLLECTED:
+        return CoverageStatus.NOT_COLLECTED
     return CoverageStatus.DENIED if exc.denied else CoverageStatus.FAILED
 
 
 def _graph_gap(exc: ApiError, permission: str) -> tuple[CoverageStatus, str]:
+    if exc.code == NOT_COLLECTED:
+        return CoverageStatus.NOT_COLLECTED, exc.reason()
     if graph_api.is_licence_error(exc):
         return CoverageStatus.NOT_COLLECTED, f"tenant licence does not allow it: {exc.reason()}"
     if exc.denied:

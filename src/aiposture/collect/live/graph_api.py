@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiposture.collect.live.clients import PARTIAL_CODES, ApiError, HttpClient
+from aiposture.collect.live.clients import PARTIAL_CODES, ApiError, HttpClient, cut_short
 
 NEXT = "@odata.nextLink"
 
@@ -65,12 +65,15 @@ def list_collection(
     """The objects of one collection, and the error that stopped paging early (a repeated
     @odata.nextLink or the page limit: the objects read so far are kept). Other errors raise."""
     out: list[dict[str, Any]] = []
+    pages = 0
     try:
         for page in graph.list_paged(coll.path, dict(coll.params), next_key=NEXT):
             out.extend(page)
+            pages += 1
             if on_page is not None:
                 on_page(1)
-    except ApiError as exc:
+    except ApiError as err:
+        exc = cut_short(err, pages)
         if exc.code not in PARTIAL_CODES:
             raise
         return out, exc

@@ -25,6 +25,7 @@ from aiposture.collect.live.clients import (
     DEFAULT_MAX_PAGES,
     DEFAULT_RETRY_BUDGET,
     MALFORMED,
+    NOT_SERVED_CODES,
     PAGE_LIMIT,
     PAGING_LOOP,
     PARTIAL_CODES,
@@ -204,7 +205,7 @@ class ResourceGraph:
                     err,
                 )
                 continue
-            if status >= 500 or status == 408:
+            if (status >= 500 and status != 501) or status == 408:
                 err = error_from_body(status, data, ARG_PATH)
                 if attempt >= self.max_attempts:
                     raise err
@@ -311,6 +312,13 @@ class ResourceGraph:
         def run(batch: Sequence[str]) -> None:
             try:
                 result = self.query(query, subscriptions=batch)
+                if result.truncated and result.stopped is None and len(batch) > 1:
+                    # Find the subscriptions whose results really are cut short: the others
+                    # are complete on their own.
+                    half = len(batch) // 2
+                    run(batch[:half])
+                    run(batch[half:])
+                    return
                 rows.extend(result.rows)
                 if result.stopped is not None:
                     errors.update(dict.fromkeys(batch, result.stopped))
@@ -322,11 +330,12 @@ class ResourceGraph:
                     )
                     errors.update(dict.fromkeys(batch, trunc))
             except ApiError as exc:
-                if exc.status in (401, 403, 404) and len(batch) > 1:
+                split = exc.status in (401, 403, 404) or exc.code in NOT_SERVED_CODES
+                if split and len(batch) > 1:
                     half = len(batch) // 2
                     run(batch[:half])
                     run(batch[half:])
-                elif exc.status in (401, 403, 404):
+                elif split:
                     errors[batch[0]] = exc
                 else:
                     for sub in batch:
