@@ -120,7 +120,7 @@ ACTIVITY = LogSource(
     kql_base=(
         "AzureActivity\n"
         '| where ActivityStatusValue in~ ("Success", "Succeeded")\n'
-        "| where _ResourceId has_any (\"/providers/microsoft.cognitiveservices/\", "
+        '| where _ResourceId has_any ("/providers/microsoft.cognitiveservices/", '
         '"/providers/microsoft.machinelearningservices/", "/providers/microsoft.search/")'
     ),
     sql_base=(
@@ -199,6 +199,7 @@ DETECTIONS: tuple[Detection, ...] = (
             min_value=60,
             min_excess=40,
             sigma_floor=3.0,
+            min_ratio=2.0,
         ),
         entities=_CALLER_ENTITIES,
         query_frequency=_HOUR,
@@ -224,6 +225,7 @@ DETECTIONS: tuple[Detection, ...] = (
             min_value=100,
             min_excess=80,
             sigma_floor=5.0,
+            min_ratio=2.0,
         ),
         entities=(EntityMapping("AzureResource", "ResourceId", "Deployment"),),
         query_frequency=_HOUR,
@@ -248,8 +250,9 @@ DETECTIONS: tuple[Detection, ...] = (
             metric="tokens",
             threshold=6.0,
             min_value=20000,
-            min_excess=15000,
+            min_excess=25000,
             sigma_floor=500.0,
+            min_ratio=3.0,
         ),
         entities=(
             EntityMapping("IP", "Address", "CallerIp"),

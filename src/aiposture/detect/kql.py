@@ -61,10 +61,13 @@ def render_kql(det: Detection, scope: TenantScope) -> str:
             "Anomalies to typeof(double), Score to typeof(double), Baseline to typeof(double)",
             f"| where {t} >= bin(now(), 1h) - {kql_timespan(freq_h + 1)}",
             f"| where Anomalies > 0 and Value >= {_num(logic.min_value)} "
-            f"and Value - Baseline >= {_num(logic.min_excess)}",
+            f"and Value - Baseline >= {_num(logic.min_excess)} "
+            f"and Value >= {_num(logic.min_ratio)} * Baseline",
             entity_out,
             f"| project {t}, Entity, Value, Baseline, Score, ResourceId"
-            + (", Caller, CallerObjectId, CallerIp" if logic.entity == "caller" else ", Deployment"),
+            + (
+                ", Caller, CallerObjectId, CallerIp" if logic.entity == "caller" else ", Deployment"
+            ),
         ]
         lets = [f"let Lookback = {kql_timespan(period_h)};", *lets]
     elif isinstance(logic, RatioBurst):

@@ -57,8 +57,8 @@ class SeriesAnomaly:
     """Hourly count (metric="count") or sum of a field per entity against a seasonal baseline.
 
     An hour is anomalous when its value exceeds the baseline by more than `threshold` robust
-    standard deviations and by at least `min_excess` in absolute terms, and is at least
-    `min_value`. The deviation has floors (sqrt of the baseline, i.e. Poisson noise, and
+    standard deviations and by at least `min_excess` in absolute terms (and `min_ratio` times), and is at
+    least `min_value`. The deviation has floors (sqrt of the baseline, i.e. Poisson noise, and
     `sigma_floor`) so that quiet, regular series do not alarm on a handful of extra calls.
     """
 
@@ -69,6 +69,7 @@ class SeriesAnomaly:
     min_value: float
     min_excess: float
     sigma_floor: float
+    min_ratio: float = 1.0  # value must also be at least this multiple of the baseline
 
 
 @dataclass(frozen=True, slots=True)
