@@ -57,9 +57,9 @@ class SeriesAnomaly:
     """Hourly count (metric="count") or sum of a field per entity against a seasonal baseline.
 
     An hour is anomalous when its value exceeds the baseline by more than `threshold` robust
-    standard deviations and by at least `min_excess` in absolute terms (and `min_ratio` times), and is at
-    least `min_value`. The deviation has floors (sqrt of the baseline, i.e. Poisson noise, and
-    `sigma_floor`) so that quiet, regular series do not alarm on a handful of extra calls.
+    standard deviations, by at least `min_excess` in absolute terms and `min_ratio` times,
+    and is at least `min_value`. The deviation has floors (sqrt of the baseline, i.e. Poisson
+    noise, and `sigma_floor`) so that quiet, regular series do not alarm on a few extra calls.
     """
 
     source: LogSource

@@ -56,7 +56,7 @@ SELECT entity, hour, value, baseline, (value - baseline) / sigma AS score,
        ((value - baseline) / sigma > $threshold AND value >= $min_value
         AND value - baseline >= $min_excess AND value >= $min_ratio * baseline) AS anomalous
 FROM scored ORDER BY entity, hour
-"""
+"""  # noqa: S608 (our own definitions only; values are bound parameters)
         params: dict[str, Any] = {
             "sigma_floor": logic.sigma_floor,
             "threshold": logic.threshold,
@@ -79,7 +79,7 @@ GROUP BY entity, hour
 HAVING count(*) FILTER (WHERE hit) >= $min_hits
    AND count(*) FILTER (WHERE hit) / count(*) >= $min_ratio
 ORDER BY entity, hour
-"""
+"""  # noqa: S608 (our own definitions only; values are bound parameters)
         return sql, {"min_hits": logic.min_hits, "min_ratio": logic.min_ratio}
     assert isinstance(logic, EventMatch)
     principal = src.field(logic.principal).sql
@@ -91,7 +91,7 @@ FROM base
 WHERE list_contains($operations, {src.field("operation").sql})
   AND NOT list_contains($admins, lower(coalesce({principal}, '')))
 ORDER BY time, entity
-"""
+"""  # noqa: S608 (our own definitions only; values are bound parameters)
     return sql, {
         "operations": list(logic.operations),
         "admins": sorted({a.lower() for a in change_admins}),

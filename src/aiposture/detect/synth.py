@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import math
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,10 @@ ACCOUNT = (
     f"/SUBSCRIPTIONS/{SUB.upper()}/RESOURCEGROUPS/RG-AI/PROVIDERS/"
     "MICROSOFT.COGNITIVESERVICES/ACCOUNTS/OAI-SYNTH"
 )
-APIM = f"/subscriptions/{SUB}/resourceGroups/rg-ai/providers/Microsoft.ApiManagement/service/apim-synth"
+APIM = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-ai/providers/Microsoft.ApiManagement/"
+    "service/apim-synth"
+)
 DEPLOYMENTS = ("gpt-4o", "gpt-4o-mini", "text-embedding-3-large")
 CHANGE_ADMINS = ("platform-admin@contoso.example", "11111111-2222-3333-4444-555555555555")
 FORMATS = ("csv", "jsonl")
@@ -164,9 +167,9 @@ def synth_logs(
     extra: dict[dt.datetime, list[tuple[Caller, float, float]]] = {}  # hour -> (caller, λ, p400)
     token_boost: dict[tuple[dt.datetime, str], float] = {}
 
-    def add(start: dt.datetime, n_hours: int, fn: Callable[[dt.datetime], None]) -> str:
+    def inject(start: dt.datetime, n_hours: int, rows: list[tuple[Caller, float, float]]) -> str:
         for k in range(n_hours):
-            fn(start + dt.timedelta(hours=k))
+            extra.setdefault(start + dt.timedelta(hours=k), []).extend(rows)
         return _iso(start + dt.timedelta(hours=n_hours))
 
     def dep_id(name: str) -> str:
@@ -176,7 +179,7 @@ def synth_logs(
     c = callers[rng.choice((0, 1, 2, 5))]
     n = rng.randint(1, 3)
     lam = max(12 * c.rate, 150.0)
-    end = add(starts[0], n, lambda h, c=c, lam=lam: extra.setdefault(h, []).append((c, lam, 0.0)))
+    end = inject(starts[0], n, [(c, lam, 0.0)])
     labels.append(
         Label(
             "caller_burst",
@@ -190,7 +193,7 @@ def synth_logs(
     # 2. a new key-authenticated caller at volume
     new = Caller("", _ip(rng), rng.choice(DEPLOYMENTS[:2]), 0, "flat")
     lam = rng.uniform(200, 400)
-    end = add(starts[1], 2, lambda h: extra.setdefault(h, []).append((new, lam, 0.0)))
+    end = inject(starts[1], 2, [(new, lam, 0.0)])
     labels.append(
         Label(
             "new_caller",
@@ -204,19 +207,19 @@ def synth_logs(
     # 3. many new callers, each quiet, on one deployment
     dep = rng.choice(DEPLOYMENTS[:2])
     swarm = [Caller("", _ip(rng), dep, 0, "flat") for _ in range(40)]
-    end = add(starts[2], 3, lambda h: extra.setdefault(h, []).extend((s, 8.0, 0.0) for s in swarm))
+    end = inject(starts[2], 3, [(s, 8.0, 0.0) for s in swarm])
     labels.append(Label("distributed", "AIP-DET-002", dep_id(dep), _iso(starts[2]), end))
     # 4. a jailbreak campaign: many filtered prompts from one caller
     jb = Caller(_guid(rng), _ip(rng), DEPLOYMENTS[0], 0, "flat")
     lam = rng.uniform(30, 50)
-    end = add(
-        starts[3], rng.randint(2, 3), lambda h: extra.setdefault(h, []).append((jb, lam, 0.55))
-    )
+    end = inject(starts[3], rng.randint(2, 3), [(jb, lam, 0.55)])
     labels.append(Label("jailbreak", "AIP-DET-004", jb.entity, _iso(starts[3]), end))
     # 5. token spike on an APIM key (long outputs, slightly more requests)
     key = apim_keys[rng.randrange(len(apim_keys))]
     n = rng.randint(2, 4)
-    end = add(starts[4], n, lambda h: token_boost.__setitem__((h, key[0]), 15.0))
+    for k in range(n):
+        token_boost[(starts[4] + dt.timedelta(hours=k), key[0])] = 15.0
+    end = _iso(starts[4] + dt.timedelta(hours=n))
     labels.append(Label("token_spike", "AIP-DET-003", key[0], _iso(starts[4]), end))
 
     stats = SynthStats()
@@ -335,7 +338,9 @@ def synth_logs(
         ),
     )
     bad_at = {starts[5] + dt.timedelta(minutes=7 * k): op for k, op in enumerate(bad_ops)}
-    vm = f"/subscriptions/{SUB}/resourcegroups/rg-app/providers/microsoft.compute/virtualmachines/vm1"
+    vm = (
+        f"/subscriptions/{SUB}/resourcegroups/rg-app/providers/microsoft.compute/virtualmachines/v1"
+    )
 
     def activity(t: dt.datetime, caller: str, op: str, res: str, status: str = "Success") -> None:
         act.write(
