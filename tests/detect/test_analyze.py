@@ -16,6 +16,7 @@ from aiposture.errors import InputError
 ACCOUNT = "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COGNITIVESERVICES/ACCOUNTS/OAI"
 AI = "/subscriptions/s/resourcegroups/rg/providers/microsoft.cognitiveservices/accounts/oai"
 T0 = dt.datetime(2026, 10, 5, tzinfo=dt.UTC)  # Monday
+REGENERATE = "Microsoft.CognitiveServices/accounts/regenerateKey/action"
 
 
 def _iso(t: dt.datetime) -> str:
@@ -153,7 +154,7 @@ def test_portal_csv_and_az_cli_json_shapes(tmp_path: Path) -> None:
             [
                 {
                     "TimeGenerated": "2026-10-05T14:00:00Z",
-                    "OperationNameValue": "Microsoft.CognitiveServices/accounts/regenerateKey/action",
+                    "OperationNameValue": REGENERATE,
                     "Caller": "z@y",
                     "ActivityStatusValue": "Succeeded",
                     "_ResourceId": AI,
