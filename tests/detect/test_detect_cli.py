@@ -38,8 +38,11 @@ def test_detections_on_the_demo_tenant(tmp_path: Path) -> None:
     proc = run("detections", "--demo", "--output-dir", out, "--change-admin", "a@contoso.example")
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{d.id}.yaml" for d in DETECTIONS] + ["azuredeploy.json", "blind-spots.json"]
+        [f"{d.id}.yaml" for d in DETECTIONS] + ["azuredeploy.json", "blind-spots.json", "hunting"]
     )
+    hunting = {p.stem: yaml.safe_load(p.read_text()) for p in (out / "hunting").glob("*.yaml")}
+    assert set(hunting) == {d.id for d in DETECTIONS}
+    assert all("14d" in h["query"] for h in hunting.values())
     rules = {p.stem: yaml.safe_load(p.read_text()) for p in out.glob("*.yaml")}
     arm = json.loads((out / "azuredeploy.json").read_text())
     assert {r["properties"]["query"] for r in arm["resources"]} == {

@@ -46,8 +46,12 @@ def demo_scope() -> TenantScope:
 def test_every_detection_on_the_demo_tenant_passes_the_language_service(
     kusto: KqlCheck, demo_scope: TenantScope
 ) -> None:
-    results = kusto([(d.id, render_kql(d, demo_scope)) for d in DETECTIONS])
-    assert {i: r["diagnostics"] for i, r in results.items()} == {d.id: [] for d in DETECTIONS}
+    """Analytics rules and hunting variants alike."""
+    queries = [(d.id, render_kql(d, demo_scope)) for d in DETECTIONS] + [
+        (d.id + " hunting", render_kql(d, demo_scope, hunting=True)) for d in DETECTIONS
+    ]
+    results = kusto(queries)
+    assert {i: r["diagnostics"] for i, r in results.items()} == {i: [] for i, _ in queries}
 
 
 def test_every_detection_without_tenant_values_passes_too(kusto: KqlCheck) -> None:

@@ -83,23 +83,31 @@ def detections(
     quiet: bool,
 ) -> int:
     """Write Sentinel analytics rules (AIP-DET-*) tailored to the tenant: one YAML per rule in
-    the Azure-Sentinel repository format, and azuredeploy.json deploying them all."""
+    the Azure-Sentinel repository format, azuredeploy.json deploying them all, hunting/ with
+    the hunting variants, and blind-spots.json (posture gaps that would blind a rule)."""
     from aiposture.app import load_inventory
     from aiposture.detect.blind import blind_spots
     from aiposture.detect.catalog import DETECTIONS
     from aiposture.detect.scope import scope_from_inventory
-    from aiposture.detect.sentinel import arm_json, arm_template, rule_yaml, sentinel_rule
+    from aiposture.detect.sentinel import (
+        arm_json,
+        arm_template,
+        hunting_query,
+        rule_yaml,
+        sentinel_rule,
+    )
 
     admins = _admins(change_admins, change_admins_file)
     source = build_source(demo, inputs)
     _snapshot, inv = load_inventory(source)
     scope = scope_from_inventory(inv, admins)
     try:
-        output_dir.mkdir(parents=True, exist_ok=True)
+        (output_dir / "hunting").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{output_dir}: cannot create: {exc.strerror or exc}") from None
     for det in DETECTIONS:
         _write(output_dir / f"{det.id}.yaml", rule_yaml(sentinel_rule(det, scope)))
+        _write(output_dir / "hunting" / f"{det.id}.yaml", rule_yaml(hunting_query(det, scope)))
     _write(output_dir / "azuredeploy.json", arm_json(arm_template(DETECTIONS, scope)))
     spots = blind_spots(inv, DETECTIONS)
     _write(
@@ -159,13 +167,10 @@ def logs() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 def synth(output_dir: Path, seed: int, weeks: int, scale: float, fmt: str, quiet: bool) -> int:
     """Write synthetic AI logs with labelled anomalies (and change_admins.txt)."""
-    from aiposture.detect.synth import CHANGE_ADMINS, synth_logs
+    from aiposture.detect.synth import synth_logs
 
     try:
         stats = synth_logs(output_dir, seed=seed, weeks=weeks, scale=scale, fmt=fmt)
-        (output_dir / "change_admins.txt").write_text(
-            "\n".join(CHANGE_ADMINS) + "\n", encoding="utf-8"
-        )
     except OSError as exc:
         raise InputError(f"{output_dir}: cannot write: {exc.strerror or exc}") from None
     if not quiet:

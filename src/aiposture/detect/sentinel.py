@@ -81,6 +81,24 @@ def sentinel_rule(det: Detection, scope: TenantScope) -> dict[str, Any]:
     }
 
 
+def hunting_query(det: Detection, scope: TenantScope) -> dict[str, Any]:
+    """The hunting variant in the repository's Hunting Queries format."""
+    return {
+        "id": str(uuid.uuid5(_NAMESPACE, f"{scope.tenant.lower()}|{det.id}|hunting")),
+        "name": f"AI - {det.title} ({det.id}, hunting)",
+        "description": _description(det),
+        "requiredDataConnectors": [
+            {"connectorId": connector, "dataTypes": list(types)}
+            for connector, types in det.logic.source.connectors
+        ],
+        "tactics": list(det.tactics),
+        "relevantTechniques": list(det.techniques),
+        "query": render_kql(det, scope, hunting=True),
+        "entityMappings": _entity_mappings(det),
+        "version": RULE_VERSION,
+    }
+
+
 class _Dumper(yaml.SafeDumper):
     pass
 

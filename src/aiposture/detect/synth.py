@@ -5,7 +5,8 @@ Management LLM gateway logs and AzureActivity, from callers with weekly seasonal
 (business hours, nightly batch, flat) and Poisson noise, plus injected anomalies of every
 kind the AIP-DET detections look for. ground_truth.json lists each injected anomaly with the
 detection that must find it ("expected") and the ones that may also fire ("acceptable",
-e.g. a caller burst also raises its deployment's rate). Same seed, same bytes.
+e.g. a caller burst also raises its deployment's rate); change_admins.txt is the
+synthetic tenant's change-admin list. Same seed, same bytes.
 """
 
 from __future__ import annotations
@@ -419,5 +420,7 @@ def synth_logs(
         "anomalies": [asdict(label) for label in labels],
     }
     (out_dir / "ground_truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
+    # The synthetic tenant's configured change-admin list (what --change-admins-file takes).
+    (out_dir / "change_admins.txt").write_text("\n".join(CHANGE_ADMINS) + "\n", encoding="utf-8")
     stats.labels = len(labels)
     return stats
