@@ -91,3 +91,4 @@ def test_analyze_bad_inputs_exit_2_with_one_line(tmp_path: Path) -> None:
         run("logs", "analyze", bad, "--change-admins-file", tmp_path / "missing.txt"),
         "missing.txt",
     )
+    assert_one_line_error(run("logs", "analyze", bad, "--memory-limit", "lots"), "lots")

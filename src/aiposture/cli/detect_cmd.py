@@ -193,14 +193,19 @@ def synth(output_dir: Path, seed: int, weeks: int, scale: float, fmt: str, quiet
     show_default=True,
 )
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
-@click.option("--memory-limit", help="DuckDB memory limit, e.g. 2GB (spills to disk beyond it).")
+@click.option(
+    "--memory-limit",
+    default="1GB",
+    show_default=True,
+    help="DuckDB memory limit; it spills to a temporary directory beyond it.",
+)
 def analyze(
     files: tuple[Path, ...],
     change_admins: tuple[str, ...],
     change_admins_file: Path | None,
     fmt: str,
     output: Path | None,
-    memory_limit: str | None,
+    memory_limit: str,
 ) -> int:
     """Run the AIP-DET detections over exported logs (CSV, JSON lines, JSON, Parquet).
 

@@ -9,6 +9,8 @@ are read as text and cast by the table's schema, so exports that quote numbers s
 from __future__ import annotations
 
 import datetime as dt
+import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,7 @@ _SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
     ("AzureDiagnostics", frozenset({"ResourceProvider", "Category", "properties_s"})),
 )
 _EVIDENCE_HOURS = 24
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,12 +267,28 @@ def analyze(
     files: Sequence[Path],
     change_admins: Sequence[str] = (),
     detections: Sequence[Detection] = DETECTIONS,
-    memory_limit: str | None = None,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+) -> AnalysisResult:
+    """Load the exports and run the detections. DuckDB keeps within `memory_limit` and
+    spills to a private temporary directory beyond it (tens of millions of rows on a
+    laptop)."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit.strip(), re.IGNORECASE):
+        raise InputError(f"memory limit {memory_limit!r}: give a size such as 512MB or 2GB")
+    with tempfile.TemporaryDirectory(prefix="aiposture-duckdb-") as spill:
+        return _analyze(files, change_admins, detections, memory_limit.strip(), spill)
+
+
+def _analyze(
+    files: Sequence[Path],
+    change_admins: Sequence[str],
+    detections: Sequence[Detection],
+    memory_limit: str,
+    spill: str,
 ) -> AnalysisResult:
     con = duckdb.connect(":memory:")
     try:
-        if memory_limit:
-            con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute("SET temp_directory = " + "'" + spill.replace("'", "''") + "'")
         con.execute("SET TimeZone = 'UTC'")
         counts = load(con, files)
         findings: list[Finding] = []
