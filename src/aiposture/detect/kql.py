@@ -63,7 +63,7 @@ def render_kql(det: Detection, scope: TenantScope, *, hunting: bool = False) -> 
             f"| make-series Value = {metric} default = 0 on {t} "
             "from bin(ago(Lookback), 1h) to bin(now(), 1h) step 1h by Entity, ResourceId",
             "| extend (Anomalies, Score, Baseline) = series_decompose_anomalies("
-            f'Value, {_num(logic.threshold)}, {WEEK_HOURS}, "linefit")',
+            f'Value, {_num(logic.kql_threshold)}, {WEEK_HOURS}, "linefit")',
             f"| mv-expand {t} to typeof(datetime), Value to typeof(double), "
             "Anomalies to typeof(double), Score to typeof(double), Baseline to typeof(double)",
             *recent,

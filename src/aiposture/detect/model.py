@@ -70,6 +70,9 @@ class SeriesAnomaly:
     min_excess: float
     sigma_floor: float
     min_ratio: float = 1.0  # value must also be at least this multiple of the baseline
+    # KQL's series_decompose_anomalies scores residuals in Tukey-fence units (1.5 mild,
+    # 3 strong), not robust z-scores: its threshold is its own.
+    kql_threshold: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)
