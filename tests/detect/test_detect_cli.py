@@ -77,6 +77,15 @@ def test_synth_then_analyze_json(tmp_path: Path) -> None:
     found = {(f["detection"], f["entity"]) for f in doc["findings"]}
     assert ("AIP-DET-005", truth["anomalies"][-1]["entity"]) in found
     assert {d for d, _ in found} <= {d.id for d in DETECTIONS}
+    page, plots = tmp_path / "report.html", tmp_path / "plots"
+    proc = run(
+        "logs", "analyze", logs, "--change-admins-file", logs / "change_admins.txt",
+        "--format", "html", "--output", page, "--plots-dir", plots,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    series = [f for f in doc["findings"] if "values" in f["evidence"]]
+    assert len(list(plots.glob("*.svg"))) == len(series)
+    assert page.read_text().count("data:image/svg+xml;base64,") == len(series)
 
 
 def test_analyze_bad_inputs_exit_2_with_one_line(tmp_path: Path) -> None:

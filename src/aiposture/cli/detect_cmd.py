@@ -188,9 +188,14 @@ def synth(output_dir: Path, seed: int, weeks: int, scale: float, fmt: str, quiet
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["terminal", "json"]),
+    type=click.Choice(["terminal", "json", "html"]),
     default="terminal",
     show_default=True,
+)
+@click.option(
+    "--plots-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also write one SVG plot per rate/token anomaly into DIR.",
 )
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
 @click.option(
@@ -205,6 +210,7 @@ def analyze(
     change_admins_file: Path | None,
     fmt: str,
     output: Path | None,
+    plots_dir: Path | None,
     memory_limit: str,
 ) -> int:
     """Run the AIP-DET detections over exported logs (CSV, JSON lines, JSON, Parquet).
@@ -213,7 +219,7 @@ def analyze(
     ApiManagementGatewayLogs); a directory stands for the export files in it.
     """
     from aiposture.detect.analyze import analyze as run
-    from aiposture.detect.render import render_json, render_terminal
+    from aiposture.detect.render import render_html, render_json, render_terminal
 
     paths: list[Path] = []
     for f in files:
@@ -231,10 +237,19 @@ def analyze(
         else:
             paths.append(f)
     result = run(paths, _admins(change_admins, change_admins_file), memory_limit=memory_limit)
-    if fmt == "json":
-        write_output(render_json(result).encode(), output)
-    else:
-        write_output(render_terminal(result).encode(), output)
+    renderers = {"json": render_json, "html": render_html, "terminal": render_terminal}
+    write_output(renderers[fmt](result).encode(), output)
+    if plots_dir is not None:
+        from aiposture.detect.plots import finding_svg
+
+        try:
+            plots_dir.mkdir(parents=True, exist_ok=True)
+            for n, finding in enumerate(result.findings, 1):
+                svg = finding_svg(finding)
+                if svg is not None:
+                    (plots_dir / f"{n:03d}-{finding.detection}.svg").write_text(svg, "utf-8")
+        except OSError as exc:
+            raise InputError(f"{plots_dir}: cannot write plots: {exc.strerror or exc}") from None
     return 0
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+from importlib import resources
 
+import jinja2
 from rich.console import Console
 from rich.table import Table
 
@@ -52,3 +54,21 @@ def render_terminal(result: AnalysisResult, width: int = 140) -> str:
         )
     console.print(table)
     return buf.getvalue()
+
+
+def render_html(result: AnalysisResult) -> str:
+    """A standalone page: the findings table and, per series finding, its plot."""
+    from aiposture.detect.plots import finding_svg, svg_data_uri
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    source = resources.files("aiposture.detect").joinpath("report.html.j2").read_text("utf-8")
+    plots = []
+    for f in result.findings:
+        svg = finding_svg(f)
+        plots.append(svg_data_uri(svg) if svg else "")
+    return env.from_string(source).render(
+        tables=sorted(result.tables.items()),
+        skipped=result.skipped,
+        findings=result.findings,
+        plots=plots,
+    )
