@@ -74,9 +74,11 @@ def test_the_check_can_fail(kusto: KqlCheck) -> None:
 
 def test_demo_resources_are_filled_in(kusto: KqlCheck, demo_scope: TenantScope) -> None:
     assert demo_scope.ai_accounts
-    ids = ("AIP-DET-001", "AIP-DET-005")
+    ids = ("AIP-DET-001", "AIP-DET-005", "AIP-DET-006")
     results = kusto([(i, render_kql(by_id(i), demo_scope)) for i in ids])
     assert set(demo_scope.ai_accounts) <= set(results["AIP-DET-001"]["literals"])
+    assert demo_scope.ai_identities
+    assert set(demo_scope.ai_identities) <= set(results["AIP-DET-006"]["literals"])
     assert "secops-admin@contoso.example" in results["AIP-DET-005"]["literals"]
 
 
@@ -89,9 +91,10 @@ def test_kql_injection_through_tenant_names(kusto: KqlCheck) -> None:
         ai_accounts=NASTY,
         apim_services=NASTY,
         change_admins=NASTY,
+        ai_identities=NASTY,
     )
     benign = tuple(f"name{n}" for n in range(len(NASTY)))
-    plain_scope = TenantScope("t", benign, benign, benign)
+    plain_scope = TenantScope("t", benign, benign, benign, ai_identities=benign)
     both = kusto(
         [(d.id, render_kql(d, scope)) for d in DETECTIONS]
         + [("plain " + d.id, render_kql(d, plain_scope)) for d in DETECTIONS]

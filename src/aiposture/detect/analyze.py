@@ -128,7 +128,7 @@ def _cast(column: str, kql_type: str) -> str:
         )
     if kql_type == "bool":
         return f"TRY_CAST(lower(CAST({ident} AS VARCHAR)) AS BOOLEAN)"
-    if kql_type in ("string", "dynamic"):
+    if kql_type in ("string", "dynamic", "guid"):
         return f"CAST({ident} AS VARCHAR)"
     return f"TRY_CAST(CAST({ident} AS VARCHAR) AS {DUCKDB_TYPES[kql_type]})"
 

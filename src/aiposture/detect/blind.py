@@ -26,6 +26,7 @@ _NEEDS = {
     "aoai_requests": ("diagnosticSettings", ("RequestResponse",)),
     "apim_llm": ("diagnosticSettings", ("GatewayLlmLogs", "GatewayLogs")),
     "activity": ("activityLogExport", ("Administrative",)),
+    "kv_secret_reads": ("diagnosticSettings", ("AuditEvent",)),
 }
 
 
@@ -35,6 +36,8 @@ def _targets(inv: Inventory, source: str) -> list[tuple[str, str]]:
         return [(a.key, a.id) for a in inv.accounts.values()]
     if source == "apim_llm":
         return [(s.key, s.id) for s in inv.api_managements.values()]
+    if source == "kv_secret_reads":  # the vaults AI resources are linked to
+        return [(v.key, v.id) for v in inv.key_vaults.values() if v.key in inv.ai_linked]
     subs = sorted({a.subscription_id for a in inv.accounts.values() if a.subscription_id})
     return [(f"/subscriptions/{s}", f"/subscriptions/{s}") for s in subs]
 

@@ -151,6 +151,49 @@ ACTIVITY = LogSource(
     connectors=(("AzureActivity", ("AzureActivity",)),),
 )
 
+# Key Vault secret reads (AuditEvent, in AzureDiagnostics). The entity is the reading identity
+# and the vault together, so a vault the identity never read from has a baseline of zero.
+KV_SECRET_READS = LogSource(
+    name="kv_secret_reads",
+    kql_base=(
+        "AzureDiagnostics\n"
+        '| where ResourceProvider == "MICROSOFT.KEYVAULT" and Category == "AuditEvent" '
+        'and OperationName == "SecretGet"'
+    ),
+    sql_base=(
+        "SELECT * FROM AzureDiagnostics WHERE upper(ResourceProvider) = 'MICROSOFT.KEYVAULT' "
+        "AND Category = 'AuditEvent' AND OperationName = 'SecretGet'"
+    ),
+    fields=(
+        ("time", Field("TimeGenerated", "TimeGenerated")),
+        ("caller", Field("tostring(identity_claim_oid_g)", "lower(identity_claim_oid_g)")),
+        (
+            "identity_vault",
+            Field(
+                'iff(isempty(tostring(identity_claim_oid_g)), "", '
+                'strcat(tostring(identity_claim_oid_g), "|", toupper(ResourceId)))',
+                "lower(identity_claim_oid_g) || '|' || upper(ResourceId)",
+            ),
+        ),
+        ("resource", Field("ResourceId", "ResourceId")),
+    ),
+    required_columns=(
+        (
+            "AzureDiagnostics",
+            (
+                "TimeGenerated",
+                "ResourceId",
+                "ResourceProvider",
+                "Category",
+                "OperationName",
+                "identity_claim_oid_g",
+            ),
+        ),
+    ),
+    connectors=(("AzureKeyVault", ("AzureDiagnostics",)),),
+    scope_field="caller",
+)
+
 CONFIG_OPERATIONS = (
     "MICROSOFT.COGNITIVESERVICES/ACCOUNTS/WRITE",
     "MICROSOFT.COGNITIVESERVICES/ACCOUNTS/DELETE",
@@ -303,6 +346,42 @@ DETECTIONS: tuple[Detection, ...] = (
         ),
         query_frequency=_HOUR,
         query_period=_HOUR,
+    ),
+)
+
+
+DETECTIONS = (
+    *DETECTIONS,
+    Detection(
+        id="AIP-DET-006",
+        title="Unusual Key Vault secret reads by an AI workload identity",
+        description=(
+            "The managed identity of an AI workload (AI account, ML workspace, search "
+            "service) reads far more secrets from a key vault in an hour than its baseline for "
+            "that hour of the week, or starts reading from a vault it never used. A hijacked "
+            "agent, prompt-injected tool or compromised compute harvests the credentials its "
+            "identity can reach; legitimate workloads read the same few secrets on a schedule."
+        ),
+        severity=Severity.HIGH,
+        tactics=("CredentialAccess",),
+        techniques=("T1555.006", "T1552"),
+        atlas=("AML.T0055", "AML.T0053"),
+        logic=SeriesAnomaly(
+            source=KV_SECRET_READS,
+            entity="identity_vault",
+            metric="count",
+            threshold=6.0,
+            min_value=20,
+            min_excess=15,
+            sigma_floor=2.0,
+            min_ratio=3.0,
+        ),
+        entities=(
+            EntityMapping("Account", "AadUserId", "CallerObjectId"),
+            EntityMapping("AzureResource", "ResourceId", "ResourceId"),
+        ),
+        query_frequency=_HOUR,
+        query_period=14 * _DAY,
     ),
 )
 

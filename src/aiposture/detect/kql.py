@@ -27,9 +27,10 @@ def _scope_filter(source: LogSource, scope: TenantScope) -> tuple[list[str], lis
     ids = scope.resources_for(source.name)
     if not ids:
         return [], []
+    name = "ScopeIdentities" if source.scope_field == "caller" else "ScopeResources"
     return (
-        [f"let ScopeResources = {kql_dynamic_strings(ids)};"],
-        [f"| where {source.field('resource').kql} in~ (ScopeResources)"],
+        [f"let {name} = {kql_dynamic_strings(ids)};"],
+        [f"| where {source.field(source.scope_field).kql} in~ ({name})"],
     )
 
 
@@ -50,9 +51,16 @@ def render_kql(det: Detection, scope: TenantScope, *, hunting: bool = False) -> 
         period_h = det.query_period.total_seconds() / 3600
         freq_h = det.query_frequency.total_seconds() / 3600
         recent = [] if hunting else [f"| where {t} >= bin(now(), 1h) - {kql_timespan(freq_h + 1)}"]
-        entity_out = (
-            _caller_columns() if logic.entity == "caller" else "| extend Deployment = Entity"
-        )
+        entity_out = {
+            "caller": _caller_columns(),
+            "deployment": "| extend Deployment = Entity",
+            "identity_vault": '| extend CallerObjectId = tostring(split(Entity, "|")[0])',
+        }[logic.entity]
+        extra_out = {
+            "caller": ", Caller, CallerObjectId, CallerIp",
+            "deployment": ", Deployment",
+            "identity_vault": ", CallerObjectId",
+        }[logic.entity]
         body = [
             src.kql_base,
             f"| where {t} > ago(Lookback)",
@@ -71,10 +79,7 @@ def render_kql(det: Detection, scope: TenantScope, *, hunting: bool = False) -> 
             f"and Value - Baseline >= {_num(logic.min_excess)} "
             f"and Value >= {_num(logic.min_ratio)} * Baseline",
             entity_out,
-            f"| project {t}, Entity, Value, Baseline, Score, ResourceId"
-            + (
-                ", Caller, CallerObjectId, CallerIp" if logic.entity == "caller" else ", Deployment"
-            ),
+            f"| project {t}, Entity, Value, Baseline, Score, ResourceId{extra_out}",
         ]
         lets = [f"let Lookback = {kql_timespan(period_h)};", *lets]
     elif isinstance(logic, RatioBurst):

@@ -40,6 +40,8 @@ class LogSource:
     fields: tuple[tuple[str, Field], ...]
     required_columns: tuple[tuple[str, tuple[str, ...]], ...]
     connectors: tuple[tuple[str, tuple[str, ...]], ...]
+    # The logical field the tenant's values filter on in KQL (its AI resources or identities).
+    scope_field: str = "resource"
 
     @property
     def tables(self) -> tuple[str, ...]:

@@ -27,6 +27,9 @@ SCHEMAS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("DurationMs", "real"),
         ("properties_s", "string"),
         ("CorrelationId", "string"),
+        # Key Vault AuditEvent rows (ResourceProvider MICROSOFT.KEYVAULT)
+        ("identity_claim_oid_g", "guid"),
+        ("id_s", "string"),
     ),
     "AzureActivity": (
         ("TimeGenerated", "datetime"),
@@ -82,6 +85,7 @@ DUCKDB_TYPES: Mapping[str, str] = {
     "real": "DOUBLE",
     "bool": "BOOLEAN",
     "dynamic": "VARCHAR",
+    "guid": "VARCHAR",
 }
 
 

@@ -17,12 +17,15 @@ class TenantScope:
     ai_accounts: tuple[str, ...] = ()  # ARM ids of Cognitive Services / AI Foundry accounts
     apim_services: tuple[str, ...] = ()  # ARM ids of API Management services
     change_admins: tuple[str, ...] = ()  # UPNs / app ids allowed to change AI configuration
+    ai_identities: tuple[str, ...] = ()  # object ids of the AI workloads' managed identities
 
     def resources_for(self, source_name: str) -> tuple[str, ...]:
         if source_name == "aoai_requests":
             return self.ai_accounts
         if source_name == "apim_llm":
             return self.apim_services
+        if source_name == "kv_secret_reads":
+            return self.ai_identities
         return ()
 
 
@@ -32,4 +35,14 @@ def scope_from_inventory(inv: Inventory, change_admins: Iterable[str] = ()) -> T
         ai_accounts=tuple(sorted(a.id for a in inv.accounts.values())),
         apim_services=tuple(sorted(s.id for s in inv.api_managements.values())),
         change_admins=tuple(sorted({a.strip() for a in change_admins if a.strip()})),
+        ai_identities=tuple(
+            sorted(
+                {
+                    pid.lower()
+                    for table in (inv.accounts, inv.workspaces, inv.search_services)
+                    for r in table.values()
+                    for pid in r.identity.principal_ids
+                }
+            )
+        ),
     )

@@ -1,6 +1,7 @@
 """`aiposture logs synth`: deterministic synthetic AI logs with labelled anomalies.
 
-Six weeks (by default) of Azure OpenAI RequestResponse logs (AzureDiagnostics), API
+Six weeks (by default) of Azure OpenAI RequestResponse and Key Vault AuditEvent logs
+(AzureDiagnostics), API
 Management LLM gateway logs and AzureActivity, from callers with weekly seasonality
 (business hours, nightly batch, flat) and Poisson noise, plus injected anomalies of every
 kind the AIP-DET detections look for. ground_truth.json lists each injected anomaly with the
@@ -32,6 +33,12 @@ ACCOUNT = (
 APIM = (
     f"/subscriptions/{SUB}/resourceGroups/rg-ai/providers/Microsoft.ApiManagement/"
     "service/apim-synth"
+)
+KV_AI = (
+    f"/SUBSCRIPTIONS/{SUB.upper()}/RESOURCEGROUPS/RG-AI/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV-AI"
+)
+KV_FIN = (
+    f"/SUBSCRIPTIONS/{SUB.upper()}/RESOURCEGROUPS/RG-FIN/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV-FIN"
 )
 DEPLOYMENTS = ("gpt-4o", "gpt-4o-mini", "text-embedding-3-large")
 CHANGE_ADMINS = ("platform-admin@contoso.example", "11111111-2222-3333-4444-555555555555")
@@ -223,6 +230,46 @@ def synth_logs(
     end = _iso(starts[4] + dt.timedelta(hours=n))
     labels.append(Label("token_spike", "AIP-DET-003", key[0], _iso(starts[4]), end))
 
+    # 6. an AI workload identity harvests secrets from a vault it never read. Key Vault rows
+    # have their own random stream so that adding them left the other tables unchanged.
+    kv_rng = random.Random(seed * 7919 + 6)
+    ml_mi, search_mi, human = _guid(kv_rng), _guid(kv_rng), _guid(kv_rng)
+    readers = ((ml_mi, KV_AI, 4.0, "flat"), (search_mi, KV_AI, 8.0, "business"),
+               (human, KV_FIN, 3.0, "business"))  # fmt: skip
+    kv_start = kv_rng.choice(hours[2 * 168 : -4])
+    kv_hours = kv_rng.randint(1, 2)
+    kv_lam = kv_rng.uniform(60, 120)
+    harvest = {kv_start + dt.timedelta(hours=k) for k in range(kv_hours)}
+    labels.append(
+        Label(
+            "secret_harvest",
+            "AIP-DET-006",
+            f"{ml_mi}|{KV_FIN}",
+            _iso(kv_start),
+            _iso(kv_start + dt.timedelta(hours=kv_hours)),
+        )
+    )
+
+    def secret_get(t: dt.datetime, oid: str, vault: str) -> dict[str, Any]:
+        return {
+            "TimeGenerated": _iso(t),
+            "ResourceId": vault,
+            "ResourceProvider": "MICROSOFT.KEYVAULT",
+            "ResourceType": "VAULTS",
+            "Resource": vault.rsplit("/", 1)[-1],
+            "ResourceGroup": "RG-AI",
+            "SubscriptionId": SUB,
+            "Category": "AuditEvent",
+            "OperationName": "SecretGet",
+            "CallerIPAddress": "10.20.0.4",
+            "ResultSignature": "OK",
+            "ResultType": "Success",
+            "DurationMs": kv_rng.randint(2, 40),
+            "identity_claim_oid_g": oid,
+            "id_s": f"https://{vault.rsplit('/', 1)[-1].lower()}.vault.azure.net/secrets/"
+            f"s{kv_rng.randint(1, 40)}",
+        }
+
     stats = SynthStats()
     diag = _Writer(out_dir, "AzureDiagnostics", fmt)
     try:
@@ -259,6 +306,14 @@ def synth_logs(
                             ),
                         }
                     )
+            for oid, vault, rate, profile in readers:
+                for _ in range(_poisson(kv_rng, rate * _profile(profile, hour))):
+                    t = hour + dt.timedelta(seconds=kv_rng.random() * 3600)
+                    diag.write(secret_get(t, oid, vault))
+            if hour in harvest:
+                for _ in range(_poisson(kv_rng, kv_lam)):
+                    t = hour + dt.timedelta(seconds=kv_rng.random() * 3600)
+                    diag.write(secret_get(t, ml_mi, KV_FIN))
     finally:
         diag.close()
     stats.rows["AzureDiagnostics"] = diag.rows
