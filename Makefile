@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench install clean browser
+.PHONY: demo test lint bench install clean browser kusto
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,13 +23,23 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Microsoft's Kusto language service (npm, run with node) for the KQL checks in tests/detect.
+# Installed from the committed lock file into tests/kusto/node_modules (ignored by git).
+KUSTO_DIR := tests/kusto
+KUSTO_STAMP := $(KUSTO_DIR)/node_modules/.installed
+$(KUSTO_STAMP): $(KUSTO_DIR)/package.json $(KUSTO_DIR)/package-lock.json
+	@command -v node >/dev/null 2>&1 || { echo "node not found: the KQL checks will be skipped"; exit 0; }; \
+	  cd $(KUSTO_DIR) && npm ci --no-audit --no-fund --silent && touch node_modules/.installed
+
+kusto: $(KUSTO_STAMP)
+
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(STAMP) browser lint
+test: $(STAMP) browser kusto lint
 	$(BIN)/pytest -q -n 2
 
 bench: $(STAMP)

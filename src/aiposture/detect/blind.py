@@ -1,0 +1,67 @@
+"""Posture gaps that blind a detection: the logs it reads are not sent to Log Analytics.
+
+For each detection and each resource it watches: "blind" when the inventory shows the log is
+not sent to a workspace, "unknown" when the diagnostic settings were not (fully) read. A
+detection deployed without its logs raises nothing, which reads like "all quiet".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiposture.detect.model import Detection
+from aiposture.model.inventory import Inventory
+
+
+@dataclass(frozen=True, slots=True)
+class BlindSpot:
+    detection: str
+    resource: str  # resource id (or /subscriptions/<id>)
+    status: str  # blind | unknown
+    reason: str
+
+
+# source name -> (collection in the coverage index, categories that must be sent)
+_NEEDS = {
+    "aoai_requests": ("diagnosticSettings", ("RequestResponse",)),
+    "apim_llm": ("diagnosticSettings", ("GatewayLlmLogs", "GatewayLogs")),
+    "activity": ("activityLogExport", ("Administrative",)),
+    "kv_secret_reads": ("diagnosticSettings", ("AuditEvent",)),
+}
+
+
+def _targets(inv: Inventory, source: str) -> list[tuple[str, str]]:
+    """(coverage/diagnostics key, resource id) of what a source's logs come from."""
+    if source == "aoai_requests":
+        return [(a.key, a.id) for a in inv.accounts.values()]
+    if source == "apim_llm":
+        return [(s.key, s.id) for s in inv.api_managements.values()]
+    if source == "kv_secret_reads":  # the vaults AI resources are linked to
+        return [(v.key, v.id) for v in inv.key_vaults.values() if v.key in inv.ai_linked]
+    subs = sorted({a.subscription_id for a in inv.accounts.values() if a.subscription_id})
+    return [(f"/subscriptions/{s}", f"/subscriptions/{s}") for s in subs]
+
+
+def blind_spots(inv: Inventory, detections: tuple[Detection, ...]) -> list[BlindSpot]:
+    out: list[BlindSpot] = []
+    for det in detections:
+        source = det.logic.source.name
+        collection, categories = _NEEDS[source]
+        for key, rid in _targets(inv, source):
+            coverage = inv.coverage.status(collection, key)
+            settings = [s for s in inv.diagnostics_for(key) if s.workspace_id]
+            if any(s.sends(*categories) for s in settings):
+                continue
+            if not coverage.complete:
+                out.append(BlindSpot(det.id, rid, "unknown", coverage.reason))
+                continue
+            wanted = " and ".join(categories)
+            out.append(
+                BlindSpot(
+                    det.id,
+                    rid,
+                    "blind",
+                    f"no diagnostic setting sends {wanted} to a Log Analytics workspace",
+                )
+            )
+    return out
