@@ -1,4 +1,4 @@
-"""Benchmark of the permission semantics (graph/permissions.py) at 10k, 100k and 1M assignments.
+"""Benchmark of the permission semantics (facts/permissions.py) at 10k, 100k and 1M assignments.
 
 Builds inventories of role assignments directly as entities (normalization is measured by
 bench_scan.py), then times PermissionIndex construction, `grants_on` for every AI resource and
@@ -17,8 +17,8 @@ import resource
 import time
 
 from aiposture.config import Settings
-from aiposture.graph.builtin_roles import builtin_roles
-from aiposture.graph.permissions import (
+from aiposture.facts.builtin_roles import builtin_roles
+from aiposture.facts.permissions import (
     BLOB_READ,
     CS_DEPLOYMENT_WRITE,
     CS_LIST_KEYS,

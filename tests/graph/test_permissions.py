@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from aiposture.graph.builtin_roles import builtin_role, builtin_role_by_name, builtin_roles
-from aiposture.graph.permissions import (
+from aiposture.facts.builtin_roles import builtin_role, builtin_role_by_name, builtin_roles
+from aiposture.facts.permissions import (
     BLOB_READ,
     BLOB_WRITE,
     CS_DEPLOYMENT_WRITE,

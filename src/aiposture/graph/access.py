@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiposture.graph.build import (
-    CS_ACCOUNT_WRITE,
-    CS_INFERENCE,
-    SEARCH_ADMIN_KEYS,
-    SEARCH_DOCS_READ,
-)
-from aiposture.graph.permissions import (
+from aiposture.facts.permissions import (
     CS_DEPLOYMENT_WRITE,
     CS_LIST_KEYS,
     CS_RAI_POLICY_WRITE,
     ROLE_ASSIGNMENT_WRITE,
     Grant,
     permission_index,
+)
+from aiposture.graph.build import (
+    CS_ACCOUNT_WRITE,
+    CS_INFERENCE,
+    SEARCH_ADMIN_KEYS,
+    SEARCH_DOCS_READ,
 )
 from aiposture.model.entities import CognitiveAccount, MLWorkspace, Resource, SearchService
 from aiposture.model.inventory import Inventory

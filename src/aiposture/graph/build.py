@@ -21,7 +21,7 @@ import rustworkx as rx
 
 from aiposture.facts.base import Fact
 from aiposture.facts.exposure import exposed_resources
-from aiposture.graph.permissions import (
+from aiposture.facts.permissions import (
     BLOB_READ,
     BLOB_WRITE,
     CS_DEPLOYMENT_WRITE,
