@@ -46,7 +46,7 @@ def run_rules(
     rows: Iterable[Mapping[str, Any]], settings: Settings | None = None, **kw: Any
 ) -> ScanResult:
     inv = make_inventory(rows, **kw)
-    return scan_inventory(inv, settings or Settings(), "test", now=FIXED_NOW)
+    return scan_inventory(inv, settings or Settings(), "test", now=FIXED_NOW, graph_views=True)
 
 
 def statuses(result: ScanResult, rule_id: str) -> set[tuple[str, str]]:
@@ -57,4 +57,4 @@ def statuses(result: ScanResult, rule_id: str) -> set[tuple[str, str]]:
 @pytest.fixture(scope="session")
 def demo_result() -> ScanResult:
     inv = normalize(demo_snapshot())
-    return scan_inventory(inv, Settings(), "demo", now=FIXED_NOW)
+    return scan_inventory(inv, Settings(), "demo", now=FIXED_NOW, graph_views=True)

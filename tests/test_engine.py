@@ -168,10 +168,10 @@ def test_streamed_json_report_equals_the_formatted_document() -> None:
     from aiposture.report.json import render_json, report_dict, write_json
 
     result = scan_inventory(normalize(demo_snapshot()), Settings(), "demo", now=NOW)
-    result.extras["later_stage"] = {"after": "findings"}
+    result.compliance = {"after": "findings"}  # a later stage's view
     expected = msgspec.json.format(msgspec.json.encode(report_dict(result)), indent=2) + b"\n"
     fresh = scan_inventory(normalize(demo_snapshot()), Settings(), "demo", now=NOW)
-    fresh.extras["later_stage"] = {"after": "findings"}
+    fresh.compliance = {"after": "findings"}
     buf = io.BytesIO()
     write_json(fresh, buf)
     # Writing renders each fix without keeping it on the finding (memory at scale).

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from aiposture import __version__
 from aiposture.collect.interface import Source
@@ -20,6 +20,19 @@ from aiposture.rules.engine import evaluate
 from aiposture.rules.registry import all_rules
 from aiposture.rules.types import Finding, RuleSpec
 
+if TYPE_CHECKING:
+    from aiposture.graph.bom import AiBom
+    from aiposture.graph.paths import PathSet
+
+
+@dataclass(frozen=True)
+class GraphViews:
+    """What the reports show from the security graph, taken from the graph the rules used
+    (reports never build a graph of their own)."""
+
+    paths: PathSet | None  # None when no AIP-PATH rule ran (the paths are what they report)
+    bom: AiBom
+
 
 @dataclass
 class ScanResult:
@@ -30,7 +43,11 @@ class ScanResult:
     scanned_at: dt.datetime
     source: str
     tool_version: str = __version__
-    extras: dict[str, Any] = field(default_factory=dict)  # views added by later stages
+    # Views added by later stages, each typed; None when the stage did not run.
+    graph: GraphViews | None = None  # scan_inventory(graph_views=True): HTML report
+    input_warnings: tuple[str, ...] = ()  # unusable rows, merge conflicts (offline inputs)
+    baseline: Mapping[str, Any] | None = None  # report.baseline.compare(): its JSON document
+    compliance: Mapping[str, Any] | None = None  # rules.frameworks.compliance_view()
 
     @property
     def coverage(self) -> list[Coverage]:
@@ -88,6 +105,7 @@ def scan(
     now: dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
     graph_factory: Callable[[Inventory], Any] | None = None,
+    graph_views: bool = False,
 ) -> ScanResult:
     now = now or dt.datetime.now(dt.UTC)
     # Keep only the inventory: the snapshot's raw bytes can go before rules and reports run.
@@ -96,7 +114,12 @@ def scan(
     gc.freeze()
     try:
         return scan_inventory(
-            inv, settings, source.describe(), now=now, graph_factory=graph_factory
+            inv,
+            settings,
+            source.describe(),
+            now=now,
+            graph_factory=graph_factory,
+            graph_views=graph_views,
         )
     finally:
         gc.unfreeze()
@@ -109,14 +132,31 @@ def scan_inventory(
     *,
     now: dt.datetime,
     graph_factory: Callable[[Inventory], Any] | None = None,
+    graph_views: bool = False,
 ) -> ScanResult:
+    """Evaluate the rules. With `graph_views`, also keep what the HTML report shows from the
+    security graph (attack paths, the AI BOM), taken from the graph the rules built, so the
+    graph is built once per scan (and kept until the views are taken: only ask for them when
+    a report needs them)."""
     if graph_factory is None:
         from aiposture.graph.build import build_graph
 
         graph_factory = build_graph  # built lazily, only if a graph rule runs
-    factory = (lambda: graph_factory(inv)) if graph_factory is not None else None
+    build = graph_factory
+    built: list[Any] = []
+
+    def factory() -> Any:
+        sg = build(inv)
+        if graph_views:
+            built.append(sg)
+        return sg
+
     rules = [r for r in all_rules() if r.id not in settings.disabled_rules]
     findings = evaluate(inv, settings, now=now, graph_factory=factory, rules=rules)
+    views = None
+    if graph_views:  # the rules' graph, or (no graph rule ran) one built here, once
+        sg = built.pop() if built else build(inv)
+        views = _graph_views(inv, settings, rules, source_desc, sg)
     return ScanResult(
         inventory=inv,
         findings=findings,
@@ -124,4 +164,16 @@ def scan_inventory(
         settings=settings,
         scanned_at=now,
         source=source_desc,
+        graph=views,
     )
+
+
+def _graph_views(
+    inv: Inventory, settings: Settings, rules: list[RuleSpec[Any]], source: str, sg: Any
+) -> GraphViews:
+    from aiposture.graph.bom import build_bom
+    from aiposture.graph.paths import find_paths
+
+    wants_paths = any(r.id.startswith("AIP-PATH-") for r in rules)
+    paths = find_paths(sg, settings.model_admins) if wants_paths else None
+    return GraphViews(paths=paths, bom=build_bom(inv, sg, source))

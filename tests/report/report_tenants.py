@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from aiposture.app import ScanResult
+from aiposture.app import GraphViews, ScanResult
 from aiposture.config import Settings
+from aiposture.graph.bom import build_bom
+from aiposture.graph.build import build_graph
+from aiposture.graph.paths import find_paths
 from aiposture.model.normalize import normalize
 from aiposture.model.snapshot import Coverage, Metadata, Snapshot
 from aiposture.model.types import CoverageStatus
@@ -87,6 +90,13 @@ def result_for(snap: Snapshot, rule_ids: tuple[str, ...] = GOLDEN_RULES) -> Scan
     inv = normalize(snap)
     settings = Settings()
     findings = evaluate(inv, settings, now=GOLDEN_NOW, rules=rules)
+    # What the scan keeps from its graph for the HTML report (app.scan_inventory does the same).
+    sg = build_graph(inv)
+    wants_paths = any(r.id.startswith("AIP-PATH-") for r in rules)
+    views = GraphViews(
+        paths=find_paths(sg, settings.model_admins) if wants_paths else None,
+        bom=build_bom(inv, sg, "report test tenant"),
+    )
     return ScanResult(
         inventory=inv,
         findings=findings,
@@ -95,6 +105,7 @@ def result_for(snap: Snapshot, rule_ids: tuple[str, ...] = GOLDEN_RULES) -> Scan
         scanned_at=GOLDEN_NOW,
         source="report test tenant",
         tool_version=GOLDEN_VERSION,
+        graph=views,
     )
 
 

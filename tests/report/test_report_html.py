@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
-from aiposture.app import ScanResult
+from aiposture.app import GraphViews, ScanResult
 from aiposture.report.html import render_html, view_model
 from aiposture.report.html.paths import attack_path_diagrams
 
@@ -112,7 +112,6 @@ def test_paths_from_hops_and_from_steps() -> None:
 def test_paths_and_reach_render_as_escaped_svg_and_table(small_result: ScanResult) -> None:
     assert view_model(small_result)["paths"] == []
     assert 'id="paths"' not in render_html(small_result).decode()
-    small_result.extras["paths"] = [_hop_path()]
     bom: dict[str, Any] = {
         "resources": [
             {
@@ -136,7 +135,7 @@ def test_paths_and_reach_render_as_escaped_svg_and_table(small_result: ScanResul
             }
         ]
     }
-    small_result.extras["bom"] = bom
+    small_result.graph = GraphViews(paths=[_hop_path()], bom=bom)  # type: ignore[arg-type]
     page = render_html(small_result).decode()
     section = page[page.index('<section id="paths">') : page.index('<section id="findings">')]
     svg = _Svg()

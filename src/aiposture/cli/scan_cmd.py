@@ -126,7 +126,13 @@ def scan(
     err = stderr_console(quiet)
     update, stop = load_progress(err)
     try:
-        result = run_scan(settings, source, now=dt.datetime.now(dt.UTC), progress=update)
+        result = run_scan(
+            settings,
+            source,
+            now=dt.datetime.now(dt.UTC),
+            progress=update,
+            graph_views="html" in formats,  # the HTML report shows paths and the AI BOM
+        )
     finally:
         stop()
     # Inventory and findings live until exit: later GC passes need not traverse them.
@@ -139,9 +145,9 @@ def scan(
         if len(input_warnings) > _MAX_WARNING_LINES:
             more = len(input_warnings) - _MAX_WARNING_LINES
             click.echo(f"aiposture: warning: ... and {more} more (see the report)", err=True)
-        result.extras["input_warnings"] = input_warnings
+        result.input_warnings = tuple(input_warnings)
     if previous is not None:
-        result.extras["baseline"] = compare(result, previous, str(baseline))
+        result.baseline = compare(result, previous, str(baseline))
         from aiposture.report.baseline import tenant_mismatch
 
         if (warning := tenant_mismatch(result, previous)) is not None:
@@ -225,7 +231,7 @@ def _regular_file(path: Path, option: str) -> None:
 
 
 def _render_compliance(result: ScanResult, console: Console) -> None:
-    view = result.extras.get("compliance")
+    view = result.compliance
     if view is not None:
         from aiposture.report.compliance import render_compliance
 

@@ -8,7 +8,7 @@ Baseline FAIL findings that no longer exist at all (resource deleted, rule disab
 as resolved too. An UNKNOWN that used to be a FAIL is "new", never "resolved": nobody verified
 the fix.
 
-The comparison is stored in `result.extras["baseline"]`, so the JSON report carries it and every
+The comparison is stored in `result.baseline`, so the JSON report carries it and every
 renderer can show it (see `state_of`).
 """
 
@@ -173,13 +173,13 @@ def tenant_mismatch(result: ScanResult, baseline: BaselineReport) -> str | None:
 def apply_baseline(result: ScanResult, path: Path) -> dict[str, Any]:
     """Load the baseline at `path`, compare, and store the comparison on the result."""
     comparison = compare(result, load_baseline(path), str(path))
-    result.extras["baseline"] = comparison
+    result.baseline = comparison
     return comparison
 
 
 def state_of(result: ScanResult, f: Finding) -> str | None:
     """The baseline state of a finding, or None when the scan had no baseline."""
-    comparison = result.extras.get("baseline")
+    comparison = result.baseline
     if not isinstance(comparison, dict):
         return None
     state = comparison.get("states", {}).get(f.fingerprint)
@@ -187,7 +187,7 @@ def state_of(result: ScanResult, f: Finding) -> str | None:
 
 
 def resolved_entries(result: ScanResult) -> list[dict[str, Any]]:
-    comparison = result.extras.get("baseline")
+    comparison = result.baseline
     if not isinstance(comparison, dict):
         return []
     return list(comparison.get("resolved", []))

@@ -1,8 +1,9 @@
 """The compliance view (`scan --framework`): terminal table; JSON is the view dict itself,
-merged into the JSON report as `compliance` through ScanResult.extras."""
+merged into the JSON report as `compliance` (ScanResult.compliance)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rich import box
@@ -17,13 +18,13 @@ STATUS_STYLE = {"failing": "bold red", "covered": "green", "no rule": "dim"}
 
 
 def attach_compliance(result: ScanResult, framework: str) -> dict[str, Any]:
-    """Compute the view for `framework` and put it into result.extras["compliance"]."""
+    """Compute the view for `framework` and keep it on the result (ScanResult.compliance)."""
     view = compliance_view(framework, result.rules, result.findings)
-    result.extras["compliance"] = view
+    result.compliance = view
     return view
 
 
-def render_compliance(view: dict[str, Any], console: Console) -> None:
+def render_compliance(view: Mapping[str, Any], console: Console) -> None:
     table = Table(
         title=f"Compliance view: {view['name']}",
         box=box.SIMPLE_HEAD,

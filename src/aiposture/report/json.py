@@ -143,7 +143,13 @@ def _report_doc(result: ScanResult, findings: Any) -> dict[str, Any]:
         "inventory": inventory_entries(inv),
         "findings": findings,
     }
-    doc.update(result.extras)
+    # Views of later stages, in the order the scan adds them; absent when not run.
+    if result.input_warnings:
+        doc["input_warnings"] = list(result.input_warnings)
+    if result.baseline is not None:
+        doc["baseline"] = result.baseline
+    if result.compliance is not None:
+        doc["compliance"] = result.compliance
     scrubbed: dict[str, Any] = tree(doc)
     return scrubbed
 

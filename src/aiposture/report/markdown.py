@@ -123,7 +123,7 @@ def render_markdown(result: ScanResult) -> bytes:
             for ps in pillar_scores(result)
         ),
     )
-    comparison = result.extras.get("baseline")
+    comparison = result.baseline
     if isinstance(comparison, dict):
         counts = comparison.get("counts", {})
         lines += [

@@ -330,23 +330,11 @@ def top_risks(fails: list[Finding]) -> list[dict[str, Any]]:
 
 
 def graph_views(result: ScanResult) -> tuple[Any, Any]:
-    """Attack paths and the richer BOM: from `result.extras` when a stage put them there,
-    otherwise computed from the security graph. Paths only when an AIP-PATH rule ran (they
-    are what those rules report), so disabling the rules also leaves them out here."""
-    paths = result.extras.get("paths")
-    bom = result.extras.get("bom")
-    wants_paths = paths is None and any(r.id.startswith("AIP-PATH-") for r in result.rules)
-    if wants_paths or bom is None:
-        from aiposture.graph.bom import build_bom
-        from aiposture.graph.build import build_graph
-        from aiposture.graph.paths import find_paths
-
-        sg = build_graph(result.inventory)
-        if wants_paths:
-            paths = find_paths(sg, result.settings.model_admins)
-        if bom is None:
-            bom = build_bom(result.inventory, sg, result.source)
-    return paths, bom
+    """Attack paths and the richer BOM, as the scan took them from its security graph
+    (`scan_inventory(graph_views=True)`); a report never builds a graph of its own."""
+    if result.graph is None:
+        raise ValueError("the HTML report needs the graph views: scan with graph_views=True")
+    return result.graph.paths, result.graph.bom
 
 
 def view_model(result: ScanResult) -> dict[str, Any]:
@@ -356,7 +344,7 @@ def view_model(result: ScanResult) -> dict[str, Any]:
     fails = [f for f in findings if f.is_failure]
     scores = pillar_scores(result)
     gaps = inv.coverage.gaps()
-    comparison = result.extras.get("baseline")
+    comparison = result.baseline
     return {
         "tool_version": result.tool_version,
         "tenant_id": inv.metadata.tenant_id or "unknown",
@@ -388,7 +376,7 @@ def view_model(result: ScanResult) -> dict[str, Any]:
         "group_chart": _group_chart(result),
         "bom": _bom(result, rich_bom),
         "paths": attack_path_diagrams(paths),
-        "compliance": _compliance(result.extras.get("compliance")),
+        "compliance": _compliance(result.compliance),
         "findings": [_finding_view(result, f) for f in findings],
         "pillars": [(p.value, p.label) for p in Pillar],
         "severities": [s.value for s in Severity],

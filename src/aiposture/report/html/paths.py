@@ -1,4 +1,4 @@
-"""Attack paths (from the graph stage, in `result.extras["paths"]`) as inline-SVG diagram data.
+"""Attack paths (from the scan's graph views, `result.graph.paths`) as inline-SVG diagram data.
 
 The graph stage owns the path format; this reads it leniently: a list of paths (dicts or
 dataclasses), each with a title and an ordered list of steps (`steps`, `nodes` or `hops`), a step
