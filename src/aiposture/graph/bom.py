@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from aiposture.facts.content_safety import prompt_shields
 from aiposture.facts.exposure import (
     account_exposure,
     aks_exposure,
@@ -292,10 +293,7 @@ def _k(r: Resource) -> str:
 
 def _deployment(d: Deployment) -> BomDeployment:
     cf = d.content_filter
-    shields: bool | None = None
-    if cf is not None and cf.origin != "unresolved":
-        s = cf.setting("jailbreak", "prompt")
-        shields = bool(s and s.enabled is not False and s.blocking is not False)
+    shields = prompt_shields(d).value
     return BomDeployment(
         id=d.id,
         name=d.name,

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from aiposture.app import ScanResult
+from aiposture.facts.content_safety import prompt_shields
 from aiposture.model.entities import (
     AksCluster,
     CognitiveAccount,
@@ -142,7 +143,7 @@ def facts(res: Resource, inv: Inventory) -> dict[str, Any]:
             "sku": res.sku,
             "capacity": res.sku_capacity,
             "content_filter": cf.policy_name if cf else None,
-            "prompt_shields": _prompt_shields(res),
+            "prompt_shields": prompt_shields(res).value,
         }
     if isinstance(res, MLWorkspace):
         return {
@@ -171,14 +172,6 @@ def facts(res: Resource, inv: Inventory) -> dict[str, Any]:
     if isinstance(res, ContainerRegistry):
         return {"admin_user_enabled": res.admin_user_enabled}
     return {}
-
-
-def _prompt_shields(dep: Deployment) -> bool | None:
-    cf = dep.content_filter
-    if cf is None or cf.origin == "unresolved":
-        return None
-    jb = cf.setting("jailbreak", "prompt")
-    return bool(jb and jb.enabled and jb.blocking)
 
 
 def inventory_entries(inv: Inventory) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from aiposture.facts.content_safety import prompt_shields
 from aiposture.facts.exposure import account_exposure
 from aiposture.facts.permissions import (
     BLOB_WRITE,
@@ -176,24 +177,19 @@ def prompt_shield(dep: Deployment, ctx: RuleContext) -> Verdict:
         return na
     cf = dep.content_filter
     name_ev = ev("properties.raiPolicyName", dep.rai_policy_name)
-    if cf is None or cf.origin == "unresolved":
-        reason = cf.reason if cf else "content filter not resolved"
-        return unknown(reason, "raiPolicies", evidence=(name_ev,))
+    shields = prompt_shields(dep)
+    if cf is None or shields.is_unknown:
+        return unknown(shields.reason, *shields.missing, evidence=(name_ev,))
     if cf.origin == "none":
-        return failed(f"content filtering is disabled ({cf.policy_name})", name_ev)
+        return failed(shields.reason, name_ev)
     jb = cf.setting("jailbreak", "prompt")
     jb_ev = ev(
         f"raiPolicies/{cf.policy_name}.contentFilters[jailbreak,prompt]",
         None if jb is None else {"enabled": jb.enabled, "blocking": jb.blocking},
     )
-    if jb is not None and jb.enabled is True and jb.blocking is True:
-        return passed(f"prompt shields on and blocking ({cf.policy_name})", name_ev, jb_ev)
-    if jb is None:
-        return failed(
-            f"filter {cf.policy_name} has no jailbreak (prompt shield) filter", name_ev, jb_ev
-        )
-    state = "disabled" if jb.enabled is not True else "not blocking (annotate only)"
-    return failed(f"prompt shield in {cf.policy_name} is {state}", name_ev, jb_ev)
+    if shields.is_true:
+        return passed(shields.reason, name_ev, jb_ev)
+    return failed(shields.reason, name_ev, jb_ev)
 
 
 # ---- shared pieces ----------------------------------------------------------------------------
