@@ -178,8 +178,9 @@ def test_missing_tables_are_reported_not_silent(tmp_path: Path) -> None:
         "AIP-DET-003": "no ApiManagementGatewayLlmLog rows in the exports",
         "AIP-DET-005": "no AzureActivity rows in the exports",
         "AIP-DET-006": "AzureDiagnostics export has no values in column OperationName",
+        "AIP-DET-007": "no StorageBlobLogs rows in the exports",
     }
-    assert len(DETECTIONS) == 6
+    assert len(DETECTIONS) == 7
 
 
 @pytest.mark.parametrize(

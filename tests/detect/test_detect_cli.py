@@ -75,7 +75,9 @@ def test_synth_then_analyze_json(tmp_path: Path) -> None:
     assert doc["kind"] == "log-analysis"
     truth = json.loads((logs / "ground_truth.json").read_text())
     found = {(f["detection"], f["entity"]) for f in doc["findings"]}
-    assert ("AIP-DET-005", truth["anomalies"][-1]["entity"]) in found
+    expected = {(a["detection"], a["entity"]) for a in truth["anomalies"]}
+    assert {d for d, _ in expected} == {d.id for d in DETECTIONS}
+    assert expected <= found
     assert {d for d, _ in found} <= {d.id for d in DETECTIONS}
     page, plots = tmp_path / "report.html", tmp_path / "plots"
     proc = run(
@@ -101,3 +103,34 @@ def test_analyze_bad_inputs_exit_2_with_one_line(tmp_path: Path) -> None:
         "missing.txt",
     )
     assert_one_line_error(run("logs", "analyze", bad, "--memory-limit", "lots"), "lots")
+
+
+def test_analyze_picks_up_the_change_admin_list_next_to_the_logs(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    proc = run("logs", "synth", "-o", logs, "--seed", "3", "--weeks", "3", "--scale", "0.3", "-q")
+    assert proc.returncode == 0, proc.stderr
+    truth = json.loads((logs / "ground_truth.json").read_text())
+    intruder = next(a["entity"] for a in truth["anomalies"] if a["detection"] == "AIP-DET-005")
+
+    def det005(*extra: str | Path) -> set[str]:
+        p = run("logs", "analyze", logs, "--format", "json", *extra)
+        assert p.returncode == 0, p.stderr
+        return {f["entity"] for f in json.loads(p.stdout)["findings"] if f["detection"] == "AIP-DET-005"}  # fmt: skip
+
+    auto = run("logs", "analyze", logs, "--format", "json")
+    assert "change_admins.txt" in auto.stderr
+    assert det005() == {intruder}
+    # an explicit (empty) list wins over the file: every change is then an alert
+    empty = tmp_path / "none.txt"
+    empty.write_text("# nobody\n")
+    assert det005("--change-admins-file", empty) > {intruder}
+
+
+def test_blind_spots_name_the_ai_linked_storage_for_blob_reads(tmp_path: Path) -> None:
+    out = tmp_path / "det"
+    proc = run("detections", "--demo", "--output-dir", out, "--change-admin", "a@contoso.example")
+    assert proc.returncode == 0, proc.stderr
+    spots = json.loads((out / "blind-spots.json").read_text())
+    blob = [s for s in spots if s["detection"] == "AIP-DET-007"]
+    assert blob and all(s["status"] == "unknown" for s in blob)
+    assert all("/microsoft.storage/storageaccounts/" in s["resource"].lower() for s in blob)

@@ -216,13 +216,25 @@ def analyze(
     """Run the AIP-DET detections over exported logs (CSV, JSON lines, JSON, Parquet).
 
     Each FILE holds one table (AzureDiagnostics, AzureActivity, ApiManagementGatewayLlmLog,
-    ApiManagementGatewayLogs); a directory stands for the export files in it.
+    ApiManagementGatewayLogs, StorageBlobLogs); a directory stands for the export files in
+    it. Without --change-admin(s-file), a change_admins.txt in an input directory is used
+    (and named on stderr).
     """
     from aiposture.detect.analyze import analyze as run
     from aiposture.detect.render import render_html, render_json, render_terminal
 
     paths: list[Path] = []
     for f in files:
+        if f.is_dir() and not change_admins and change_admins_file is None:
+            candidate = f / "change_admins.txt"
+            if candidate.is_file():
+                change_admins_file = candidate
+                stderr_console().print(
+                    f"using the change-admin list in {candidate} (give --change-admins-file "
+                    "to choose another)",
+                    markup=False,
+                    highlight=False,
+                )
         if f.is_dir():
             found = sorted(
                 p

@@ -30,6 +30,7 @@ _SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
     ("ApiManagementGatewayLogs", frozenset({"ApimSubscriptionId", "CorrelationId"})),
     ("AzureActivity", frozenset({"OperationNameValue", "Caller"})),
     ("AzureDiagnostics", frozenset({"ResourceProvider", "Category", "properties_s"})),
+    ("StorageBlobLogs", frozenset({"AccountName", "RequesterObjectId", "ObjectKey"})),
 )
 _EVIDENCE_HOURS = 24
 DEFAULT_MEMORY_LIMIT = "1GB"

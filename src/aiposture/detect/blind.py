@@ -27,7 +27,12 @@ _NEEDS = {
     "apim_llm": ("diagnosticSettings", ("GatewayLlmLogs", "GatewayLogs")),
     "activity": ("activityLogExport", ("Administrative",)),
     "kv_secret_reads": ("diagnosticSettings", ("AuditEvent",)),
+    "blob_reads": ("diagnosticSettings", ("StorageRead",)),
 }
+
+# Storage logs are configured on the blob service (…/blobServices/default), a child whose
+# diagnostic settings the collector does not read yet: unknown unless a setting is present.
+_BLOB_SERVICE = "/blobservices/default"
 
 
 def _targets(inv: Inventory, source: str) -> list[tuple[str, str]]:
@@ -38,6 +43,12 @@ def _targets(inv: Inventory, source: str) -> list[tuple[str, str]]:
         return [(s.key, s.id) for s in inv.api_managements.values()]
     if source == "kv_secret_reads":  # the vaults AI resources are linked to
         return [(v.key, v.id) for v in inv.key_vaults.values() if v.key in inv.ai_linked]
+    if source == "blob_reads":  # the storage accounts AI resources are linked to
+        return [
+            (s.key + _BLOB_SERVICE, s.id)
+            for s in inv.storage_accounts.values()
+            if s.key in inv.ai_linked
+        ]
     subs = sorted({a.subscription_id for a in inv.accounts.values() if a.subscription_id})
     return [(f"/subscriptions/{s}", f"/subscriptions/{s}") for s in subs]
 
@@ -51,6 +62,17 @@ def blind_spots(inv: Inventory, detections: tuple[Detection, ...]) -> list[Blind
             coverage = inv.coverage.status(collection, key)
             settings = [s for s in inv.diagnostics_for(key) if s.workspace_id]
             if any(s.sends(*categories) for s in settings):
+                continue
+            if key.endswith(_BLOB_SERVICE):
+                out.append(
+                    BlindSpot(
+                        det.id,
+                        rid,
+                        "unknown",
+                        "blob-service diagnostic settings (blobServices/default) are not "
+                        "collected; check that StorageRead reaches a Log Analytics workspace",
+                    )
+                )
                 continue
             if not coverage.complete:
                 out.append(BlindSpot(det.id, rid, "unknown", coverage.reason))

@@ -194,6 +194,51 @@ KV_SECRET_READS = LogSource(
     scope_field="caller",
 )
 
+# Blob reads (StorageBlobLogs, category StorageRead) authenticated with an Entra token. The
+# entity is the reading identity and the storage account together, like the vault reads above.
+# Key- and SAS-authenticated reads carry no identity and are not attributed here.
+BLOB_READS = LogSource(
+    name="blob_reads",
+    kql_base=(
+        "StorageBlobLogs\n"
+        '| where Category == "StorageRead" and OperationName == "GetBlob" '
+        'and StatusText == "Success"'
+    ),
+    sql_base=(
+        "SELECT * FROM StorageBlobLogs WHERE Category = 'StorageRead' "
+        "AND OperationName = 'GetBlob' AND StatusText = 'Success'"
+    ),
+    fields=(
+        ("time", Field("TimeGenerated", "TimeGenerated")),
+        ("caller", Field("tostring(RequesterObjectId)", "lower(RequesterObjectId)")),
+        (
+            "identity_account",
+            Field(
+                'iff(isempty(RequesterObjectId), "", '
+                'strcat(tolower(RequesterObjectId), "|", toupper(_ResourceId)))',
+                "CASE WHEN coalesce(RequesterObjectId, '') = '' THEN '' ELSE "
+                "lower(RequesterObjectId) || '|' || upper(_ResourceId) END",
+            ),
+        ),
+        ("resource", Field("_ResourceId", "_ResourceId")),
+    ),
+    required_columns=(
+        (
+            "StorageBlobLogs",
+            (
+                "TimeGenerated",
+                "Category",
+                "OperationName",
+                "StatusText",
+                "RequesterObjectId",
+                "_ResourceId",
+            ),
+        ),
+    ),
+    connectors=(("AzureStorageAccount", ("StorageBlobLogs",)),),
+    scope_field="caller",
+)
+
 CONFIG_OPERATIONS = (
     "MICROSOFT.COGNITIVESERVICES/ACCOUNTS/WRITE",
     "MICROSOFT.COGNITIVESERVICES/ACCOUNTS/DELETE",
@@ -374,6 +419,43 @@ DETECTIONS = (
             min_value=20,
             min_excess=15,
             sigma_floor=2.0,
+            min_ratio=3.0,
+        ),
+        entities=(
+            EntityMapping("Account", "AadUserId", "CallerObjectId"),
+            EntityMapping("AzureResource", "ResourceId", "ResourceId"),
+        ),
+        query_frequency=_HOUR,
+        query_period=14 * _DAY,
+    ),
+)
+
+
+DETECTIONS = (
+    *DETECTIONS,
+    Detection(
+        id="AIP-DET-007",
+        title="Unusual blob reads by an AI workload identity",
+        description=(
+            "The managed identity of an AI workload (AI account, ML workspace, search "
+            "service) reads far more blobs from a storage account in an hour than its "
+            "baseline for that hour of the week, or starts reading from an account it never "
+            "read. A prompt-injected agent, a hijacked indexer or compromised compute uses "
+            "the data access its identity holds to copy training or grounding data out; "
+            "legitimate indexers and training jobs read the same stores on a schedule."
+        ),
+        severity=Severity.HIGH,
+        tactics=("Collection", "Exfiltration"),
+        techniques=("T1530",),
+        atlas=("AML.T0025", "AML.T0036"),
+        logic=SeriesAnomaly(
+            source=BLOB_READS,
+            entity="identity_account",
+            metric="count",
+            threshold=6.0,
+            min_value=200,
+            min_excess=150,
+            sigma_floor=10.0,
             min_ratio=3.0,
         ),
         entities=(

@@ -55,11 +55,13 @@ def render_kql(det: Detection, scope: TenantScope, *, hunting: bool = False) -> 
             "caller": _caller_columns(),
             "deployment": "| extend Deployment = Entity",
             "identity_vault": '| extend CallerObjectId = tostring(split(Entity, "|")[0])',
+            "identity_account": '| extend CallerObjectId = tostring(split(Entity, "|")[0])',
         }[logic.entity]
         extra_out = {
             "caller": ", Caller, CallerObjectId, CallerIp",
             "deployment": ", Deployment",
             "identity_vault": ", CallerObjectId",
+            "identity_account": ", CallerObjectId",
         }[logic.entity]
         body = [
             src.kql_base,

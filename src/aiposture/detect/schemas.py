@@ -75,6 +75,25 @@ SCHEMAS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("IsRequestSuccess", "bool"),
         ("_ResourceId", "string"),
     ),
+    # Blob data-plane requests of a storage account (diagnostic setting on blobServices/default,
+    # categories StorageRead / StorageWrite / StorageDelete).
+    "StorageBlobLogs": (
+        ("TimeGenerated", "datetime"),
+        ("AccountName", "string"),
+        ("Category", "string"),
+        ("OperationName", "string"),
+        ("StatusCode", "string"),
+        ("StatusText", "string"),
+        ("AuthenticationType", "string"),
+        ("RequesterObjectId", "string"),
+        ("RequesterAppId", "string"),
+        ("RequesterUpn", "string"),
+        ("CallerIpAddress", "string"),
+        ("Uri", "string"),
+        ("ObjectKey", "string"),
+        ("ResponseBodySize", "long"),
+        ("_ResourceId", "string"),
+    ),
 }
 
 DUCKDB_TYPES: Mapping[str, str] = {

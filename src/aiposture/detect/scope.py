@@ -24,7 +24,7 @@ class TenantScope:
             return self.ai_accounts
         if source_name == "apim_llm":
             return self.apim_services
-        if source_name == "kv_secret_reads":
+        if source_name in ("kv_secret_reads", "blob_reads"):
             return self.ai_identities
         return ()
 

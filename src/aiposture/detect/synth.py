@@ -40,6 +40,18 @@ KV_AI = (
 KV_FIN = (
     f"/SUBSCRIPTIONS/{SUB.upper()}/RESOURCEGROUPS/RG-FIN/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV-FIN"
 )
+STG_GROUNDING = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-ai/providers/Microsoft.Storage/"
+    "storageAccounts/stgrounding"
+)
+STG_TRAINING = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-ml/providers/Microsoft.Storage/"
+    "storageAccounts/sttraining"
+)
+STG_HR = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-hr/providers/Microsoft.Storage/"
+    "storageAccounts/sthrrecords"
+)
 DEPLOYMENTS = ("gpt-4o", "gpt-4o-mini", "text-embedding-3-large")
 CHANGE_ADMINS = ("platform-admin@contoso.example", "11111111-2222-3333-4444-555555555555")
 FORMATS = ("csv", "jsonl")
@@ -466,6 +478,8 @@ def synth_logs(
         )
     )
 
+    stats.rows["StorageBlobLogs"] = _blob_logs(out_dir, fmt, seed, hours, labels)
+
     truth = {
         "seed": seed,
         "weeks": weeks,
@@ -479,3 +493,74 @@ def synth_logs(
     (out_dir / "change_admins.txt").write_text("\n".join(CHANGE_ADMINS) + "\n", encoding="utf-8")
     stats.labels = len(labels)
     return stats
+
+
+def _blob_logs(
+    out_dir: Path, fmt: str, seed: int, hours: list[dt.datetime], labels: list[Label]
+) -> int:
+    """StorageBlobLogs: a search indexer and an ML training job read their own stores on a
+    schedule, a person reads HR records by day, a key-authenticated batch copies nightly (no
+    identity: not attributable); the injected anomaly is the indexer's identity bulk-reading a
+    store it never read. Own random stream, so the other tables are unchanged by it."""
+    rng = random.Random(seed * 7919 + 7)
+    indexer, trainer, person = _guid(rng), _guid(rng), _guid(rng)
+    readers = (
+        (indexer, STG_GROUNDING, 60.0, "business", "OAuth"),
+        (trainer, STG_TRAINING, 120.0, "batch", "OAuth"),
+        (person, STG_HR, 8.0, "business", "OAuth"),
+        ("", STG_TRAINING, 150.0, "batch", "AccountKey"),
+    )
+    start = rng.choice(hours[2 * 168 : -4])
+    n_hours = rng.randint(1, 3)
+    lam = rng.uniform(400, 900)
+    harvest = {start + dt.timedelta(hours=k) for k in range(n_hours)}
+    labels.append(
+        Label(
+            "blob_harvest",
+            "AIP-DET-007",
+            f"{indexer}|{STG_HR.upper()}",
+            _iso(start),
+            _iso(start + dt.timedelta(hours=n_hours)),
+        )
+    )
+
+    def get_blob(t: dt.datetime, oid: str, account: str, auth: str) -> dict[str, Any]:
+        name = account.rsplit("/", 1)[-1]
+        key = f"data/part-{rng.randint(1, 5000):05d}.json"
+        return {
+            "TimeGenerated": _iso(t),
+            "AccountName": name,
+            "Category": "StorageRead",
+            "OperationName": "GetBlob",
+            "StatusCode": "200",
+            "StatusText": "Success",
+            "AuthenticationType": auth,
+            "RequesterObjectId": oid or None,
+            "RequesterAppId": None,
+            "RequesterUpn": None,
+            "CallerIpAddress": f"10.30.0.{rng.randint(4, 60)}:{rng.randint(1024, 65000)}",
+            "Uri": f"https://{name}.blob.core.windows.net:443/{key}",
+            "ObjectKey": f"/{name}/{key}",
+            "ResponseBodySize": int(rng.lognormvariate(10.0, 1.0)),
+            "_ResourceId": account,
+        }
+
+    out = _Writer(out_dir, "StorageBlobLogs", fmt)
+    try:
+        for hour in hours:
+            for oid, account, rate, profile, auth in readers:
+                for _ in range(_poisson(rng, rate * _profile(profile, hour))):
+                    t = hour + dt.timedelta(seconds=rng.random() * 3600)
+                    out.write(get_blob(t, oid, account, auth))
+            if hour in harvest:
+                for _ in range(_poisson(rng, lam)):
+                    t = hour + dt.timedelta(seconds=rng.random() * 3600)
+                    out.write(get_blob(t, indexer, STG_HR, "OAuth"))
+            if rng.random() < 0.05:  # failed and non-read requests are not reads
+                t = hour + dt.timedelta(seconds=rng.random() * 3600)
+                row = get_blob(t, indexer, STG_HR, "OAuth")
+                row.update(StatusCode="403", StatusText="AuthorizationPermissionMismatch")
+                out.write(row)
+    finally:
+        out.close()
+    return out.rows
