@@ -179,8 +179,9 @@ def test_missing_tables_are_reported_not_silent(tmp_path: Path) -> None:
         "AIP-DET-005": "no AzureActivity rows in the exports",
         "AIP-DET-006": "AzureDiagnostics export has no values in column OperationName",
         "AIP-DET-007": "no StorageBlobLogs rows in the exports",
+        "AIP-DET-008": "no SecurityAlert rows in the exports",
     }
-    assert len(DETECTIONS) == 7
+    assert len(DETECTIONS) == 8
 
 
 @pytest.mark.parametrize(
@@ -200,3 +201,37 @@ def test_bad_exports_raise_one_clear_input_error(
         analyze([path])
     assert str(path) in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_defender_ai_alerts_are_deduplicated_and_grouped_per_resource(tmp_path: Path) -> None:
+    """Status updates of one alert count once; non-AI alerts and alerts without a resource are
+    not findings; two AI resources give two findings."""
+    acct_a = "/subscriptions/s/resourcegroups/r/providers/microsoft.cognitiveservices/accounts/a"
+    acct_b = "/subscriptions/s/resourcegroups/r/providers/microsoft.cognitiveservices/accounts/b"
+
+    def alert(t: str, aid: str, kind: str, res: str, status: str = "New") -> dict[str, str]:
+        return {
+            "TimeGenerated": t,
+            "SystemAlertId": aid,
+            "AlertType": kind,
+            "AlertSeverity": "Medium",
+            "ResourceId": res,
+            "Status": status,
+        }
+
+    jb = "AI.Azure_Jailbreak.ContentFiltering.BlockedAttempt"
+    rows = [
+        alert("2026-10-05T10:00:00Z", "1", jb, acct_a),
+        alert("2026-10-05T10:05:00Z", "1", jb, acct_a, "InProgress"),
+        alert("2026-10-05T10:20:00Z", "2", "AI.Azure_CredentialTheftAttempt", acct_a.upper()),
+        alert("2026-10-05T11:00:00Z", "3", jb, acct_b),
+        alert("2026-10-05T11:00:00Z", "4", "VM_SuspiciousCommandLine", acct_b),
+        alert("2026-10-05T11:30:00Z", "5", jb, ""),
+    ]
+    path = _jsonl(tmp_path / "alerts.jsonl", rows)
+    result = analyze([path], detections=[by_id("AIP-DET-008")])
+    got = {(f.entity, f.value, tuple(f.evidence["alert_types"])) for f in result.findings}
+    assert got == {
+        (acct_a.upper(), 2.0, ("AI.Azure_CredentialTheftAttempt", jb)),
+        (acct_b.upper(), 1.0, (jb,)),
+    }

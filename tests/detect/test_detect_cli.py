@@ -115,7 +115,8 @@ def test_analyze_picks_up_the_change_admin_list_next_to_the_logs(tmp_path: Path)
     def det005(*extra: str | Path) -> set[str]:
         p = run("logs", "analyze", logs, "--format", "json", *extra)
         assert p.returncode == 0, p.stderr
-        return {f["entity"] for f in json.loads(p.stdout)["findings"] if f["detection"] == "AIP-DET-005"}  # fmt: skip
+        found = json.loads(p.stdout)["findings"]
+        return {f["entity"] for f in found if f["detection"] == "AIP-DET-005"}
 
     auto = run("logs", "analyze", logs, "--format", "json")
     assert "change_admins.txt" in auto.stderr
@@ -134,3 +135,9 @@ def test_blind_spots_name_the_ai_linked_storage_for_blob_reads(tmp_path: Path) -
     blob = [s for s in spots if s["detection"] == "AIP-DET-007"]
     assert blob and all(s["status"] == "unknown" for s in blob)
     assert all("/microsoft.storage/storageaccounts/" in s["resource"].lower() for s in blob)
+    # the demo's AI subscriptions without the Defender for AI plan get no AI alerts at all
+    defender = {s["resource"]: s["status"] for s in spots if s["detection"] == "AIP-DET-008"}
+    assert defender and set(defender.values()) == {"blind"}
+    # one line per blind spot on stderr, however long the resource id
+    lines = [line for line in proc.stderr.splitlines() if "AIP-DET-007 on " in line]
+    assert len(lines) == len(blob) and all("/blobServices" not in x for x in lines)

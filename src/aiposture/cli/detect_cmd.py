@@ -128,7 +128,11 @@ def detections(
                 markup=False,
             )
         for s in spots:
-            err.print(f"{s.status}: {s.detection} on {s.resource}: {s.reason}", markup=False)
+            err.print(
+                f"{s.status}: {s.detection} on {s.resource}: {s.reason}",
+                markup=False,
+                soft_wrap=True,
+            )
     return 0
 
 

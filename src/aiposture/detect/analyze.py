@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from aiposture.detect.catalog import DETECTIONS
-from aiposture.detect.model import Detection, EventMatch, RatioBurst, SeriesAnomaly
+from aiposture.detect.model import AlertGroup, Detection, EventMatch, RatioBurst, SeriesAnomaly
 from aiposture.detect.schemas import DUCKDB_TYPES, SCHEMAS
 from aiposture.detect.sql import render_sql
 from aiposture.errors import InputError
@@ -31,6 +31,7 @@ _SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
     ("AzureActivity", frozenset({"OperationNameValue", "Caller"})),
     ("AzureDiagnostics", frozenset({"ResourceProvider", "Category", "properties_s"})),
     ("StorageBlobLogs", frozenset({"AccountName", "RequesterObjectId", "ObjectKey"})),
+    ("SecurityAlert", frozenset({"SystemAlertId", "AlertType", "AlertSeverity"})),
 )
 _EVIDENCE_HOURS = 24
 DEFAULT_MEMORY_LIMIT = "1GB"
@@ -243,6 +244,26 @@ def run_detection(
                 None,
                 None,
                 {"requests": int(r[2]), "hits": int(r[3])},
+            )
+            for r in rows
+        ]
+    if isinstance(logic, AlertGroup):
+        return [
+            Finding(
+                det.id,
+                det.title,
+                det.severity.value,
+                str(r[0]),
+                _utc(r[4]),
+                _utc(r[5]),
+                float(r[2]),
+                None,
+                None,
+                {
+                    "day": _utc(r[1]).date().isoformat(),
+                    "alert_types": list(r[3]),
+                    "severities": list(r[6]),
+                },
             )
             for r in rows
         ]

@@ -29,6 +29,8 @@ _NEEDS = {
     "kv_secret_reads": ("diagnosticSettings", ("AuditEvent",)),
     "blob_reads": ("diagnosticSettings", ("StorageRead",)),
 }
+# Defender for AI alerts need the subscription's AI plan (pricings), not a diagnostic setting.
+_DEFENDER_AI_PLAN = "AI"
 
 # Storage logs are configured on the blob service (…/blobServices/default), a child whose
 # diagnostic settings the collector does not read yet: unknown unless a setting is present.
@@ -53,10 +55,39 @@ def _targets(inv: Inventory, source: str) -> list[tuple[str, str]]:
     return [(f"/subscriptions/{s}", f"/subscriptions/{s}") for s in subs]
 
 
+def _defender_ai(inv: Inventory, det: Detection) -> list[BlindSpot]:
+    """Per subscription holding AI accounts: blind when the Defender for AI plan is not on
+    (no alerts are raised), unknown when the plans were not read."""
+    out: list[BlindSpot] = []
+    subs = sorted({a.subscription_id for a in inv.accounts.values() if a.subscription_id})
+    for sub in subs:
+        key = f"/subscriptions/{sub}"
+        pricing = inv.pricing(sub, _DEFENDER_AI_PLAN)
+        if pricing is not None and (pricing.pricing_tier or "").lower() == "standard":
+            continue
+        coverage = inv.coverage.status("pricings", key)
+        if pricing is None and not coverage.complete:
+            out.append(BlindSpot(det.id, key, "unknown", coverage.reason))
+            continue
+        tier = pricing.pricing_tier if pricing is not None else "absent (Free)"
+        out.append(
+            BlindSpot(
+                det.id,
+                key,
+                "blind",
+                f"Defender for AI services plan is {tier}: Defender raises no AI alerts",
+            )
+        )
+    return out
+
+
 def blind_spots(inv: Inventory, detections: tuple[Detection, ...]) -> list[BlindSpot]:
     out: list[BlindSpot] = []
     for det in detections:
         source = det.logic.source.name
+        if source == "defender_ai_alerts":
+            out.extend(_defender_ai(inv, det))
+            continue
         collection, categories = _NEEDS[source]
         for key, rid in _targets(inv, source):
             coverage = inv.coverage.status(collection, key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from aiposture.detect.model import (
+    AlertGroup,
     Detection,
     EntityMapping,
     EventMatch,
@@ -239,6 +240,31 @@ BLOB_READS = LogSource(
     scope_field="caller",
 )
 
+# Microsoft Defender for Cloud's threat protection for AI services: alert types start "AI."
+# (learn.microsoft.com/azure/defender-for-cloud/alerts-ai-workloads), the alert's ResourceId
+# is the AI resource. Rows are status updates of one alert (SystemAlertId).
+DEFENDER_AI_ALERTS = LogSource(
+    name="defender_ai_alerts",
+    kql_base='SecurityAlert\n| where AlertType startswith "AI."',
+    sql_base="SELECT * FROM SecurityAlert WHERE AlertType LIKE 'AI.%'",
+    fields=(
+        ("time", Field("TimeGenerated", "TimeGenerated")),
+        ("alert", Field("SystemAlertId", "SystemAlertId")),
+        ("resource", Field("toupper(ResourceId)", "upper(ResourceId)")),
+        ("kind", Field("AlertType", "AlertType")),
+        ("severity", Field("AlertSeverity", "AlertSeverity")),
+    ),
+    required_columns=(
+        (
+            "SecurityAlert",
+            ("TimeGenerated", "SystemAlertId", "AlertType", "AlertSeverity", "ResourceId"),
+        ),
+    ),
+    # Not limited to the scan's resources: every AI alert counts, also on resources the scan
+    # did not see (TenantScope.resources_for gives no list for this source).
+    connectors=(("AzureSecurityCenter", ("SecurityAlert",)),),
+)
+
 CONFIG_OPERATIONS = (
     "MICROSOFT.COGNITIVESERVICES/ACCOUNTS/WRITE",
     "MICROSOFT.COGNITIVESERVICES/ACCOUNTS/DELETE",
@@ -464,6 +490,37 @@ DETECTIONS = (
         ),
         query_frequency=_HOUR,
         query_period=14 * _DAY,
+    ),
+)
+
+
+DETECTIONS = (
+    *DETECTIONS,
+    Detection(
+        id="AIP-DET-008",
+        title="Defender for AI alerts on an AI resource",
+        description=(
+            "Microsoft Defender for Cloud's threat protection for AI services raised alerts "
+            "(jailbreak attempts detected or blocked by Prompt Shields, credential theft, "
+            "sensitive data in responses, wallet abuse, access from suspicious IPs or user "
+            "agents) on an AI resource. Each alert arrives on its own and repeats with every "
+            "status update; grouped per resource, with the alert types and severities, a "
+            "campaign against one model reads as one finding to triage."
+        ),
+        severity=Severity.HIGH,
+        tactics=("DefenseEvasion", "PrivilegeEscalation", "CredentialAccess", "Impact"),
+        techniques=(),
+        atlas=("AML.T0051", "AML.T0054", "AML.T0057"),
+        logic=AlertGroup(
+            source=DEFENDER_AI_ALERTS,
+            entity="resource",
+            alert_id="alert",
+            kind="kind",
+            severity="severity",
+        ),
+        entities=(EntityMapping("AzureResource", "ResourceId", "ResourceId"),),
+        query_frequency=_HOUR,
+        query_period=_HOUR,
     ),
 )
 

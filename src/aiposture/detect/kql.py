@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from aiposture.detect.kql_text import kql_dynamic_strings, kql_string, kql_timespan
-from aiposture.detect.model import Detection, EventMatch, LogSource, RatioBurst, SeriesAnomaly
+from aiposture.detect.model import (
+    AlertGroup,
+    Detection,
+    EventMatch,
+    LogSource,
+    RatioBurst,
+    SeriesAnomaly,
+)
 from aiposture.detect.scope import TenantScope
 
 _GUID_RE = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -102,6 +109,21 @@ def render_kql(det: Detection, scope: TenantScope, *, hunting: bool = False) -> 
             _caller_columns(),
             f"| project {t}, StartTime, Entity, Requests, Hits, ResourceId, Caller, "
             "CallerObjectId, CallerIp",
+        ]
+    elif isinstance(logic, AlertGroup):
+        period_h = 24.0 * HUNTING_DAYS if hunting else det.query_period.total_seconds() / 3600
+        by_day = f", bin({t}, 1d)" if hunting else ""
+        body = [
+            src.kql_base,
+            f"| where {t} > ago({kql_timespan(period_h)})",
+            f"| summarize arg_max({t}, *) by {src.field(logic.alert_id).kql}",
+            f"| extend ResourceId = {src.field(logic.entity).kql}",
+            "| where isnotempty(ResourceId)",
+            f"| summarize Alerts = count(), AlertTypes = make_set({src.field(logic.kind).kql}), "
+            f"Severities = make_set({src.field(logic.severity).kql}), StartTime = min({t}), "
+            f"LastTime = max({t}) by ResourceId{by_day}",
+            f"| extend {t} = LastTime",
+            f"| project {t}, StartTime, ResourceId, Alerts, AlertTypes, Severities",
         ]
     else:
         assert isinstance(logic, EventMatch)

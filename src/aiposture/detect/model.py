@@ -7,6 +7,8 @@ A detection is one of three shapes, each rendered to KQL and to SQL from the sam
 * RatioBurst: per entity and hour, hits of a condition at least `min_hits` and at least
   `min_ratio` of that entity's events (content-filter / prompt-shield hits).
 * EventMatch: single events of listed operations by principals outside an allow-list.
+* AlertGroup: alerts another product raised (Defender for AI), deduplicated per alert and
+  grouped per resource and window, so that an AI resource's alerts read as one finding.
 """
 
 from __future__ import annotations
@@ -94,6 +96,15 @@ class EventMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertGroup:
+    source: LogSource
+    entity: str  # logical field the alerts are grouped by (the resource)
+    alert_id: str  # logical field identifying one alert across its status-update rows
+    kind: str  # logical field: the alert type
+    severity: str  # logical field: the alert's severity
+
+
+@dataclass(frozen=True, slots=True)
 class EntityMapping:
     """Sentinel entity mapping: entity type, identifier and the logical output column."""
 
@@ -113,7 +124,7 @@ class Detection:
     tactics: tuple[str, ...]  # ATT&CK tactic names as Sentinel spells them (no spaces)
     techniques: tuple[str, ...]  # ATT&CK technique ids (T1496, T1562.008)
     atlas: tuple[str, ...]  # MITRE ATLAS technique ids
-    logic: SeriesAnomaly | RatioBurst | EventMatch
+    logic: SeriesAnomaly | RatioBurst | EventMatch | AlertGroup
     entities: tuple[EntityMapping, ...]
     query_frequency: dt.timedelta
     query_period: dt.timedelta

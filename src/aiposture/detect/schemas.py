@@ -94,6 +94,27 @@ SCHEMAS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("ResponseBodySize", "long"),
         ("_ResourceId", "string"),
     ),
+    # Alerts from Microsoft Defender for Cloud (and other products) in Sentinel / Log Analytics.
+    # One alert can appear in several rows (status updates), keyed by SystemAlertId.
+    "SecurityAlert": (
+        ("TimeGenerated", "datetime"),
+        ("SystemAlertId", "string"),
+        ("AlertName", "string"),
+        ("AlertType", "string"),
+        ("AlertSeverity", "string"),
+        ("ProductName", "string"),
+        ("ProviderName", "string"),
+        ("VendorName", "string"),
+        ("ResourceId", "string"),
+        ("CompromisedEntity", "string"),
+        ("Status", "string"),
+        ("StartTime", "datetime"),
+        ("EndTime", "datetime"),
+        ("Tactics", "string"),
+        ("Techniques", "string"),
+        ("Entities", "string"),
+        ("ExtendedProperties", "string"),
+    ),
 }
 
 DUCKDB_TYPES: Mapping[str, str] = {

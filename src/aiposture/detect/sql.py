@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiposture.detect.model import Detection, EventMatch, RatioBurst, SeriesAnomaly
+from aiposture.detect.model import AlertGroup, Detection, EventMatch, RatioBurst, SeriesAnomaly
 
 
 def render_sql(det: Detection, change_admins: tuple[str, ...] = ()) -> tuple[str, dict[str, Any]]:
@@ -81,6 +81,21 @@ HAVING count(*) FILTER (WHERE hit) >= $min_hits
 ORDER BY entity, hour
 """  # noqa: S608 (our own definitions only; values are bound parameters)
         return sql, {"min_hits": logic.min_hits, "min_ratio": logic.min_ratio}
+    if isinstance(logic, AlertGroup):
+        ent, kind, sev = (src.field(n).sql for n in (logic.entity, logic.kind, logic.severity))
+        sql = f"""
+WITH base AS ({src.sql_base}),
+latest AS (
+  SELECT * FROM base
+  QUALIFY row_number() OVER (PARTITION BY {src.field(logic.alert_id).sql} ORDER BY {t} DESC) = 1
+)
+SELECT {ent} AS entity, date_trunc('day', {t}) AS day, count(*) AS alerts,
+       list(DISTINCT {kind} ORDER BY {kind}) AS kinds, min({t}) AS first, max({t}) AS last,
+       list(DISTINCT {sev} ORDER BY {sev}) AS severities
+FROM latest WHERE coalesce({ent}, '') <> ''
+GROUP BY ALL ORDER BY day, entity
+"""  # noqa: S608 (our own definitions only)
+        return sql, {}
     assert isinstance(logic, EventMatch)
     principal = src.field(logic.principal).sql
     sql = f"""

@@ -479,6 +479,7 @@ def synth_logs(
     )
 
     stats.rows["StorageBlobLogs"] = _blob_logs(out_dir, fmt, seed, hours, labels)
+    stats.rows["SecurityAlert"] = _security_alerts(out_dir, fmt, seed, hours, labels)
 
     truth = {
         "seed": seed,
@@ -561,6 +562,74 @@ def _blob_logs(
                 row = get_blob(t, indexer, STG_HR, "OAuth")
                 row.update(StatusCode="403", StatusText="AuthorizationPermissionMismatch")
                 out.write(row)
+    finally:
+        out.close()
+    return out.rows
+
+
+AI_ALERT_TYPES = (
+    ("AI.Azure_Jailbreak.ContentFiltering.BlockedAttempt", "Medium"),
+    ("AI.Azure_Jailbreak.ContentFiltering.DetectedAttempt", "Medium"),
+    ("AI.Azure_CredentialTheftAttempt", "Medium"),
+)
+
+
+def _security_alerts(
+    out_dir: Path, fmt: str, seed: int, hours: list[dt.datetime], labels: list[Label]
+) -> int:
+    """SecurityAlert: Defender for Cloud alerts on other resources now and then (not AI: not
+    findings), and one campaign of Defender for AI alerts on the AI account, each alert
+    written twice (raised, then its status update) as Defender exports them."""
+    rng = random.Random(seed * 7919 + 8)
+    vm = (
+        f"/SUBSCRIPTIONS/{SUB.upper()}/RESOURCEGROUPS/RG-APP/PROVIDERS/"
+        "MICROSOFT.COMPUTE/VIRTUALMACHINES/VM-WEB"
+    )
+    start = rng.choice(hours[2 * 168 : -6])
+    n_hours = rng.randint(1, 4)
+    labels.append(
+        Label(
+            "defender_ai_alerts",
+            "AIP-DET-008",
+            ACCOUNT,
+            _iso(start),
+            _iso(start + dt.timedelta(hours=n_hours)),
+        )
+    )
+
+    def alert(
+        t: dt.datetime, kind: str, severity: str, resource: str, status: str, aid: str
+    ) -> dict[str, Any]:
+        return {
+            "TimeGenerated": _iso(t),
+            "SystemAlertId": aid,
+            "AlertName": kind.rsplit(".", 1)[-1],
+            "AlertType": kind,
+            "AlertSeverity": severity,
+            "ProductName": "Azure Security Center",
+            "ProviderName": "Azure Security Center",
+            "VendorName": "Microsoft",
+            "ResourceId": resource,
+            "CompromisedEntity": resource.rsplit("/", 1)[-1],
+            "Status": status,
+            "StartTime": _iso(t),
+            "EndTime": _iso(t),
+        }
+
+    out = _Writer(out_dir, "SecurityAlert", fmt)
+    try:
+        for hour in hours:
+            if rng.random() < 0.01:
+                t = hour + dt.timedelta(seconds=rng.random() * 3600)
+                out.write(alert(t, "VM_SuspiciousCommandLine", "Medium", vm, "New", _guid(rng)))
+            if start <= hour < start + dt.timedelta(hours=n_hours):
+                for _ in range(rng.randint(2, 6)):
+                    t = hour + dt.timedelta(seconds=rng.random() * 3000)
+                    kind, severity = AI_ALERT_TYPES[rng.randrange(len(AI_ALERT_TYPES))]
+                    aid = _guid(rng)
+                    out.write(alert(t, kind, severity, ACCOUNT, "New", aid))
+                    later = t + dt.timedelta(minutes=rng.randint(1, 9))
+                    out.write(alert(later, kind, severity, ACCOUNT, "InProgress", aid))
     finally:
         out.close()
     return out.rows
