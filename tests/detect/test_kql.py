@@ -12,8 +12,8 @@ from aiposture.app import load_inventory
 from aiposture.collect.demo import DemoSource
 from aiposture.detect.catalog import DETECTIONS, by_id
 from aiposture.detect.kql import render_kql
-from aiposture.detect.model import AlertGroup
 from aiposture.detect.kql_text import kql_string
+from aiposture.detect.model import AlertGroup
 from aiposture.detect.scope import TenantScope, scope_from_inventory
 
 KqlCheck = Callable[..., dict[str, Any]]
