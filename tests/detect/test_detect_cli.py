@@ -141,3 +141,21 @@ def test_blind_spots_name_the_ai_linked_storage_for_blob_reads(tmp_path: Path) -
     # one line per blind spot on stderr, however long the resource id
     lines = [line for line in proc.stderr.splitlines() if "AIP-DET-007 on " in line]
     assert len(lines) == len(blob) and all("/blobServices" not in x for x in lines)
+
+
+def test_analyze_writes_the_scan_formats(tmp_path: Path) -> None:
+    from sarif_kit.validate import validation_errors
+
+    logs = tmp_path / "logs"
+    assert run("logs", "synth", "-o", logs, "--seed", "2", "--weeks", "3", "-q").returncode == 0
+    out = tmp_path / "det.sarif"
+    proc = run("logs", "analyze", logs, "--format", "sarif", "--output", out)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(out.read_text())
+    assert validation_errors(doc) == []
+    truth = json.loads((logs / "ground_truth.json").read_text())
+    fired = {r["ruleId"] for r in doc["runs"][0]["results"]}
+    assert {a["detection"] for a in truth["anomalies"]} <= fired
+    for fmt in ("csv", "md"):
+        proc = run("logs", "analyze", logs, "--format", fmt)
+        assert proc.returncode == 0 and "AIP-DET-008" in proc.stdout, proc.stderr

@@ -192,9 +192,11 @@ def synth(output_dir: Path, seed: int, weeks: int, scale: float, fmt: str, quiet
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["terminal", "json", "html"]),
+    type=click.Choice(["terminal", "json", "html", "sarif", "csv", "md"]),
     default="terminal",
     show_default=True,
+    help="terminal, JSON (with evidence windows), HTML with plots, or the scan's SARIF, CSV "
+    "and Markdown formats.",
 )
 @click.option(
     "--plots-dir",
@@ -253,7 +255,16 @@ def analyze(
         else:
             paths.append(f)
     result = run(paths, _admins(change_admins, change_admins_file), memory_limit=memory_limit)
-    renderers = {"json": render_json, "html": render_html, "terminal": render_terminal}
+    from aiposture.report.log_findings import render_csv, render_markdown, render_sarif
+
+    renderers = {
+        "json": render_json,
+        "html": render_html,
+        "terminal": render_terminal,
+        "sarif": render_sarif,
+        "csv": render_csv,
+        "md": render_markdown,
+    }
     write_output(renderers[fmt](result).encode(), output)
     if plots_dir is not None:
         from aiposture.detect.plots import finding_svg
