@@ -180,8 +180,9 @@ def test_missing_tables_are_reported_not_silent(tmp_path: Path) -> None:
         "AIP-DET-006": "AzureDiagnostics export has no values in column OperationName",
         "AIP-DET-007": "no StorageBlobLogs rows in the exports",
         "AIP-DET-008": "no SecurityAlert rows in the exports",
+        "AIP-DET-009": "no AzureMetrics rows in the exports",
     }
-    assert len(DETECTIONS) == 8
+    assert len(DETECTIONS) == 9
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ _SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
     ("AzureDiagnostics", frozenset({"ResourceProvider", "Category", "properties_s"})),
     ("StorageBlobLogs", frozenset({"AccountName", "RequesterObjectId", "ObjectKey"})),
     ("SecurityAlert", frozenset({"SystemAlertId", "AlertType", "AlertSeverity"})),
+    ("AzureMetrics", frozenset({"MetricName", "Total", "TimeGrain"})),
 )
 _EVIDENCE_HOURS = 24
 DEFAULT_MEMORY_LIMIT = "1GB"

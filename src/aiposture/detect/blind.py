@@ -28,6 +28,7 @@ _NEEDS = {
     "activity": ("activityLogExport", ("Administrative",)),
     "kv_secret_reads": ("diagnosticSettings", ("AuditEvent",)),
     "blob_reads": ("diagnosticSettings", ("StorageRead",)),
+    "aoai_token_metrics": ("diagnosticSettings", ("AllMetrics",)),
 }
 # Defender for AI alerts need the subscription's AI plan (pricings), not a diagnostic setting.
 _DEFENDER_AI_PLAN = "AI"
@@ -39,7 +40,7 @@ _BLOB_SERVICE = "/blobservices/default"
 
 def _targets(inv: Inventory, source: str) -> list[tuple[str, str]]:
     """(coverage/diagnostics key, resource id) of what a source's logs come from."""
-    if source == "aoai_requests":
+    if source in ("aoai_requests", "aoai_token_metrics"):
         return [(a.key, a.id) for a in inv.accounts.values()]
     if source == "apim_llm":
         return [(s.key, s.id) for s in inv.api_managements.values()]
@@ -92,7 +93,10 @@ def blind_spots(inv: Inventory, detections: tuple[Detection, ...]) -> list[Blind
         for key, rid in _targets(inv, source):
             coverage = inv.coverage.status(collection, key)
             settings = [s for s in inv.diagnostics_for(key) if s.workspace_id]
-            if any(s.sends(*categories) for s in settings):
+            if source == "aoai_token_metrics":
+                if any(s.sends_metrics(*categories) for s in settings):
+                    continue
+            elif any(s.sends(*categories) for s in settings):
                 continue
             if key.endswith(_BLOB_SERVICE):
                 out.append(
@@ -108,7 +112,9 @@ def blind_spots(inv: Inventory, detections: tuple[Detection, ...]) -> list[Blind
             if not coverage.complete:
                 out.append(BlindSpot(det.id, rid, "unknown", coverage.reason))
                 continue
-            wanted = " and ".join(categories)
+            wanted = " and ".join(categories) + (
+                " metrics" if source == "aoai_token_metrics" else ""
+            )
             out.append(
                 BlindSpot(
                     det.id,

@@ -240,6 +240,35 @@ BLOB_READS = LogSource(
     scope_field="caller",
 )
 
+# Azure OpenAI / AI Foundry platform metrics (diagnostic setting category AllMetrics):
+# TokenTransaction is "Processed Inference Tokens", prompt plus completion tokens, per minute.
+# It covers every caller, also key-authenticated ones and those not behind API Management.
+AOAI_TOKENS = LogSource(
+    name="aoai_token_metrics",
+    kql_base=(
+        "AzureMetrics\n"
+        '| where ResourceProvider == "MICROSOFT.COGNITIVESERVICES" '
+        'and MetricName == "TokenTransaction"'
+    ),
+    sql_base=(
+        "SELECT * FROM AzureMetrics WHERE upper(ResourceProvider) = "
+        "'MICROSOFT.COGNITIVESERVICES' AND MetricName = 'TokenTransaction'"
+    ),
+    fields=(
+        ("time", Field("TimeGenerated", "TimeGenerated")),
+        ("account", Field("toupper(ResourceId)", "upper(ResourceId)")),
+        ("tokens", Field("Total", "Total")),
+        ("resource", Field("ResourceId", "ResourceId")),
+    ),
+    required_columns=(
+        (
+            "AzureMetrics",
+            ("TimeGenerated", "ResourceId", "ResourceProvider", "MetricName", "Total"),
+        ),
+    ),
+    connectors=(("AzureOpenAI", ("AzureMetrics",)),),
+)
+
 # Microsoft Defender for Cloud's threat protection for AI services: alert types start "AI."
 # (learn.microsoft.com/azure/defender-for-cloud/alerts-ai-workloads), the alert's ResourceId
 # is the AI resource. Rows are status updates of one alert (SystemAlertId).
@@ -521,6 +550,39 @@ DETECTIONS = (
         entities=(EntityMapping("AzureResource", "ResourceId", "ResourceId"),),
         query_frequency=_HOUR,
         query_period=_HOUR,
+    ),
+)
+
+
+DETECTIONS = (
+    *DETECTIONS,
+    Detection(
+        id="AIP-DET-009",
+        title="Token consumption spike on an AI account (platform metrics)",
+        description=(
+            "An AI account processes far more tokens in an hour than its baseline for that "
+            "hour of the week, from the account's own platform metrics (TokenTransaction). "
+            "Unlike AIP-DET-003 this needs no API Management gateway and no request logs: "
+            "metrics count every caller, key-authenticated ones included, so LLM-jacking "
+            "with a stolen key and cost harvesting show even where nothing else is logged."
+        ),
+        severity=Severity.MEDIUM,
+        tactics=("Impact",),
+        techniques=("T1496",),
+        atlas=("AML.T0034", "AML.T0024.002"),
+        logic=SeriesAnomaly(
+            source=AOAI_TOKENS,
+            entity="account",
+            metric="tokens",
+            threshold=6.0,
+            min_value=200000,
+            min_excess=150000,
+            sigma_floor=5000.0,
+            min_ratio=3.0,
+        ),
+        entities=(EntityMapping("AzureResource", "ResourceId", "ResourceId"),),
+        query_frequency=_HOUR,
+        query_period=14 * _DAY,
     ),
 )
 

@@ -63,12 +63,14 @@ def render_kql(det: Detection, scope: TenantScope, *, hunting: bool = False) -> 
             "deployment": "| extend Deployment = Entity",
             "identity_vault": '| extend CallerObjectId = tostring(split(Entity, "|")[0])',
             "identity_account": '| extend CallerObjectId = tostring(split(Entity, "|")[0])',
+            "account": "",
         }[logic.entity]
         extra_out = {
             "caller": ", Caller, CallerObjectId, CallerIp",
             "deployment": ", Deployment",
             "identity_vault": ", CallerObjectId",
             "identity_account": ", CallerObjectId",
+            "account": "",
         }[logic.entity]
         body = [
             src.kql_base,

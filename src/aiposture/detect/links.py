@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiposture.detect.catalog import DETECTIONS
+
 
 @dataclass(frozen=True, slots=True)
 class Link:
@@ -23,9 +25,10 @@ class Link:
 _REQUEST_RATE = ("AIP-DET-001", "AIP-DET-002")
 
 LINKS: tuple[Link, ...] = (
-    Link("AIP-IDN-001", ("AIP-DET-001", "AIP-DET-005"), (),
-         "a stolen key shows up as a burst from a new caller IP; listKeys / regenerateKey "
-         "by someone outside the change admins is an AIP-DET-005 event"),
+    Link("AIP-IDN-001", ("AIP-DET-001", "AIP-DET-005", "AIP-DET-009"), (),
+         "a stolen key shows up as a burst from a new caller IP and in the account's token "
+         "metrics; listKeys / regenerateKey by someone outside the change admins is an "
+         "AIP-DET-005 event"),
     Link("AIP-IDN-002", ("AIP-DET-005",), (),
          "listAdminKeys on the search service by a non-admin is an AIP-DET-005 event"),
     Link("AIP-IDN-005", ("AIP-DET-005", "AIP-DET-006", "AIP-DET-007"), (),
@@ -47,7 +50,7 @@ LINKS: tuple[Link, ...] = (
          "harm filters that only annotate never reject, so AIP-DET-004 sees no hits"),
     Link("AIP-MDL-007", ("AIP-DET-005",), (),
          "raiPolicy and deployment writes by anyone outside the change admins"),
-    Link("AIP-MDL-009", ("AIP-DET-001", "AIP-DET-002", "AIP-DET-003"), (),
+    Link("AIP-MDL-009", ("AIP-DET-001", "AIP-DET-002", "AIP-DET-003", "AIP-DET-009"), (),
          "uncapped public deployments are where LLM-jacking and cost harvesting land"),
     Link("AIP-NET-001", _REQUEST_RATE, (), "public endpoints get abuse from anywhere"),
     Link("AIP-NET-004", (), (), "no detection reads AI Search query logs yet"),
@@ -67,7 +70,7 @@ LINKS: tuple[Link, ...] = (
     Link("AIP-MON-003", (), ("AIP-DET-008",), "without the plan Defender raises no AI alerts"),
     Link("AIP-MON-004", (), (), "prompt evidence enriches AIP-DET-008 alerts; it does not "
          "decide whether they fire"),
-    Link("AIP-MON-006", (), tuple(f"AIP-DET-00{n}" for n in range(1, 9)),
+    Link("AIP-MON-006", (), tuple(d.id for d in DETECTIONS),
          "the analytics rules run in Microsoft Sentinel; without it none is scheduled"),
     Link("AIP-MON-007", (), ("AIP-DET-005",),
          "configuration changes are read from the exported activity log"),

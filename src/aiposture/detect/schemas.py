@@ -94,6 +94,22 @@ SCHEMAS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("ResponseBodySize", "long"),
         ("_ResourceId", "string"),
     ),
+    # Platform metrics sent by a diagnostic setting (category AllMetrics), one row per metric,
+    # resource and time grain (PT1M).
+    "AzureMetrics": (
+        ("TimeGenerated", "datetime"),
+        ("ResourceId", "string"),
+        ("ResourceProvider", "string"),
+        ("Resource", "string"),
+        ("MetricName", "string"),
+        ("Total", "real"),
+        ("Count", "real"),
+        ("Maximum", "real"),
+        ("Minimum", "real"),
+        ("Average", "real"),
+        ("TimeGrain", "string"),
+        ("UnitName", "string"),
+    ),
     # Alerts from Microsoft Defender for Cloud (and other products) in Sentinel / Log Analytics.
     # One alert can appear in several rows (status updates), keyed by SystemAlertId.
     "SecurityAlert": (

@@ -20,7 +20,7 @@ class TenantScope:
     ai_identities: tuple[str, ...] = ()  # object ids of the AI workloads' managed identities
 
     def resources_for(self, source_name: str) -> tuple[str, ...]:
-        if source_name == "aoai_requests":
+        if source_name in ("aoai_requests", "aoai_token_metrics"):
             return self.ai_accounts
         if source_name == "apim_llm":
             return self.apim_services

@@ -480,6 +480,7 @@ def synth_logs(
 
     stats.rows["StorageBlobLogs"] = _blob_logs(out_dir, fmt, seed, hours, labels)
     stats.rows["SecurityAlert"] = _security_alerts(out_dir, fmt, seed, hours, labels)
+    stats.rows["AzureMetrics"] = _token_metrics(out_dir, fmt, seed, hours, labels)
 
     truth = {
         "seed": seed,
@@ -630,6 +631,68 @@ def _security_alerts(
                     out.write(alert(t, kind, severity, ACCOUNT, "New", aid))
                     later = t + dt.timedelta(minutes=rng.randint(1, 9))
                     out.write(alert(later, kind, severity, ACCOUNT, "InProgress", aid))
+    finally:
+        out.close()
+    return out.rows
+
+
+ACCOUNT_2 = (
+    f"/SUBSCRIPTIONS/{SUB.upper()}/RESOURCEGROUPS/RG-AI/PROVIDERS/"
+    "MICROSOFT.COGNITIVESERVICES/ACCOUNTS/OAI-SYNTH-EU"
+)
+
+
+def _token_metrics(
+    out_dir: Path, fmt: str, seed: int, hours: list[dt.datetime], labels: list[Label]
+) -> int:
+    """AzureMetrics TokenTransaction per minute for two accounts (a business-hours chat
+    account, a nightly-batch embedding account), plus ProcessedPromptTokens rows that the
+    detection must not add up twice; the anomaly is hours of extraction-sized volume on the
+    chat account (LLM-jacking with a stolen key leaves no request log behind)."""
+    rng = random.Random(seed * 7919 + 9)
+    accounts = ((ACCOUNT_2, 60000.0, "business"), (ACCOUNT, 90000.0, "batch"))
+    start = rng.choice(hours[2 * 168 : -5])
+    n_hours = rng.randint(2, 4)
+    boost = rng.uniform(400000, 800000)  # extra tokens per hour
+    labels.append(
+        Label(
+            "token_metrics_spike",
+            "AIP-DET-009",
+            ACCOUNT_2,
+            _iso(start),
+            _iso(start + dt.timedelta(hours=n_hours)),
+        )
+    )
+    out = _Writer(out_dir, "AzureMetrics", fmt)
+    try:
+        for hour in hours:
+            for account, rate, profile in accounts:
+                per_hour = rate * _profile(profile, hour)
+                if account == ACCOUNT_2 and start <= hour < start + dt.timedelta(hours=n_hours):
+                    per_hour += boost
+                for minute in range(0, 60, 5):  # PT1M rows, every fifth minute kept
+                    t = hour + dt.timedelta(minutes=minute)
+                    total = max(0.0, rng.gauss(per_hour / 12, per_hour / 60 + 50))
+                    for metric, share in (
+                        ("TokenTransaction", 1.0),
+                        ("ProcessedPromptTokens", 0.7),
+                    ):
+                        out.write(
+                            {
+                                "TimeGenerated": _iso(t),
+                                "ResourceId": account,
+                                "ResourceProvider": "MICROSOFT.COGNITIVESERVICES",
+                                "Resource": account.rsplit("/", 1)[-1],
+                                "MetricName": metric,
+                                "Total": round(total * share),
+                                "Count": 1,
+                                "Maximum": round(total * share),
+                                "Minimum": round(total * share),
+                                "Average": round(total * share),
+                                "TimeGrain": "PT1M",
+                                "UnitName": "Count",
+                            }
+                        )
     finally:
         out.close()
     return out.rows

@@ -452,6 +452,7 @@ class DiagnosticSetting(Resource):
     storage_account_id: str | None = None
     event_hub_rule_id: str | None = None
     logs: tuple[LogSetting, ...] = ()
+    metrics: tuple[LogSetting, ...] = ()  # category (AllMetrics) and enabled
 
     @property
     def has_destination(self) -> bool:
@@ -464,6 +465,11 @@ class DiagnosticSetting(Resource):
             return True
         on = {(s.category or "").lower() for s in self.logs if s.enabled}
         return bool(categories) and all(c.lower() in on for c in categories)
+
+    def sends_metrics(self, category: str = "AllMetrics") -> bool:
+        return any(
+            (m.category or "").lower() == category.lower() and m.enabled for m in self.metrics
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -748,6 +748,14 @@ def _diagnostic_setting(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
                 enabled=p.boolean(p.get(entry, "enabled")) is True,
             )
         )
+    metrics = tuple(
+        LogSetting(
+            category=p.text(p.get(entry, "category")),
+            category_group=None,
+            enabled=p.boolean(p.get(entry, "enabled")) is True,
+        )
+        for entry in p.dicts(p.get(pr, "metrics"))
+    )
     inv.diagnostic_settings[target].append(
         DiagnosticSetting(
             **base,
@@ -756,6 +764,7 @@ def _diagnostic_setting(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
             storage_account_id=p.lower(p.get(pr, "storageAccountId")),
             event_hub_rule_id=p.lower(p.get(pr, "eventHubAuthorizationRuleId")),
             logs=tuple(logs),
+            metrics=metrics,
         )
     )
 
