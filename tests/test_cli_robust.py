@@ -93,7 +93,18 @@ def test_config_from_a_fifo_interrupted_exits_130(tmp_path: Path) -> None:
         text=True,
         env=ENV,
     )
-    time.sleep(1.5)  # blocked opening the FIFO
+    # Interrupt once it is blocked opening the FIFO (on a loaded machine the interpreter may
+    # still be importing after a fixed delay); /proc tells where it waits.
+    wchan = Path(f"/proc/{proc.pid}/wchan")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if wchan.read_text() == "wait_for_partner":
+                break
+        except OSError:
+            break  # no /proc here: fall back to the delay below
+        time.sleep(0.05)
+    time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

@@ -127,3 +127,35 @@ def test_locations_and_providers(clients: tuple[HttpClient, HttpClient]) -> None
     assert "storageAccounts" in types
     status, doc = _send(arm, f"{sub}/providers/Microsoft.Nothing", {"api-version": "2021-04-01"})
     assert status == 404
+
+
+def test_demo_rows_carry_what_arm_always_returns(clients: tuple[HttpClient, HttpClient]) -> None:
+    """The pricing list has every plan (Free where off), as ARM lists them; storage accounts
+    carry encryption and privateEndpointConnections. Settings the rules test stay as the demo
+    parts set them (stsandboxml still has no supportsHttpsTrafficOnly)."""
+    from aiposture.collect.demo.arm_defaults import PLANS
+
+    arm, _graph = clients
+    api = {"api-version": "2024-01-01"}
+    for key in ("426944ef-0078-5ffd-96c3-f10786dc82f7", "572e23bd-c4a7-583d-bc3f-dc6096242177"):
+        plans: dict[str, dict[str, object]] = {}
+        path = f"/subscriptions/{key}/providers/Microsoft.Security/pricings"
+        for page in arm.list_paged(path, api):
+            plans |= {str(p["name"]): p["properties"] for p in page}
+        assert set(plans) == set(PLANS)
+        assert all(p.get("freeTrialRemainingTime") == "PT0S" for p in plans.values())
+        assert {p["pricingTier"] for p in plans.values()} >= {"Free"}
+    _s, corp_ai = _send(arm, "/subscriptions/426944ef-0078-5ffd-96c3-f10786dc82f7/providers/"
+                        "Microsoft.Security/pricings/AI", api)  # fmt: skip
+    assert corp_ai["properties"]["pricingTier"] == "Standard"  # a part's own setting wins
+    storage = "/subscriptions/02e35581-9d10-58d0-8f7d-a14ffebb1a64/resourceGroups/"
+    status, doc = _send(
+        arm, storage + "rg-ml-experiments/providers/Microsoft.Storage/storageAccounts/stsandboxml",
+        {"api-version": "2023-05-01"},
+    )  # fmt: skip
+    assert status == 200
+    props = doc["properties"]
+    assert isinstance(props, dict)
+    assert props["encryption"]["keySource"] == "Microsoft.Storage"
+    assert props["privateEndpointConnections"] == []
+    assert "supportsHttpsTrafficOnly" not in props
