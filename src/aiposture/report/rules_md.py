@@ -146,7 +146,11 @@ def _rule_section(r: RuleSpec[Any]) -> list[str]:
         out += ["", "Keep it fixed with Azure Policy:", ""]
         for p in rem.policy:
             name = f" {_text(p.display_name)}" if p.display_name else ""
-            out.append(f"- `{p.definition_id}`{name} (effect {p.effect})")
+            params = "".join(
+                f", {k} = " + (str(list(v)) if isinstance(v, tuple) else repr(v))
+                for k, v in p.parameters
+            )
+            out.append(f"- `{p.definition_id}`{name} (effect {p.effect}{params})")
     refs = r.references.as_dict()
     items = [(k, v) for k, v in refs.items() if v]
     if items:

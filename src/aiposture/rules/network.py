@@ -216,7 +216,7 @@ def account_private_endpoint(account: CognitiveAccount, ctx: RuleContext) -> Ver
             PolicyFix(
                 "ee980b6d-0eca-4501-8d54-f6290fd512c3",
                 "Deny",
-                "Azure AI Search services should disable public network access",
+                "Azure Cognitive Search services should disable public network access",
             ),
         ),
     ),
@@ -265,7 +265,7 @@ def search_public_network(svc: SearchService, ctx: RuleContext) -> Verdict:
             PolicyFix(
                 "438c38d2-3772-465a-a9cc-7a6666a275ce",
                 "Deny",
-                "Azure Machine Learning Workspaces should disable public network access",
+                "Azure Machine Learning workspaces should disable public network access",
             ),
         ),
     ),
@@ -456,8 +456,7 @@ def _workspace_isolation(inv: Inventory, ws: MLWorkspace) -> str | None:
             PolicyFix(
                 "7804b5c7-01dc-4723-969b-ae300cc07ff1",
                 "Audit",
-                "Audit Azure Machine Learning Compute Cluster and Instance is behind virtual "
-                "network",
+                "Azure Machine Learning Computes should be in a virtual network",
             ),
         ),
         fills=("<COMPUTE_TYPE>", "<VM_SIZE>", "<VNET>", "<SUBNET_ID>"),
