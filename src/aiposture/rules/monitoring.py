@@ -770,3 +770,76 @@ def defender_for_storage(st: StorageAccount, ctx: RuleContext) -> Verdict:
         "Defender for Storage",
         "Defender for Storage is on in its subscription",
     )
+
+
+def _non_project_workspaces(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    # A hub-based project sends its telemetry to its hub's Application Insights.
+    return [w for w in inv.workspaces.values() if w.kind.lower() != "project"]
+
+
+@rule(
+    id="AIP-MON-011",
+    title="ML workspace / Foundry hub has no Application Insights",
+    pillar=Pillar.MONITORING,
+    severity=Severity.MEDIUM,
+    target=MLWorkspace,
+    target_label="ML workspace / Foundry hub (projects use their hub's)",
+    select=_non_project_workspaces,
+    remediation=Remediation(
+        summary="Create a workspace-based Application Insights component (sending to your "
+        "central Log Analytics workspace) and link it to <NAME>, so deployed models, prompt "
+        "flows and agents report requests, failures and traces.",
+        az_cli="az monitor app-insights component create --app appi-<NAME> --location "
+        "<LOCATION> --resource-group <RG> --subscription <SUB> --workspace {{WORKSPACE_ID}}"
+        "\naz resource update --ids <ID> --api-version 2024-10-01 --set "
+        "properties.applicationInsights=/subscriptions/<SUB>/resourceGroups/<RG>/providers/"
+        "Microsoft.Insights/components/appi-<NAME>",
+        bicep="resource appi 'Microsoft.Insights/components@2020-02-02' = {\n"
+        "  name: 'appi-<NAME>'\n  location: '<LOCATION>'\n  kind: 'web'\n"
+        "  properties: { Application_Type: 'web', WorkspaceResourceId: '{{WORKSPACE_ID}}' }"
+        "\n}\nresource ws 'Microsoft.MachineLearningServices/workspaces@2024-10-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n"
+        "  properties: { applicationInsights: appi.id /* other properties unchanged */ }\n}",
+        terraform='resource "azurerm_application_insights" "this" {\n'
+        '  name                = "appi-<NAME>"\n'
+        '  location            = "<LOCATION>"\n'
+        '  resource_group_name = "<RG>"\n'
+        '  application_type    = "web"\n'
+        '  workspace_id        = "{{WORKSPACE_ID}}"\n}\n'
+        "# then on the workspace resource for <NAME>:\n"
+        "#   application_insights_id = azurerm_application_insights.this.id",
+        portal="Azure portal > create an Application Insights resource (workspace-based) > "
+        "<NAME> > Properties (Foundry portal: Management center > hub <NAME> > Connected "
+        "resources) > Application Insights: select it > Save.",
+    ),
+    references=Refs(
+        mcsb=("LT-1", "LT-3"),
+        other=(
+            "Defender for Cloud: Application Insights should be used on Azure AI Foundry (Medium)",
+        ),
+    ),
+)
+def workspace_app_insights(ws: MLWorkspace, ctx: RuleContext) -> Verdict:
+    """Foundry and Azure Machine Learning write the telemetry of deployed models, prompt
+    flows and agents (requests, failures, traces, token use) to the workspace's Application
+    Insights. Without one, an abused or failing endpoint leaves nothing to investigate:
+    Defender for Cloud rates it as delayed threat detection and ineffective incident
+    response. The component must exist too: a link to a deleted one collects nothing."""
+    linked = ws.application_insights
+    evidence = [ev("properties.applicationInsights", linked)]
+    if not linked:
+        return failed("no Application Insights component is linked", *evidence)
+    inv = ctx.inventory
+    if linked in inv.app_insights:
+        return passed(f"linked to {linked.rsplit('/', 1)[-1]}", *evidence)
+    cov = inv.coverage.status("resources", linked)
+    if cov.complete:
+        return failed(
+            f"linked component {linked.rsplit('/', 1)[-1]} does not exist in what was read",
+            *evidence,
+        )
+    return unknown(
+        f"linked to {linked.rsplit('/', 1)[-1]}, which was not read: {cov.reason}",
+        "resources",
+        evidence=evidence,
+    )
