@@ -11,6 +11,7 @@ from typing import Any
 
 from aiposture.model.types import Pillar
 from aiposture.rules.frameworks import ATLAS, MCSB, OWASP_LLM_2025
+from aiposture.rules.parity import parity_markdown
 from aiposture.rules.types import USER_CHOICES, RuleSpec
 
 REGENERATE = "aiposture rules --format md --output docs/rules.md"
@@ -96,6 +97,7 @@ def rules_markdown(specs: list[RuleSpec[Any]]) -> str:
         lines += ["", f"## {pillar.label}"]
         for r in group:
             lines += _rule_section(r)
+    lines += parity_markdown(specs)
     return "\n".join(lines) + "\n"
 
 
