@@ -1,5 +1,5 @@
 """Rules added for parity with Defender for Cloud and Azure Policy (issue 18): AIP-DAT-009,
-AIP-DAT-010, AIP-NET-012, AIP-MON-011."""
+AIP-DAT-010, AIP-NET-012, AIP-MON-011, AIP-GOV-010."""
 
 from __future__ import annotations
 
@@ -138,6 +138,32 @@ def test_workspace_application_insights() -> None:
 
 
 def test_demo_has_a_pass_and_a_fail_for_each_new_rule(demo_result: ScanResult) -> None:
-    for rid in ("AIP-DAT-009", "AIP-DAT-010", "AIP-NET-012", "AIP-MON-011"):
+    for rid in ("AIP-DAT-009", "AIP-DAT-010", "AIP-NET-012", "AIP-MON-011", "AIP-GOV-010"):
         seen = {f.status.value for f in demo_result.findings if f.rule.id == rid}
         assert {"PASS", "FAIL"} <= seen, rid
+
+
+def compute(name: str, compute_type: str = "ComputeInstance", **inner: Any) -> dict[str, Any]:
+    ws = workspace("hub")
+    return {
+        "id": f"{ws['id']}/computes/{name}",
+        "name": name,
+        "type": f"{WS_TYPE}/computes",
+        "location": "westeurope",
+        "properties": {"computeType": compute_type, "properties": inner},
+    }
+
+
+def test_compute_instance_os_image() -> None:
+    rows = [
+        workspace("hub"),
+        compute("ci-old", osImageMetadata={"isLatestOsImageVersion": False}),
+        compute("ci-new", osImageMetadata={"isLatestOsImageVersion": True}),
+        compute("ci-unknown"),
+        compute("cluster", compute_type="AmlCompute"),  # clusters reimage their nodes
+    ]
+    assert statuses(run_rules(rows, complete=("resources", "computes")), "AIP-GOV-010") == {
+        ("ci-old", "FAIL"),
+        ("ci-new", "PASS"),
+        ("ci-unknown", "UNKNOWN"),
+    }

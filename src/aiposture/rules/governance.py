@@ -978,3 +978,74 @@ def definition_guids_in_force(
     for p in effective_policies(inv, key, now):
         out.setdefault(p.definition, []).append(p)
     return out
+
+
+ML_COMPUTE_OS_UPDATES = "f110a506-2dcb-422e-bcea-d533fc8c35e2"
+
+
+def _compute_instances(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    return [
+        c for c in inv.of_type(MLCompute) if (c.compute_type or "").lower() == "computeinstance"
+    ]
+
+
+@rule(
+    id="AIP-GOV-010",
+    title="ML compute instance does not run the latest OS image",
+    pillar=Pillar.GOVERNANCE,
+    severity=Severity.MEDIUM,
+    target=MLCompute,
+    target_label="ML compute instance",
+    select=_compute_instances,
+    requires=("computes",),
+    remediation=Remediation(
+        summary="Recreate compute instance <NAME> (same name and settings) so it boots the "
+        "latest OS image: Azure ML does not patch an instance's image in place. Save work "
+        "from its local disk first.",
+        az_cli="az ml compute delete --name <NAME> --workspace-name <PARENT> "
+        "--resource-group <RG> --subscription <SUB> --yes\n"
+        "az ml compute create --name <NAME> --type ComputeInstance --size {{VM_SIZE}} "
+        "--workspace-name <PARENT> --resource-group <RG> --subscription <SUB>",
+        bicep="// Redeploy the same template after deleting the instance (an in-place update\n"
+        "// keeps the old image):\n"
+        "resource ci 'Microsoft.MachineLearningServices/workspaces/computes@2024-10-01' = {\n"
+        "  parent: workspace // '<PARENT>'\n  name: '<NAME>'\n  location: '<LOCATION>'\n"
+        "  properties: {\n    computeType: 'ComputeInstance'\n"
+        "    properties: { vmSize: '{{VM_SIZE}}' /* other settings unchanged */ }\n  }\n}",
+        terraform="# terraform apply -replace=azurerm_machine_learning_compute_instance.this\n"
+        'resource "azurerm_machine_learning_compute_instance" "this" {\n'
+        '  name                          = "<NAME>"\n'
+        '  machine_learning_workspace_id = "<PARENT_ID>"\n'
+        '  virtual_machine_size          = "{{VM_SIZE}}"\n'
+        "  # ... other arguments unchanged\n}",
+        portal="Azure ML studio > Compute > Compute instances > <NAME>: note its settings > "
+        "Delete > + New with the same name and settings (the new instance gets the latest "
+        "image).",
+    ),
+    references=Refs(
+        mcsb=("PV-6",),
+        azure_policy=(ML_COMPUTE_OS_UPDATES,),
+        other=(
+            "Defender for Cloud: Azure Machine Learning compute instances should be recreated "
+            "to get the latest software updates (Medium)",
+        ),
+    ),
+)
+def compute_os_image(ci: MLCompute, ctx: RuleContext) -> Verdict:
+    """A compute instance keeps the OS image it was created with: Azure ML publishes patched
+    images monthly but never updates a running instance, so an old instance accumulates
+    known vulnerabilities in the OS, drivers and preinstalled ML stacks, on a machine that
+    holds data scientists' tokens and data. Azure reports it in osImageMetadata. Policy
+    f110a506 audits the same field (its rule references an `effects` parameter, which the
+    ALZ MachineLearning initiative sets)."""
+    latest = ci.os_image_is_latest
+    evidence = ev("properties.properties.osImageMetadata.isLatestOsImageVersion", latest)
+    if latest is None:
+        return unknown(
+            "osImageMetadata is not in the data (a stopped instance or an export may omit it)",
+            "computes",
+            evidence=[evidence],
+        )
+    if latest:
+        return passed("runs the latest OS image", evidence)
+    return failed("an older OS image: recreate the instance to get the latest one", evidence)

@@ -4,6 +4,8 @@
   still uses the storage account key (wrong on purpose).
 - AIP-DAT-010: the corp search service enforces customer-managed keys; the chatbot's and
   the sandbox production index do not (wrong on purpose).
+- AIP-GOV-010: the sandbox data scientist's compute instance runs an old OS image (wrong on
+  purpose); the corp hub's analyst instance (added here, private and keyless) is current.
 - AIP-NET-012 and AIP-MON-011 are decided by the core part as it stands (the corp hub and
   search service are private, the chatbot search and sandbox workspace are not; the sandbox
   workspace has no Application Insights).
@@ -11,7 +13,7 @@
 
 from __future__ import annotations
 
-from aiposture.collect.demo.contoso import Contoso
+from aiposture.collect.demo.contoso import LOC, Contoso
 
 
 def build(c: Contoso) -> None:
@@ -23,3 +25,29 @@ def build(c: Contoso) -> None:
     }
     c.res["bot_search"]["properties"]["encryptionWithCmk"] = {"enforcement": "Disabled"}
     c.res["sb_prod_index"]["properties"]["encryptionWithCmk"] = {"enforcement": "Unspecified"}
+    c.res["sb_ci"]["properties"]["properties"]["osImageMetadata"] = {
+        "currentImageVersion": "25.03.10",
+        "latestImageVersion": "25.10.06",
+        "isLatestOsImageVersion": False,
+    }
+    c.res["corp_ci"] = c.b.child(
+        c.res["corp_hub"],
+        "computes",
+        "ci-corp-analyst",
+        {
+            "computeType": "ComputeInstance",
+            "computeLocation": LOC,
+            "disableLocalAuth": True,
+            "properties": {
+                "vmSize": "Standard_DS3_v2",
+                "enableNodePublicIp": False,
+                "sshSettings": {"sshPublicAccess": "Disabled"},
+                "osImageMetadata": {
+                    "currentImageVersion": "25.10.06",
+                    "latestImageVersion": "25.10.06",
+                    "isLatestOsImageVersion": True,
+                },
+            },
+        },
+        location=LOC,
+    )
