@@ -432,3 +432,108 @@ def test_collected_initiative_membership_and_parameter_defaults() -> None:
         assignment(f"/subscriptions/{SUB}", "own", custom, initiative=True),
     ]
     assert statuses(run_rules(rows, complete=complete), "AIP-GOV-002") == {("oai-gov", "PASS")}
+
+
+# ---- issue 18: enforcement the guardrail rules did not know ---------------------------------
+
+SEARCH = {
+    "id": f"{RG}/providers/Microsoft.Search/searchServices/srch-gov",
+    "name": "srch-gov",
+    "type": "Microsoft.Search/searchServices",
+    "location": "westeurope",
+    "properties": {"publicNetworkAccess": "Disabled"},
+}
+MLW = {
+    "id": f"{RG}/providers/Microsoft.MachineLearningServices/workspaces/mlw-gov",
+    "name": "mlw-gov",
+    "type": "Microsoft.MachineLearningServices/workspaces",
+    "location": "westeurope",
+    "properties": {},
+}
+ALL = (*POLICY, "policyDefinitions")  # every definition read: a gap cannot explain a FAIL
+
+
+def _alz(name: str, **params: str) -> dict[str, Any]:
+    set_id = f"{MG}/contoso/providers/Microsoft.Authorization/policySetDefinitions/{name}"
+    return assignment(f"{MG}/landingzones", name.lower(), set_id, initiative=True, params=params)
+
+
+def _gov(rows: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    r = run_rules([*base_rows(), SEARCH, MLW, *rows], complete=ALL)
+    return {
+        (f.rule.id, f.resource_name, f.status.value)
+        for f in r.findings
+        if f.rule.id in ("AIP-GOV-002", "AIP-GOV-003", "AIP-GOV-004")
+    }
+
+
+def test_alz_cognitive_services_initiative_is_recognised() -> None:
+    """Enforce-Guardrails-CognitiveServices: Modify public access for accounts (47ba1dd7) and
+    Search (9cee519f), Modify local auth (14de9e63, 4eb216f2), Search resource logs
+    (b4330a05). Before: an unknown custom initiative, a false FAIL everywhere."""
+    got = _gov([_alz("Enforce-Guardrails-CognitiveServices")])
+    assert got == {
+        ("AIP-GOV-002", "oai-gov", "PASS"),
+        ("AIP-GOV-002", "srch-gov", "PASS"),
+        ("AIP-GOV-002", "mlw-gov", "FAIL"),  # the initiative has no ML member
+        ("AIP-GOV-003", "oai-gov", "PASS"),
+        ("AIP-GOV-003", "srch-gov", "PASS"),
+        ("AIP-GOV-004", "oai-gov", "FAIL"),  # b4330a05 audits Search services only
+        ("AIP-GOV-004", "srch-gov", "PASS"),
+        ("AIP-GOV-004", "mlw-gov", "FAIL"),
+    }
+    # Its Modify members switched off: public access is no longer guarded.
+    off = _gov(
+        [
+            _alz(
+                "Enforce-Guardrails-CognitiveServices",
+                cognitiveServicesModifyPublicNetworkAccess="Disabled",
+                modifyCognitiveSearchPublicEndpoint="Disabled",
+            )
+        ]
+    )
+    assert ("AIP-GOV-002", "oai-gov", "FAIL") in off
+    assert ("AIP-GOV-002", "srch-gov", "FAIL") in off
+    assert ("AIP-GOV-003", "oai-gov", "PASS") in off
+
+
+def test_alz_machine_learning_initiative_is_recognised() -> None:
+    got = _gov([_alz("Enforce-Guardrails-MachineLearning")])
+    assert ("AIP-GOV-002", "mlw-gov", "PASS") in got  # a10ee784 Modify
+    assert ("AIP-GOV-004", "mlw-gov", "PASS") in got  # afe0c3be
+    off = _gov([_alz("Enforce-Guardrails-MachineLearning", mlModifyPublicNetworkAccess="Disabled")])
+    assert ("AIP-GOV-002", "mlw-gov", "FAIL") in off
+
+
+def test_modify_and_deploy_definitions_guard_the_control() -> None:
+    """Each Modify / DeployIfNotExists built-in the issue names is a guardrail for its type."""
+    sub = f"/subscriptions/{SUB}"
+    cases = {
+        "47ba1dd7-28d9-4b07-a8d5-9813bed64e0c": ("AIP-GOV-002", "oai-gov"),
+        "9cee519f-d9c1-4fd9-9f79-24ec3449ed30": ("AIP-GOV-002", "srch-gov"),
+        "4eb216f2-9dba-4979-86e6-5d7e63ce3b75": ("AIP-GOV-003", "srch-gov"),
+        "55eff01b-f2bd-4c32-9203-db285f709d30": ("AIP-GOV-003", "oai-gov"),
+        "f59276f0-5740-4aaf-821d-45d185aa210e": ("AIP-GOV-004", "mlw-gov"),
+        "90c90eda-bfe7-4c67-bf26-410420ed1047": ("AIP-GOV-004", "mlw-gov"),
+        "8def4bdd-4362-4ed6-a26f-7bf8f2c58839": ("AIP-GOV-004", "srch-gov"),
+        "08ba64b8-738f-4918-9686-730d2ed79c7d": ("AIP-GOV-004", "srch-gov"),
+        "55d1f543-d1b0-4811-9663-d6d0dbc6326d": ("AIP-GOV-004", "oai-gov"),
+    }
+    for guid, (rid, name) in cases.items():
+        assert (rid, name, "PASS") in _gov([assignment(sub, "a", guid)]), guid
+        # Switched off, it guards nothing.
+        off = assignment(sub, "a", guid, params={"effect": "Disabled"})
+        assert (rid, name, "FAIL") in _gov([off]), guid
+
+
+def test_effect_the_definition_cannot_take_guards_nothing() -> None:
+    """47ba1dd7 allows Modify or Disabled: an assignment claiming Audit or Deny is not a
+    guardrail Azure would run. A category-group logging definition set to AuditIfNotExists
+    still makes missing logs visible, which is what GOV-004 asks."""
+    sub = f"/subscriptions/{SUB}"
+    deny = assignment(sub, "a", "47ba1dd7-28d9-4b07-a8d5-9813bed64e0c", params={"effect": "Deny"})
+    assert ("AIP-GOV-002", "oai-gov", "FAIL") in _gov([deny])
+    aine = assignment(
+        sub, "a", "55d1f543-d1b0-4811-9663-d6d0dbc6326d", params={"effect": "AuditIfNotExists"}
+    )
+    assert ("AIP-GOV-004", "oai-gov", "PASS") in _gov([aine])

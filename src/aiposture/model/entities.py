@@ -221,6 +221,7 @@ class MLCompute(Resource):
     remote_login_port_public_access: str | None = None
     is_attached: bool | None = None
     compute_resource_id: str | None = None
+    os_image_is_latest: bool | None = None  # properties.osImageMetadata.isLatestOsImageVersion
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -409,6 +409,7 @@ def _compute(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
         remote_login_port_public_access=p.text(p.get(inner, "remoteLoginPortPublicAccess")),
         is_attached=p.boolean(p.get(pr, "isAttachedCompute")),
         compute_resource_id=p.lower(p.get(pr, "resourceId")),
+        os_image_is_latest=p.boolean(p.path(inner, "osImageMetadata.isLatestOsImageVersion")),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiposture.model.types import Pillar
 from aiposture.rules.frameworks import ATLAS, MCSB, OWASP_LLM_2025
+from aiposture.rules.parity import parity_markdown
 from aiposture.rules.types import USER_CHOICES, RuleSpec
 
 REGENERATE = "aiposture rules --format md --output docs/rules.md"
@@ -96,6 +97,7 @@ def rules_markdown(specs: list[RuleSpec[Any]]) -> str:
         lines += ["", f"## {pillar.label}"]
         for r in group:
             lines += _rule_section(r)
+    lines += parity_markdown(specs)
     return "\n".join(lines) + "\n"
 
 
@@ -146,7 +148,11 @@ def _rule_section(r: RuleSpec[Any]) -> list[str]:
         out += ["", "Keep it fixed with Azure Policy:", ""]
         for p in rem.policy:
             name = f" {_text(p.display_name)}" if p.display_name else ""
-            out.append(f"- `{p.definition_id}`{name} (effect {p.effect})")
+            params = "".join(
+                f", {k} = " + (str(list(v)) if isinstance(v, tuple) else repr(v))
+                for k, v in p.parameters
+            )
+            out.append(f"- `{p.definition_id}`{name} (effect {p.effect}{params})")
     refs = r.references.as_dict()
     items = [(k, v) for k, v in refs.items() if v]
     if items:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from aiposture.config import Settings
+from aiposture.facts.foundry import default_storage_keyless
 from aiposture.model.entities import (
     CognitiveAccount,
     KeyVault,
     MLConnection,
     MLWorkspace,
     Resource,
+    SearchService,
     StorageAccount,
 )
 from aiposture.model.inventory import Inventory
@@ -504,3 +506,122 @@ def connection_auth(conn: MLConnection, ctx: RuleContext) -> Verdict:
         "properties.authType",
         evidence=evidence,
     )
+
+
+def _storage_owning_workspaces(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    # A hub-based project reaches its hub's storage with its hub's setting: judge the hub.
+    return [w for w in inv.workspaces.values() if w.kind.lower() != "project"]
+
+
+@rule(
+    id="AIP-DAT-009",
+    title="ML workspace / Foundry hub reaches its default storage with the account key",
+    pillar=Pillar.DATA,
+    severity=Severity.HIGH,
+    target=MLWorkspace,
+    target_label="ML workspace / Foundry hub (projects use their hub's storage)",
+    select=_storage_owning_workspaces,
+    remediation=Remediation(
+        summary="Switch <NAME> to identity-based access for its system datastores "
+        "(systemDatastoresAuthMode Identity), grant its managed identity Storage Blob Data "
+        "Contributor and Storage File Data Privileged Contributor on the default storage "
+        "account, then disable Shared Key on that account (AIP-DAT-004).",
+        az_cli="az resource update --ids <ID> --api-version 2024-10-01 "
+        "--set properties.systemDatastoresAuthMode=Identity",
+        bicep="resource ws 'Microsoft.MachineLearningServices/workspaces@2024-10-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
+        "    systemDatastoresAuthMode: 'Identity'\n"
+        "    // storageAccount, keyVault, ... unchanged\n  }\n}",
+        terraform="# azurerm does not expose systemDatastoresAuthMode: set it with azapi\n"
+        'resource "azapi_update_resource" "keyless_datastores" {\n'
+        '  type        = "Microsoft.MachineLearningServices/workspaces@2024-10-01"\n'
+        '  resource_id = "<ID>"\n'
+        '  body = { properties = { systemDatastoresAuthMode = "Identity" } }\n}',
+        portal="Azure portal > <NAME> > Properties (or Foundry portal > Management center > "
+        "hub <NAME> > Overview) > Storage account access: Identity-based > Save; then "
+        "Access control (IAM) on the storage account: grant the workspace identity the "
+        "Storage Blob Data Contributor and Storage File Data Privileged Contributor roles.",
+    ),
+    references=Refs(
+        mcsb=("IM-1", "DP-3"),
+        other=(
+            "Defender for Cloud: Microsoft Entra ID should be used when connecting Azure AI "
+            "Foundry to default storage account (High)",
+        ),
+    ),
+)
+def default_storage_keys(ws: MLWorkspace, ctx: RuleContext) -> Verdict:
+    """A workspace whose system datastores use the storage account key keeps that key in its
+    key vault and uses it for every read and write of training data, models and prompt flow
+    artifacts: anyone who can read the vault secret (or list the account keys) has full data
+    access with no Entra ID sign-in, no Conditional Access and no per-user audit. It also
+    forces Shared Key to stay enabled on the account. Identity (or user-delegation SAS,
+    signed with Entra credentials) removes the key from the path. Defender for Cloud rates
+    this High; no built-in Azure Policy audits it."""
+    fact = default_storage_keyless(ctx.inventory, ws)
+    evidence = [ev(path, value) for path, value in fact.evidence]
+    if fact.is_unknown:
+        return unknown(fact.reason, *fact.missing, evidence=evidence)
+    if fact.is_false:
+        return failed(fact.reason, *evidence)
+    return passed(fact.reason, *evidence)
+
+
+SEARCH_CMK_AUDIT = "76a56461-9dc0-40f0-82f5-2453283afa2f"
+SEARCH_CMK_DENY = "356da939-f20a-4bb9-86f8-5db445b0e354"
+
+
+@rule(
+    id="AIP-DAT-010",
+    title="AI Search service does not enforce customer-managed-key encryption",
+    pillar=Pillar.DATA,
+    severity=Severity.LOW,
+    target=SearchService,
+    remediation=Remediation(
+        summary="Set encryptionWithCmk.enforcement to Enabled on search service <NAME> so it "
+        "rejects indexes, synonym maps and other objects not encrypted with a customer-managed "
+        "key, and re-create existing objects with an encryptionKey from your key vault.",
+        az_cli="az search service update --name <NAME> --resource-group <RG> "
+        "--subscription <SUB> --set properties.encryptionWithCmk.enforcement=Enabled",
+        bicep="resource search 'Microsoft.Search/searchServices@2023-11-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
+        "    encryptionWithCmk: { enforcement: 'Enabled' }\n"
+        "    // sku, replicaCount, ... unchanged\n  }\n}",
+        terraform='resource "azurerm_search_service" "this" {\n'
+        '  name                                     = "<NAME>"\n'
+        "  customer_managed_key_enforcement_enabled = true\n"
+        "  # ... other arguments unchanged\n}",
+        portal="Azure portal > search service <NAME> > Settings > Encryption > Enforce "
+        "customer-managed keys: Enabled > Save.",
+        policy=(
+            PolicyFix(
+                SEARCH_CMK_DENY,
+                "Deny",
+                "Configure Azure AI Search services to use customer-managed keys to encrypt "
+                "data at rest",
+            ),
+            PolicyFix(
+                SEARCH_CMK_AUDIT,
+                "Audit",
+                "Azure Cognitive Search services should use customer-managed keys to encrypt "
+                "data at rest",
+            ),
+        ),
+    ),
+    references=Refs(mcsb=("DP-5",), azure_policy=(SEARCH_CMK_AUDIT, SEARCH_CMK_DENY)),
+)
+def search_cmk(svc: SearchService, ctx: RuleContext) -> Verdict:
+    """An AI Search index holds the grounding data a RAG application retrieves (often copies
+    of confidential documents). Where key control is required, enforcement is what makes it
+    hold: without encryptionWithCmk.enforcement Enabled, any new index is created with
+    Microsoft-managed keys only. Same rationale and severity as the account and workspace
+    CMK rules (AIP-DAT-001, AIP-DAT-002): it matters where compliance requires it."""
+    value = svc.cmk_enforcement
+    evidence = ev("properties.encryptionWithCmk.enforcement", value)
+    if value is None:
+        return unknown(
+            "encryptionWithCmk.enforcement is not in the data", "resources", evidence=[evidence]
+        )
+    if value.lower() == "enabled":
+        return passed("customer-managed-key encryption is enforced", evidence)
+    return failed(f"customer-managed-key encryption is not enforced ({value})", evidence)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from aiposture.config import Settings
@@ -23,6 +23,7 @@ from aiposture.model.entities import (
 from aiposture.model.inventory import Inventory
 from aiposture.model.types import Pillar, Severity
 from aiposture.rules.common import subscriptions_hosting
+from aiposture.rules.policy_builtins import alz_initiatives, builtin_policy
 from aiposture.rules.registry import rule
 from aiposture.rules.types import (
     PolicyFix,
@@ -65,47 +66,39 @@ class Initiative:
     name: str
     # member definition guid -> the initiative parameter that sets its effect (None = unknown)
     members: dict[str, str | None]
+    # initiative parameter -> its default value (an unset parameter takes it)
+    defaults: dict[str, str] = field(default_factory=dict)
+
+
+def _alz_initiatives() -> dict[str, Initiative]:
+    """The ALZ AI guardrail initiatives from the generated data (policy_builtins.json):
+    Enforce-Guardrails-CognitiveServices, -OpenAI, -MachineLearning and -BotService. Only
+    built-in members are listed; the ALZ custom definitions they also hold (e.g.
+    Deny-CognitiveServices-NetworkAcls) are not rules' guardrails here."""
+    out = {}
+    for key, ini in alz_initiatives().items():
+        out[key] = Initiative(
+            f"ALZ {ini.name}",
+            {m.definition: m.initiative_parameter for m in ini.members if m.built_in},
+            {k.lower(): v for k, v in ini.parameter_defaults.items()},
+        )
+    return out
 
 
 # Initiatives whose membership we verified against their published source. Built-ins are keyed
 # by GUID; ALZ initiatives are custom definitions deployed under the ALZ name, so they are keyed
 # by that name. They are the fallback when the snapshot carries no policySetDefinitions; a
 # collected definition always wins. A custom initiative found in neither covers nothing. The
-# Microsoft
-# cloud security benchmark initiative (1f3afdf9-d0c9-4c3d-847f-89da613e70a8) is deliberately not
-# listed: many of its per-policy effect parameters default to Disabled (e.g.
+# Microsoft cloud security benchmark initiative (1f3afdf9-d0c9-4c3d-847f-89da613e70a8) is
+# deliberately not listed: many of its per-policy effect parameters default to Disabled (e.g.
 # cognitiveServicesAccountsShouldRestrictNetworkAccessMonitoringEffect), and we could not verify
-# every AI definition's parameter and default, so counting it would risk a false PASS. ALZ
-# initiative parameters default to an active effect, so an absent parameter counts as in force.
+# every AI definition's parameter and default, so counting it would risk a false PASS. An
+# initiative parameter the assignment does not set takes the initiative's default.
 INITIATIVES: dict[str, Initiative] = {
-    # Azure/Enterprise-Scale src/resources/Microsoft.Authorization/policySetDefinitions/
-    # Enforce-Guardrails-OpenAI.json (v1.2.0)
-    "enforce-guardrails-openai": Initiative(
-        "ALZ Enforce-Guardrails-OpenAI",
-        {
-            "fe3fd216-4f83-4fc1-8984-2bbec80a3418": "cognitiveServicesManagedIdentity",
-            "71ef260a-8f18-47b7-abcb-62d0673d94dc": "cognitiveServicesDisableLocalAuth",
-            "46aa9b05-0e60-4eae-a88b-1e9d374fa515": "cognitiveServicesCustomerStorage",
-            "14de9e63-1b31-492e-a5a3-c3f7fd57f555": "cognitiveServicesModifyDisableLocalAuth",
-            "037eea7a-bd0a-46c5-9a66-03aea78705d3": "azureAiNetworkAccess",
-            "d6759c02-b87f-42b7-892e-71b3f471d782": "azureAiPrivateLink",
-            "d45520cb-31ca-44ba-8da2-fcf914608544": "azureAiDisableLocalKey",
-            "55eff01b-f2bd-4c32-9203-db285f709d30": "azureAiDisableLocalKey2",
-            "1b4d1c4e-934c-4703-944c-27c82c06bebb": "azureAiDiagSettings",
-        },
-    ),
-    # Enforce-Guardrails-MachineLearning.json (v1.2.0), same repository
-    "enforce-guardrails-machinelearning": Initiative(
-        "ALZ Enforce-Guardrails-MachineLearning",
-        {
-            "e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f": "mlLocalAuth",
-            "a6f9a2d0-cff7-4855-83ad-4cd750666512": "mlModifyLocalAuth",
-            "a10ee784-7409-4941-b091-663697637c0f": "mlModifyPublicNetworkAccess",
-            "7804b5c7-01dc-4723-969b-ae300cc07ff1": "mlVirtualNetwork",
-            "45e05259-1eb5-4f70-9574-baf73e9d219b": "mlPrivateLink",
-            "afe0c3be-ba3b-4544-ba52-0c99672a8ad6": "mlResourceLogs",
-        },
-    ),
+    # Enforce-Guardrails-CognitiveServices / -OpenAI / -MachineLearning / -BotService, read
+    # from Azure/Enterprise-Scale src/resources/Microsoft.Authorization/policySetDefinitions/
+    # (path and commit in policy_builtins.json).
+    **_alz_initiatives(),
     # Deny-PublicPaaSEndpoints.json (v3.1.0): of the AI types it covers only ML workspaces.
     "deny-publicpaasendpoints": Initiative(
         "ALZ Deny-PublicPaaSEndpoints",
@@ -150,7 +143,12 @@ def assigned_definitions(
         else None
     )
     if kind == "definition":
-        effect = param_value(assignment, "effect")
+        builtin = builtin_policy(key)
+        effect = param_value(
+            assignment, (builtin.effect_parameter if builtin else None) or "effect"
+        )
+        if effect is None and builtin is not None:
+            effect = builtin.default_effect  # an unset effect parameter takes its default
         out[key] = str(effect) if effect is not None else None
     elif collected is not None:
         for m in collected.members:
@@ -166,8 +164,22 @@ def assigned_definitions(
             return {}
         for guid, param in ini.members.items():
             effect = param_value(assignment, param) if param else None
+            if effect is None and param:
+                effect = ini.defaults.get(param.lower())
             out[guid] = str(effect) if effect is not None else None
-    return {g: e for g, e in out.items() if (e or "").lower() != "disabled"}
+    return {g: e for g, e in out.items() if _in_force(g, e)}
+
+
+def _in_force(guid: str, effect: str | None) -> bool:
+    """An effect puts a definition in force unless it is Disabled, or (for a built-in whose
+    allowed effects are known) one the definition does not allow: Azure rejects such an
+    assignment, so it guards nothing."""
+    if effect is None:
+        return True
+    if effect.lower() == "disabled":
+        return False
+    builtin = builtin_policy(guid)
+    return builtin is None or not builtin.allowed_effects or builtin.allows(effect)
 
 
 def _within(key: str, scope: str) -> bool:
@@ -271,12 +283,17 @@ def policy_verdict(res: Resource, ctx: RuleContext, wanted: Iterable[str], what:
     ]
     evidence = ev(
         "policyAssignments[effective]",
-        [{"assignment": p.assignment.id, "definition": p.definition} for p in found],
+        [
+            {"assignment": p.assignment.id, "definition": p.definition, "effect": p.effect}
+            for p in found
+        ],
     )
     if found:
         p = found[0]
+        how = f" (effect {p.effect})" if p.effect else ""
         return passed(
-            f"{what} is guarded by assignment {p.assignment.display_name or p.assignment.name!r}",
+            f"{what} is guarded by assignment "
+            f"{p.assignment.display_name or p.assignment.name!r}{how}",
             evidence,
         )
     gaps = policy_gaps(ctx.inventory, res.key)
@@ -315,20 +332,35 @@ def _located_ai(inv: Inventory, settings: Settings) -> Iterable[Resource]:
     return [*_top_level_ai(inv, settings), *inv.of_type(MLCompute)]
 
 
+# Per type, the built-ins that guard the control: audit or deny definitions, and the Modify /
+# DeployIfNotExists definitions that remediate it (read from their policyRule in
+# policy_builtins.json's sources).
 PUBLIC_NETWORK_POLICIES = {
-    "microsoft.cognitiveservices/accounts": ("037eea7a-bd0a-46c5-9a66-03aea78705d3",),
+    "microsoft.cognitiveservices/accounts": (
+        "037eea7a-bd0a-46c5-9a66-03aea78705d3",
+        "47ba1dd7-28d9-4b07-a8d5-9813bed64e0c",  # modify: publicNetworkAccess Disabled
+    ),
     "microsoft.machinelearningservices/workspaces": (
         "438c38d2-3772-465a-a9cc-7a6666a275ce",
         "a10ee784-7409-4941-b091-663697637c0f",  # modify: disables public access
     ),
-    "microsoft.search/searchservices": ("ee980b6d-0eca-4501-8d54-f6290fd512c3",),
+    "microsoft.search/searchservices": (
+        "ee980b6d-0eca-4501-8d54-f6290fd512c3",
+        "9cee519f-d9c1-4fd9-9f79-24ec3449ed30",  # modify: publicNetworkAccess Disabled
+    ),
 }
 LOCAL_AUTH_POLICIES = {
     "microsoft.cognitiveservices/accounts": (
         "71ef260a-8f18-47b7-abcb-62d0673d94dc",
-        "14de9e63-1b31-492e-a5a3-c3f7fd57f555",
+        "14de9e63-1b31-492e-a5a3-c3f7fd57f555",  # modify: disableLocalAuth true
+        "55eff01b-f2bd-4c32-9203-db285f709d30",  # deployIfNotExists: disableLocalAuth true
     ),
-    "microsoft.search/searchservices": ("6300012e-e9a4-4649-b41f-a85f5c43be91",),
+    "microsoft.search/searchservices": (
+        "6300012e-e9a4-4649-b41f-a85f5c43be91",
+        "71ef260a-8f18-47b7-abcb-62d0673d94dc",  # its policyRule covers searchServices too
+        "4eb216f2-9dba-4979-86e6-5d7e63ce3b75",  # modify: disableLocalAuth true
+        "d45520cb-31ca-44ba-8da2-fcf914608544",  # deployIfNotExists on searchServices
+    ),
     "microsoft.machinelearningservices/workspaces/computes": (
         "e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f",
         "a6f9a2d0-cff7-4855-83ad-4cd750666512",  # modify: disables local auth
@@ -337,10 +369,19 @@ LOCAL_AUTH_POLICIES = {
 DIAGNOSTIC_POLICIES = {
     "microsoft.cognitiveservices/accounts": (
         "1b4d1c4e-934c-4703-944c-27c82c06bebb",
-        "55d1f543-d1b0-4811-9663-d6d0dbc6326d",
+        "55d1f543-d1b0-4811-9663-d6d0dbc6326d",  # category group to Log Analytics
     ),
-    "microsoft.search/searchservices": ("b4330a05-a843-4bc8-bf9a-cacce50c67f4",),
-    "microsoft.machinelearningservices/workspaces": ("afe0c3be-ba3b-4544-ba52-0c99672a8ad6",),
+    "microsoft.search/searchservices": (
+        "b4330a05-a843-4bc8-bf9a-cacce50c67f4",
+        "1b4d1c4e-934c-4703-944c-27c82c06bebb",  # its policyRule covers searchServices too
+        "8def4bdd-4362-4ed6-a26f-7bf8f2c58839",  # category group to Log Analytics
+        "08ba64b8-738f-4918-9686-730d2ed79c7d",  # deployIfNotExists to Log Analytics
+    ),
+    "microsoft.machinelearningservices/workspaces": (
+        "afe0c3be-ba3b-4544-ba52-0c99672a8ad6",
+        "f59276f0-5740-4aaf-821d-45d185aa210e",  # deployIfNotExists to Log Analytics
+        "90c90eda-bfe7-4c67-bf26-410420ed1047",  # category group to Log Analytics
+    ),
 }
 
 # A missing guardrail is certain from the assignments alone (exemptions only take policies
@@ -446,23 +487,25 @@ def landing_zone(sub: Subscription, ctx: RuleContext) -> Verdict:
     ),
     references=Refs(
         mcsb=("NS-2", "PV-2"),
-        azure_policy=(
-            "037eea7a-bd0a-46c5-9a66-03aea78705d3",
-            "438c38d2-3772-465a-a9cc-7a6666a275ce",
-            "ee980b6d-0eca-4501-8d54-f6290fd512c3",
+        azure_policy=tuple(dict.fromkeys(g for v in PUBLIC_NETWORK_POLICIES.values() for g in v)),
+        other=(
+            "ALZ Enforce-Guardrails-OpenAI",
+            "ALZ Enforce-Guardrails-CognitiveServices",
+            "ALZ Enforce-Guardrails-MachineLearning",
         ),
-        other=("ALZ Enforce-Guardrails-OpenAI",),
     ),
 )
 def public_network_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
     """Fixing one exposed endpoint does not stop the next deployment from being public. An
     effective assignment (inherited through management group, subscription and resource
     group, enforcement Default, not excluded by notScopes or an active exemption, effect not
-    Disabled) of the type's public-network policy keeps the fix from regressing. ALZ
-    initiatives count where their membership was verified: Enforce-Guardrails-OpenAI (AI
-    services), Enforce-Guardrails-MachineLearning, and Deny-PublicPaaSEndpoints, which the
-    catalog cites but which covers only ML workspaces among AI types (not AI services or
-    AI Search)."""
+    Disabled, and one the definition allows) of the type's public-network policy keeps the fix
+    from regressing: the audit/deny definitions, and the Modify definitions that set
+    publicNetworkAccess Disabled (47ba1dd7 accounts, 9cee519f Search, a10ee784 ML
+    workspaces). An unset effect takes the definition's default. ALZ initiatives count where
+    their membership was read from source: Enforce-Guardrails-OpenAI, -CognitiveServices and
+    -MachineLearning, and Deny-PublicPaaSEndpoints, which covers only ML workspaces among AI
+    types (not AI services or AI Search)."""
     return policy_verdict(res, ctx, PUBLIC_NETWORK_POLICIES.get(res.type, ()), "public access")
 
 
@@ -487,19 +530,21 @@ def public_network_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
     ),
     references=Refs(
         mcsb=("IM-1", "PV-2"),
-        azure_policy=(
-            "71ef260a-8f18-47b7-abcb-62d0673d94dc",
-            "14de9e63-1b31-492e-a5a3-c3f7fd57f555",
-            "6300012e-e9a4-4649-b41f-a85f5c43be91",
-            "e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f",
+        azure_policy=tuple(dict.fromkeys(g for v in LOCAL_AUTH_POLICIES.values() for g in v)),
+        other=(
+            "ALZ Enforce-Guardrails-OpenAI",
+            "ALZ Enforce-Guardrails-CognitiveServices",
+            "ALZ Enforce-Guardrails-MachineLearning",
         ),
-        other=("ALZ Enforce-Guardrails-OpenAI",),
     ),
 )
 def local_auth_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
     """API keys are bearer secrets that bypass Entra ID, Conditional Access and per-user
     audit. Without a policy denying (or modifying) local authentication, any redeployment or
-    new resource comes back with keys enabled."""
+    new resource comes back with keys enabled. The Modify (14de9e63, 4eb216f2, a6f9a2d0) and
+    DeployIfNotExists (55eff01b accounts, d45520cb Search) definitions that set
+    disableLocalAuth count, as do the ALZ OpenAI, CognitiveServices and MachineLearning
+    guardrail initiatives."""
     return policy_verdict(res, ctx, LOCAL_AUTH_POLICIES.get(res.type, ()), "local auth")
 
 
@@ -524,18 +569,21 @@ def local_auth_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
     ),
     references=Refs(
         mcsb=("LT-3", "PV-2"),
-        azure_policy=(
-            "1b4d1c4e-934c-4703-944c-27c82c06bebb",
-            "55d1f543-d1b0-4811-9663-d6d0dbc6326d",
-            "b4330a05-a843-4bc8-bf9a-cacce50c67f4",
-            "afe0c3be-ba3b-4544-ba52-0c99672a8ad6",
+        azure_policy=tuple(dict.fromkeys(g for v in DIAGNOSTIC_POLICIES.values() for g in v)),
+        other=(
+            "ALZ Enforce-Guardrails-OpenAI",
+            "ALZ Enforce-Guardrails-CognitiveServices",
+            "ALZ Enforce-Guardrails-MachineLearning",
         ),
     ),
 )
 def diagnostics_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
     """Logging that depends on someone remembering to add a diagnostic setting is missing on
     the resource that matters. An audit (or deployIfNotExists) policy makes missing logs
-    visible, or fixes them, for every new AI resource."""
+    visible, or fixes them, for every new AI resource: the AuditIfNotExists definitions
+    (1b4d1c4e, b4330a05, afe0c3be), the category-group ones (55d1f543 accounts, 8def4bdd
+    Search, 90c90eda ML workspaces; DeployIfNotExists or AuditIfNotExists) and the older
+    DeployIfNotExists ones (08ba64b8 Search, f59276f0 ML workspaces)."""
     return policy_verdict(res, ctx, DIAGNOSTIC_POLICIES.get(res.type, ()), "diagnostic logging")
 
 
@@ -930,3 +978,74 @@ def definition_guids_in_force(
     for p in effective_policies(inv, key, now):
         out.setdefault(p.definition, []).append(p)
     return out
+
+
+ML_COMPUTE_OS_UPDATES = "f110a506-2dcb-422e-bcea-d533fc8c35e2"
+
+
+def _compute_instances(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    return [
+        c for c in inv.of_type(MLCompute) if (c.compute_type or "").lower() == "computeinstance"
+    ]
+
+
+@rule(
+    id="AIP-GOV-010",
+    title="ML compute instance does not run the latest OS image",
+    pillar=Pillar.GOVERNANCE,
+    severity=Severity.MEDIUM,
+    target=MLCompute,
+    target_label="ML compute instance",
+    select=_compute_instances,
+    requires=("computes",),
+    remediation=Remediation(
+        summary="Recreate compute instance <NAME> (same name and settings) so it boots the "
+        "latest OS image: Azure ML does not patch an instance's image in place. Save work "
+        "from its local disk first.",
+        az_cli="az ml compute delete --name <NAME> --workspace-name <PARENT> "
+        "--resource-group <RG> --subscription <SUB> --yes\n"
+        "az ml compute create --name <NAME> --type ComputeInstance --size {{VM_SIZE}} "
+        "--workspace-name <PARENT> --resource-group <RG> --subscription <SUB>",
+        bicep="// Redeploy the same template after deleting the instance (an in-place update\n"
+        "// keeps the old image):\n"
+        "resource ci 'Microsoft.MachineLearningServices/workspaces/computes@2024-10-01' = {\n"
+        "  parent: workspace // '<PARENT>'\n  name: '<NAME>'\n  location: '<LOCATION>'\n"
+        "  properties: {\n    computeType: 'ComputeInstance'\n"
+        "    properties: { vmSize: '{{VM_SIZE}}' /* other settings unchanged */ }\n  }\n}",
+        terraform="# terraform apply -replace=azurerm_machine_learning_compute_instance.this\n"
+        'resource "azurerm_machine_learning_compute_instance" "this" {\n'
+        '  name                          = "<NAME>"\n'
+        '  machine_learning_workspace_id = "<PARENT_ID>"\n'
+        '  virtual_machine_size          = "{{VM_SIZE}}"\n'
+        "  # ... other arguments unchanged\n}",
+        portal="Azure ML studio > Compute > Compute instances > <NAME>: note its settings > "
+        "Delete > + New with the same name and settings (the new instance gets the latest "
+        "image).",
+    ),
+    references=Refs(
+        mcsb=("PV-6",),
+        azure_policy=(ML_COMPUTE_OS_UPDATES,),
+        other=(
+            "Defender for Cloud: Azure Machine Learning compute instances should be recreated "
+            "to get the latest software updates (Medium)",
+        ),
+    ),
+)
+def compute_os_image(ci: MLCompute, ctx: RuleContext) -> Verdict:
+    """A compute instance keeps the OS image it was created with: Azure ML publishes patched
+    images monthly but never updates a running instance, so an old instance accumulates
+    known vulnerabilities in the OS, drivers and preinstalled ML stacks, on a machine that
+    holds data scientists' tokens and data. Azure reports it in osImageMetadata. Policy
+    f110a506 audits the same field (its rule references an `effects` parameter, which the
+    ALZ MachineLearning initiative sets)."""
+    latest = ci.os_image_is_latest
+    evidence = ev("properties.properties.osImageMetadata.isLatestOsImageVersion", latest)
+    if latest is None:
+        return unknown(
+            "osImageMetadata is not in the data (a stopped instance or an export may omit it)",
+            "computes",
+            evidence=[evidence],
+        )
+    if latest:
+        return passed("runs the latest OS image", evidence)
+    return failed("an older OS image: recreate the instance to get the latest one", evidence)

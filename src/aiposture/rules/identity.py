@@ -84,12 +84,13 @@ from aiposture.rules.types import (
             PolicyFix(
                 "71ef260a-8f18-47b7-abcb-62d0673d94dc",
                 "Deny",
-                "Azure AI Services resources should have key access disabled",
+                "Azure AI Services resources should have key access disabled (disable local "
+                "authentication)",
             ),
             PolicyFix(
                 "14de9e63-1b31-492e-a5a3-c3f7fd57f555",
                 "Modify",
-                "Configure Azure AI Services resources to disable local key access",
+                "Configure Cognitive Services accounts to disable local authentication methods",
             ),
         ),
     ),
@@ -335,7 +336,7 @@ def _guests(inv: Inventory) -> tuple[frozenset[str], dict[str, list[str]]]:
             PolicyFix(
                 "e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f",
                 "Deny",
-                "Machine Learning computes should have local authentication methods disabled",
+                "Azure Machine Learning Computes should have local authentication methods disabled",
             ),
         ),
     ),
@@ -1026,7 +1027,7 @@ def custom_role_privileged(rd: RoleDefinition, ctx: RuleContext) -> Verdict:
             PolicyFix(
                 "dc921057-6b28-4fbe-9b83-f7bec05db6c2",
                 "Deny",
-                "Container registries should have local admin account disabled",
+                "Container registries should have local admin account disabled.",
             ),
         ),
     ),

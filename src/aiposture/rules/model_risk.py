@@ -48,6 +48,16 @@ COMPLETION_FILTER_POLICY = "af253d37-136a-42f8-a1fc-30010c083d41"
 COMPLETION_FILTER_NAME = (
     "[Preview]: Cognitive Services Deployments should only use allowed completion content filtering"
 )
+# The multi-severity policy: the only built-in that expresses Hate/Sexual/Violence/Selfharm
+# severities (its filterName allows exactly those four); the prompt policy takes Profanity,
+# Jailbreak and Indirect Attack, the completion policy Profanity and Protected Material.
+HARM_FILTER_POLICY = "930f48f9-f07e-427c-9494-52603581c6a9"
+HARM_FILTER_NAME = "[Preview]: Cognitive Services Deployments should only use allowed control"
+CONTROL_MODE_POLICY = "c1ad46c6-37f8-4af0-9c71-c208375c87dd"
+CONTROL_MODE_NAME = "[Preview]: Cognitive Services Deployments Should Only Use Allowed Control Mode"
+# The synchronous filter mode the fixes write. c1ad46c6's raiPolicyMode parameter accepts only
+# Default and Asynchronous_filter, so the mode the fix writes must be one it can allow.
+SYNC_MODE = "Default"
 
 
 # The recommended filter: harm categories at Medium and blocking on both sides, both Prompt
@@ -106,13 +116,13 @@ def _filter_remediation(summary: str, portal: str, policy: tuple[PolicyFix, ...]
         summary=summary,
         az_cli="az resource create --api-version 2024-10-01 "
         "--id <PARENT_ID>/raiPolicies/aiposture-guarded "
-        '--properties \'{"basePolicyName": "Microsoft.DefaultV2", "mode": "Blocking", '
+        f'--properties \'{{"basePolicyName": "Microsoft.DefaultV2", "mode": "{SYNC_MODE}", '
         f'"contentFilters": {_filters_json()}}}\'\n'
         "az resource update --api-version 2024-10-01 --ids <ID> "
         "--set properties.raiPolicyName=aiposture-guarded",
         bicep="resource filter 'Microsoft.CognitiveServices/accounts/raiPolicies@2024-10-01' = {\n"
         "  parent: account // '<PARENT>'\n  name: 'aiposture-guarded'\n  properties: {\n"
-        "    basePolicyName: 'Microsoft.DefaultV2'\n    mode: 'Blocking'\n"
+        f"    basePolicyName: 'Microsoft.DefaultV2'\n    mode: '{SYNC_MODE}'\n"
         f"    contentFilters: [\n{_filters_bicep()}    ]\n  }}\n}}\n"
         "resource deployment 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = {\n"
         "  parent: account\n  name: '<NAME>'\n"
@@ -121,7 +131,7 @@ def _filter_remediation(summary: str, portal: str, policy: tuple[PolicyFix, ...]
         '  name                 = "aiposture-guarded"\n'
         '  cognitive_account_id = "<PARENT_ID>"\n'
         '  base_policy_name     = "Microsoft.DefaultV2"\n'
-        '  mode                 = "Blocking"\n'
+        f'  mode                 = "{SYNC_MODE}"\n'
         f"{_filters_tf()}}}\n"
         'resource "azurerm_cognitive_deployment" "this" {\n'
         '  name            = "<NAME>"\n'
@@ -292,22 +302,23 @@ def indirect_attack(dep: Deployment, ctx: RuleContext) -> Verdict:
         "Foundry portal > resource '<PARENT>' > Guardrails + controls > Content filters > "
         "Create content filter: Input and Output filters, Hate/Sexual/Violence/Self-harm at "
         "Medium, action Annotate and block > apply to deployment <NAME>.",
-        (
+        tuple(
             PolicyFix(
-                PROMPT_FILTER_POLICY,
+                HARM_FILTER_POLICY,
                 "Audit",
-                PROMPT_FILTER_NAME + " (one assignment per harm category)",
-            ),
-            PolicyFix(
-                COMPLETION_FILTER_POLICY,
-                "Audit",
-                COMPLETION_FILTER_NAME + " (one assignment per harm category)",
-            ),
+                HARM_FILTER_NAME + f" (one assignment per harm category: {category})",
+                (
+                    ("filterName", category),
+                    ("allowedSeveritiesForPrompt", ("Low", "Medium")),
+                    ("allowedSeveritiesForCompletion", ("Low", "Medium")),
+                ),
+            )
+            for category in ("Hate", "Sexual", "Violence", "Selfharm")
         ),
     ),
     references=Refs(
         mcsb=("AI-2",),
-        azure_policy=(PROMPT_FILTER_POLICY, COMPLETION_FILTER_POLICY),
+        azure_policy=(HARM_FILTER_POLICY,),
         owasp_llm=("LLM05", "LLM09"),
         atlas=("AML.T0054",),
     ),
@@ -315,9 +326,12 @@ def indirect_attack(dep: Deployment, ctx: RuleContext) -> Verdict:
 def harm_filters(dep: Deployment, ctx: RuleContext) -> Verdict:
     """The harm classifiers are the last line between a manipulated model and the user: off,
     annotate-only or High-only thresholds let hateful, sexual, violent or self-harm content
-    through on the input or the output. The catalog's policy 930f48f9 could not be confirmed
-    to govern harm categories; the prompt (f3a9c2e0) and completion (af253d37) filtering
-    policies, parameterised per category, do."""
+    through on the input or the output. The policy that audits this is the multi-severity one,
+    930f48f9 (filterName Hate, Sexual, Violence or Selfharm; allowed severities for prompt and
+    completion; enabled and blocking required), one assignment per category. The prompt
+    (f3a9c2e0) and completion (af253d37) filtering policies cannot express these categories:
+    their filterName accepts only Profanity, Jailbreak, Indirect Attack and Protected
+    Material."""
     cf, verdict = _filter_or_verdict(dep)
     if verdict is not None or cf is None:
         return verdict or unknown("content filter not resolved", "raiPolicies")
@@ -359,28 +373,35 @@ ASYNC_MODES = frozenset({"asynchronous_filter", "deferred"})
     target=Deployment,
     requires=("deployments",),
     remediation=Remediation(
-        summary="Set the mode of the content filter used by deployment <NAME> to Blocking "
+        summary=f"Set the mode of the content filter used by deployment <NAME> to {SYNC_MODE} "
         "(synchronous) so completions are filtered before they are streamed; filters are kept.",
         az_cli="az resource update --api-version 2024-10-01 "
-        "--ids <PARENT_ID>/raiPolicies/<RAI_POLICY_NAME> --set properties.mode=Blocking",
+        f"--ids <PARENT_ID>/raiPolicies/<RAI_POLICY_NAME> --set properties.mode={SYNC_MODE}",
         bicep="resource filter 'Microsoft.CognitiveServices/accounts/raiPolicies@2024-10-01' = {\n"
         "  parent: account // '<PARENT>'\n  name: '<RAI_POLICY_NAME>' // the filter of '<NAME>'\n"
-        "  properties: {\n    basePolicyName: 'Microsoft.DefaultV2'\n    mode: 'Blocking'\n"
+        f"  properties: {{\n    basePolicyName: 'Microsoft.DefaultV2'\n    mode: '{SYNC_MODE}'\n"
         "    contentFilters: existingFilters // unchanged\n  }\n}",
         terraform='resource "azurerm_cognitive_account_rai_policy" "this" {\n'
         '  name                 = "<RAI_POLICY_NAME>" # the filter of <NAME>\n'
         '  cognitive_account_id = "<PARENT_ID>"\n'
-        '  mode                 = "Blocking"\n'
+        f'  mode                 = "{SYNC_MODE}"\n'
         "  # ... base_policy_name and content_filter blocks unchanged\n}",
         portal="Foundry portal > resource '<PARENT>' > Guardrails + controls > Content filters "
         "> the filter of deployment <NAME> > Output filter > Streaming mode: Default (not "
         "Asynchronous Filter) > Save.",
-        policy=(PolicyFix("c1ad46c6-37f8-4af0-9c71-c208375c87dd", "Audit", ""),),
+        policy=(
+            PolicyFix(
+                CONTROL_MODE_POLICY,
+                "Audit",
+                CONTROL_MODE_NAME,
+                (("raiPolicyMode", (SYNC_MODE,)),),
+            ),
+        ),
         fills=("<RAI_POLICY_NAME>",),
     ),
     references=Refs(
         mcsb=("AI-2",),
-        azure_policy=("c1ad46c6-37f8-4af0-9c71-c208375c87dd",),
+        azure_policy=(CONTROL_MODE_POLICY,),
         owasp_llm=("LLM05",),
     ),
 )
@@ -388,7 +409,10 @@ def async_filter(dep: Deployment, ctx: RuleContext) -> Verdict:
     """With the asynchronous filter, completion chunks reach the client before the content
     filter has run; harmful or protected content is flagged after the user has seen it. The
     mode is Asynchronous_filter (called Deferred before API 2025-06-01). The preview policy
-    c1ad46c6 audits the allowed raiPolicy modes (parameter raiPolicyMode)."""
+    c1ad46c6 audits the allowed raiPolicy modes: its raiPolicyMode parameter accepts Default
+    and Asynchronous_filter and defaults to both (auditing nothing), so it is assigned with
+    [Default], the mode the fix writes. A filter in the older synchronous mode Blocking passes
+    this rule but would be reported by that assignment until it is set to Default."""
     cf, verdict = _filter_or_verdict(dep)
     if verdict is not None or cf is None:
         return verdict or unknown("content filter not resolved", "raiPolicies")

@@ -140,6 +140,13 @@ def account_diagnostics(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
     )
 
 
+DEFENDER_AI_AUDIT = "c2c0c6d8-007b-4a48-8d9b-3539bddd8e87"  # AuditIfNotExists only
+DEFENDER_AI_DEPLOY = "7e92882a-2f8a-4991-9bc4-d3147d40abb0"
+DEFENDER_AI_DEPLOY_NAME = "Enable threat protection for AI workloads"
+DEFENDER_AI_FEATURES = "359a48a3-351a-4618-bb32-f1628645694b"
+DEFENDER_AI_FEATURES_NAME = "Configure Microsoft Defender threat protection for AI workloads"
+
+
 @rule(
     id="AIP-MON-003",
     title="Defender for AI services is not enabled on a subscription hosting AI accounts",
@@ -168,16 +175,18 @@ def account_diagnostics(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
         "subscription <NAME> > Defender plans > AI services: On > Settings: enable "
         "'User prompt evidence' > Save.",
         policy=(
+            PolicyFix(DEFENDER_AI_DEPLOY, "DeployIfNotExists", DEFENDER_AI_DEPLOY_NAME),
             PolicyFix(
-                "c2c0c6d8-007b-4a48-8d9b-3539bddd8e87",
+                DEFENDER_AI_FEATURES,
                 "DeployIfNotExists",
-                "",  # display name not verified, only the id
+                DEFENDER_AI_FEATURES_NAME,
+                (("isAIPromptEvidenceEnabled", "true"),),
             ),
         ),
     ),
     references=Refs(
         mcsb=("LT-1",),
-        azure_policy=("c2c0c6d8-007b-4a48-8d9b-3539bddd8e87",),
+        azure_policy=(DEFENDER_AI_AUDIT, DEFENDER_AI_DEPLOY, DEFENDER_AI_FEATURES),
         owasp_llm=("LLM01", "LLM02"),
         atlas=("AML.T0051", "AML.T0054", "AML.T0024"),
     ),
@@ -185,7 +194,9 @@ def account_diagnostics(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
 def defender_for_ai(sub: Subscription, ctx: RuleContext) -> Verdict:
     """Defender for AI services raises alerts for jailbreak attempts, credential theft,
     sensitive-data leakage and anomalous use of Azure OpenAI, drawing on Prompt Shields and
-    threat intelligence. Without it, attacks on the model layer reach no SOC."""
+    threat intelligence. Without it, attacks on the model layer reach no SOC. Policy
+    c2c0c6d8 only audits the plan (AuditIfNotExists); 7e92882a deploys it, and 359a48a3
+    deploys it with prompt evidence (AIP-MON-004)."""
     return _plan_verdict(
         ctx.inventory,
         sub.subscription_id,
@@ -304,15 +315,29 @@ def audit_logs(res: Resource, ctx: RuleContext) -> Verdict:
         '  extension {\n    name = "AIPromptEvidence"\n  }\n}',
         portal="Microsoft Defender for Cloud > Environment settings > subscription <NAME> > "
         "Defender plans > AI services > Settings > 'Enable user prompt evidence': On > Save.",
+        policy=(
+            PolicyFix(
+                DEFENDER_AI_FEATURES,
+                "DeployIfNotExists",
+                DEFENDER_AI_FEATURES_NAME,
+                (("isAIPromptEvidenceEnabled", "true"),),
+            ),
+        ),
     ),
-    references=Refs(mcsb=("LT-1", "AI-6"), owasp_llm=("LLM01",), atlas=("AML.T0051",)),
+    references=Refs(
+        mcsb=("LT-1", "AI-6"),
+        azure_policy=(DEFENDER_AI_FEATURES,),
+        owasp_llm=("LLM01",),
+        atlas=("AML.T0051",),
+    ),
 )
 def prompt_evidence(sub: Subscription, ctx: RuleContext) -> Verdict:
     """Defender for AI alerts about jailbreaks and data leakage are hard to triage without
     the offending prompt and response. The AIPromptEvidence extension attaches them to the
     alert, for the SOC and the incident record. Applies only where the AI plan is on (its
     absence is AIP-MON-003). The plan is pricing `AI`; its other extensions
-    (AIPromptSharingWithPurview, AIModelScanner) are not required by this rule."""
+    (AIPromptSharingWithPurview, AIModelScanner) are not required by this rule. Policy
+    359a48a3 keeps it on (DeployIfNotExists, isAIPromptEvidenceEnabled true)."""
     pricing = ctx.inventory.pricing(sub.subscription_id, "AI")
     if pricing is None or not _plan_on(pricing.pricing_tier):
         return not_applicable("Defender for AI services is not enabled (see AIP-MON-003)")
@@ -744,4 +769,77 @@ def defender_for_storage(st: StorageAccount, ctx: RuleContext) -> Verdict:
         "StorageAccounts",
         "Defender for Storage",
         "Defender for Storage is on in its subscription",
+    )
+
+
+def _non_project_workspaces(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    # A hub-based project sends its telemetry to its hub's Application Insights.
+    return [w for w in inv.workspaces.values() if w.kind.lower() != "project"]
+
+
+@rule(
+    id="AIP-MON-011",
+    title="ML workspace / Foundry hub has no Application Insights",
+    pillar=Pillar.MONITORING,
+    severity=Severity.MEDIUM,
+    target=MLWorkspace,
+    target_label="ML workspace / Foundry hub (projects use their hub's)",
+    select=_non_project_workspaces,
+    remediation=Remediation(
+        summary="Create a workspace-based Application Insights component (sending to your "
+        "central Log Analytics workspace) and link it to <NAME>, so deployed models, prompt "
+        "flows and agents report requests, failures and traces.",
+        az_cli="az monitor app-insights component create --app appi-<NAME> --location "
+        "<LOCATION> --resource-group <RG> --subscription <SUB> --workspace {{WORKSPACE_ID}}"
+        "\naz resource update --ids <ID> --api-version 2024-10-01 --set "
+        "properties.applicationInsights=/subscriptions/<SUB>/resourceGroups/<RG>/providers/"
+        "Microsoft.Insights/components/appi-<NAME>",
+        bicep="resource appi 'Microsoft.Insights/components@2020-02-02' = {\n"
+        "  name: 'appi-<NAME>'\n  location: '<LOCATION>'\n  kind: 'web'\n"
+        "  properties: { Application_Type: 'web', WorkspaceResourceId: '{{WORKSPACE_ID}}' }"
+        "\n}\nresource ws 'Microsoft.MachineLearningServices/workspaces@2024-10-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n"
+        "  properties: { applicationInsights: appi.id /* other properties unchanged */ }\n}",
+        terraform='resource "azurerm_application_insights" "this" {\n'
+        '  name                = "appi-<NAME>"\n'
+        '  location            = "<LOCATION>"\n'
+        '  resource_group_name = "<RG>"\n'
+        '  application_type    = "web"\n'
+        '  workspace_id        = "{{WORKSPACE_ID}}"\n}\n'
+        "# then on the workspace resource for <NAME>:\n"
+        "#   application_insights_id = azurerm_application_insights.this.id",
+        portal="Azure portal > create an Application Insights resource (workspace-based) > "
+        "<NAME> > Properties (Foundry portal: Management center > hub <NAME> > Connected "
+        "resources) > Application Insights: select it > Save.",
+    ),
+    references=Refs(
+        mcsb=("LT-1", "LT-3"),
+        other=(
+            "Defender for Cloud: Application Insights should be used on Azure AI Foundry (Medium)",
+        ),
+    ),
+)
+def workspace_app_insights(ws: MLWorkspace, ctx: RuleContext) -> Verdict:
+    """Foundry and Azure Machine Learning write the telemetry of deployed models, prompt
+    flows and agents (requests, failures, traces, token use) to the workspace's Application
+    Insights. Without one, an abused or failing endpoint leaves nothing to investigate:
+    Defender for Cloud rates it as delayed threat detection and ineffective incident
+    response. The component must exist too: a link to a deleted one collects nothing."""
+    linked = ws.application_insights
+    evidence = [ev("properties.applicationInsights", linked)]
+    if not linked:
+        return failed("no Application Insights component is linked", *evidence)
+    inv = ctx.inventory
+    if linked in inv.app_insights:
+        return passed(f"linked to {linked.rsplit('/', 1)[-1]}", *evidence)
+    cov = inv.coverage.status("resources", linked)
+    if cov.complete:
+        return failed(
+            f"linked component {linked.rsplit('/', 1)[-1]} does not exist in what was read",
+            *evidence,
+        )
+    return unknown(
+        f"linked to {linked.rsplit('/', 1)[-1]}, which was not read: {cov.reason}",
+        "resources",
+        evidence=evidence,
     )

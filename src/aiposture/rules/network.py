@@ -23,6 +23,7 @@ from aiposture.model.entities import (
     MLCompute,
     MLWorkspace,
     NetworkSecurityGroup,
+    PrivateEndpointConnection,
     Resource,
     SearchService,
     SecurityRule,
@@ -216,7 +217,7 @@ def account_private_endpoint(account: CognitiveAccount, ctx: RuleContext) -> Ver
             PolicyFix(
                 "ee980b6d-0eca-4501-8d54-f6290fd512c3",
                 "Deny",
-                "Azure AI Search services should disable public network access",
+                "Azure Cognitive Search services should disable public network access",
             ),
         ),
     ),
@@ -265,7 +266,7 @@ def search_public_network(svc: SearchService, ctx: RuleContext) -> Verdict:
             PolicyFix(
                 "438c38d2-3772-465a-a9cc-7a6666a275ce",
                 "Deny",
-                "Azure Machine Learning Workspaces should disable public network access",
+                "Azure Machine Learning workspaces should disable public network access",
             ),
         ),
     ),
@@ -456,8 +457,7 @@ def _workspace_isolation(inv: Inventory, ws: MLWorkspace) -> str | None:
             PolicyFix(
                 "7804b5c7-01dc-4723-969b-ae300cc07ff1",
                 "Audit",
-                "Audit Azure Machine Learning Compute Cluster and Instance is behind virtual "
-                "network",
+                "Azure Machine Learning Computes should be in a virtual network",
             ),
         ),
         fills=("<COMPUTE_TYPE>", "<VM_SIZE>", "<VNET>", "<SUBNET_ID>"),
@@ -897,3 +897,128 @@ def ai_subnet_segmentation(subnet: Subnet, ctx: RuleContext) -> Verdict:
             },
         )
     return passed(f"NSG {nsg.name} blocks SSH, RDP and HTTPS from the internet", *evidence)
+
+
+ML_PRIVATE_LINK = "45e05259-1eb5-4f70-9574-baf73e9d219b"
+ML_PRIVATE_ENDPOINT_DINE = "7838fd83-5cbb-4b5d-888c-bfa240972597"
+SEARCH_PRIVATE_ENDPOINT_DINE = "b698b005-b660-4837-b833-a7aaab26ddba"
+SEARCH_PRIVATE_LINK_SKU = "a049bf77-880b-470f-ba6d-9f21c530cf83"
+_PE_GROUP = {
+    "microsoft.machinelearningservices/workspaces": "amlworkspace",
+    "microsoft.search/searchservices": "searchService",
+}
+
+
+def _private_link_targets(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    # A hub-based project is reached through its hub's private endpoint.
+    workspaces = [w for w in inv.workspaces.values() if w.kind.lower() != "project"]
+    return [*workspaces, *inv.search_services.values()]
+
+
+@rule(
+    id="AIP-NET-012",
+    title="ML workspace / Foundry hub or AI Search service has no approved private endpoint",
+    pillar=Pillar.NETWORK,
+    severity=Severity.MEDIUM,
+    target=Resource,
+    target_label="ML workspace / Foundry hub, AI Search service",
+    select=_private_link_targets,
+    remediation=Remediation(
+        summary="Create a private endpoint for <NAME> (group <GROUP_ID>) in the workload "
+        "subnet, with a private DNS zone group, then disable public network access (AIP-NET-004 "
+        "/ AIP-NET-005). AI Search needs the Basic SKU or higher for private link.",
+        az_cli="az network private-endpoint create --name pe-<NAME> --resource-group <RG> "
+        "--subscription <SUB> --location <LOCATION> --subnet {{SUBNET_ID}} "
+        "--private-connection-resource-id <ID> --group-id <GROUP_ID> "
+        "--connection-name pe-<NAME>",
+        bicep="resource pe 'Microsoft.Network/privateEndpoints@2024-05-01' = {\n"
+        "  name: 'pe-<NAME>'\n  location: '<LOCATION>'\n  properties: {\n"
+        "    subnet: { id: '{{SUBNET_ID}}' }\n"
+        "    privateLinkServiceConnections: [ {\n      name: 'pe-<NAME>'\n"
+        "      properties: { privateLinkServiceId: '<ID>', groupIds: [ '<GROUP_ID>' ] }\n"
+        "    } ]\n  }\n}",
+        terraform='resource "azurerm_private_endpoint" "this" {\n'
+        '  name                = "pe-<NAME>"\n'
+        '  location            = "<LOCATION>"\n'
+        '  resource_group_name = "<RG>"\n'
+        '  subnet_id           = "{{SUBNET_ID}}"\n'
+        "  private_service_connection {\n"
+        '    name                           = "pe-<NAME>"\n'
+        '    private_connection_resource_id = "<ID>"\n'
+        '    subresource_names              = ["<GROUP_ID>"]\n'
+        "    is_manual_connection           = false\n  }\n}",
+        portal="Azure portal > <NAME> > Networking > Private endpoint connections > + Private "
+        "endpoint: target sub-resource <GROUP_ID>, the workload virtual network and subnet, "
+        "Integrate with private DNS zone: Yes > Create.",
+        policy=(
+            PolicyFix(
+                ML_PRIVATE_LINK,
+                "Audit",
+                "Azure Machine Learning workspaces should use private link",
+            ),
+            PolicyFix(
+                SEARCH_PRIVATE_ENDPOINT_DINE,
+                "DeployIfNotExists",
+                "Configure Azure Cognitive Search services with private endpoints",
+            ),
+            PolicyFix(
+                SEARCH_PRIVATE_LINK_SKU,
+                "Deny",
+                "Azure AI Search service should use a SKU that supports private link",
+            ),
+        ),
+        fills=("<GROUP_ID>",),
+    ),
+    references=Refs(
+        mcsb=("NS-2",),
+        azure_policy=(
+            ML_PRIVATE_LINK,
+            ML_PRIVATE_ENDPOINT_DINE,
+            SEARCH_PRIVATE_ENDPOINT_DINE,
+            SEARCH_PRIVATE_LINK_SKU,
+        ),
+    ),
+)
+def private_link(res: Resource, ctx: RuleContext) -> Verdict:
+    """Without a private endpoint, studio users, SDK clients and RAG applications reach the
+    workspace or the search index over its public endpoint, so public access cannot be
+    turned off without breaking them; the workspace's training data and the index's
+    grounding documents travel the public network. As for AI services accounts (AIP-NET-002),
+    a resource whose public network access is already off PASSes: no traffic uses the public
+    endpoint. The Free tier of AI Search cannot have a private endpoint at all (policy
+    a049bf77 denies that SKU)."""
+    conns: tuple[PrivateEndpointConnection, ...] = ()
+    if isinstance(res, (MLWorkspace, SearchService)):
+        conns = res.private_endpoint_connections
+    statuses = [c.status for c in conns]
+    evidence = [
+        ev(
+            "properties.privateEndpointConnections[].privateLinkServiceConnectionState.status",
+            statuses,
+        )
+    ]
+    fill = {"<GROUP_ID>": _PE_GROUP.get(res.type, "{{GROUP_ID}}")}
+    if any((s or "").lower() == "approved" for s in statuses):
+        return passed("has an approved private endpoint connection", *evidence)
+    if isinstance(res, SearchService) and res.sku.lower() == "free":
+        evidence.append(ev("sku.name", res.sku))
+        return failed(
+            "Free-tier search service: private link is not available on this SKU",
+            *evidence,
+            fill=fill,
+        )
+    pna = res.public_network_access if isinstance(res, (MLWorkspace, SearchService)) else None
+    evidence.append(ev("properties.publicNetworkAccess", pna))
+    if public_access_disabled(pna):
+        return passed(
+            "no approved private endpoint, but public network access is disabled: no traffic "
+            "uses the public endpoint",
+            *evidence,
+        )
+    if statuses:
+        return failed(
+            f"private endpoint connections exist but none is Approved ({statuses})",
+            *evidence,
+            fill=fill,
+        )
+    return failed("no private endpoint connection", *evidence, fill=fill)

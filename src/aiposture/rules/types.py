@@ -115,6 +115,9 @@ class PolicyFix:
     definition_id: str  # GUID of the built-in definition
     effect: str  # Audit | Deny | Modify | DeployIfNotExists | ...
     display_name: str = ""
+    # Assignment parameters besides the effect, as (name, value) pairs; a value is a string
+    # or a tuple of strings (an Array parameter).
+    parameters: tuple[tuple[str, str | tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
