@@ -48,6 +48,8 @@ class ScanResult:
     input_warnings: tuple[str, ...] = ()  # unusable rows, merge conflicts (offline inputs)
     baseline: Mapping[str, Any] | None = None  # report.baseline.compare(): its JSON document
     compliance: Mapping[str, Any] | None = None  # rules.frameworks.compliance_view()
+    compliance_views: tuple[Mapping[str, Any], ...] = ()  # every --framework (first: compliance)
+    display: Mapping[str, Any] | None = None  # report.selection: what was selected and shown
 
     @property
     def coverage(self) -> list[Coverage]:
