@@ -327,8 +327,11 @@ def scan(
                 stream_output(lambda fh: write_json(view, fh), target)
             else:
                 write_output(factory()(view), target)
-        if target is not None and not is_stdout(target) and (not quiet or output is None):
-            err.print(f"wrote {f} report to {one_line(target)}", markup=False, highlight=False)
+        if target is not None and not is_stdout(target):
+            if output is None and output_dir is None:  # a default name: say it even with -q
+                click.echo(f"aiposture: wrote {f} report to {one_line(target)}", err=True)
+            else:
+                err.print(f"wrote {f} report to {one_line(target)}", markup=False, highlight=False)
     for gate in gates:
         _gate_line(gate)
     return EXIT_GATE if gates else 0

@@ -20,7 +20,9 @@ STATUS_STYLE = {"failing": "bold red", "covered": "green", "no rule": "dim"}
 def attach_compliance(result: ScanResult, framework: str) -> dict[str, Any]:
     """Compute the view for `framework` and keep it on the result (ScanResult.compliance)."""
     view = compliance_view(framework, result.rules, result.findings)
-    result.compliance = view
+    if result.compliance is None:
+        result.compliance = view  # the first --framework (JSON `compliance`)
+    result.compliance_views = (*result.compliance_views, view)
     return view
 
 

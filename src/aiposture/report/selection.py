@@ -107,12 +107,13 @@ def select_rule_ids(
     checks: Sequence[str] = (),
     excluded: Sequence[str] = (),
     pillars: Sequence[Pillar] = (),
+    checks_option: str = "--checks",
 ) -> frozenset[str] | None:
     """The ids to evaluate, or None when nothing narrows the catalog."""
     if not (checks or excluded or pillars):
         return None
     ids = [r.id for r in rules]
-    chosen = _match(checks, ids, "--checks") if checks else set(ids)
+    chosen = _match(checks, ids, checks_option) if checks else set(ids)
     if pillars:
         chosen &= {r.id for r in rules if r.pillar in pillars}
     if excluded:

@@ -273,7 +273,7 @@ def _baseline_block(result: ScanResult, console: Console) -> None:
         Text.assemble(
             ("Baseline ", "bold"),
             t(comparison.get("file") or ""),
-            t(f" (scanned {comparison.get('scanned_at') or 'unknown'}): "),
+            t(f" ({str(comparison.get('scanned_at') or 'unknown')[:10]}): "),
             (f"{counts.get(NEW, 0):,} new", "bold red" if counts.get("new_failures") else ""),
             f" ({counts.get('new_failures', 0):,} failing), ",
             (f"{counts.get(RESOLVED, 0):,} resolved", "green"),
@@ -304,18 +304,17 @@ def _baseline_block(result: ScanResult, console: Console) -> None:
 
 
 def _finding_lines(console: Console, findings: Sequence[Finding], cap: int) -> None:
+    """One line per finding (cut with an ellipsis): severity, rule, resource, rule title."""
     for f in findings[:cap]:
-        console.print(
-            Padding(
-                Text.assemble(
-                    t(f"{f.severity.value.upper():<8} ", SEV_STYLE[f.severity]),
-                    t(f.rule.id + " ", "bold"),
-                    nm(f.resource_name),
-                    t(f"  {f.rule.title}", "dim"),
-                ),
-                (0, 0, 0, 2),
-            )
+        line = Text.assemble(
+            t(f"{f.severity.value.upper():<8} ", SEV_STYLE[f.severity]),
+            t(f.rule.id + " ", "bold"),
+            nm(f.resource_name),
+            t(f"  {f.rule.title}", "dim"),
         )
+        line.no_wrap = True
+        line.overflow = "ellipsis"
+        console.print(Padding(line, (0, 0, 0, 2), expand=False))
     if len(findings) > cap:
         console.print(Padding(Text(f"and {len(findings) - cap:,} more"), (0, 0, 0, 2)))
 
