@@ -225,6 +225,7 @@ def test_role_assignments_named_by_principal_role_scope(capsys: Any, monkeypatch
         "-c",
         "AIP-IDN-009,AIP-IDN-011",
     )
+    assert code == 0
     doc = json.loads(out)
     assert {(r, n, s) for r, n, s in findings(doc) if s == "FAIL"} == {
         ("AIP-IDN-009", "Platform Admins: Owner at management group Tenant Root Group", "FAIL"),
@@ -246,6 +247,7 @@ def test_gate_closing_block(capsys: Any, monkeypatch: Any) -> None:
     code, out, err = run(capsys, monkeypatch, "scan", "--demo", "-q", "--fail-on", "critical")
     assert code == 1
     code_j, js, _ = run(capsys, monkeypatch, "scan", "--demo", "-q", "--format", "json")
+    assert code_j == 0
     crit = [
         f
         for f in json.loads(js)["findings"]
@@ -332,6 +334,7 @@ def test_framework_list_comes_first(capsys: Any, monkeypatch: Any) -> None:
     code, out, _ = run(
         capsys, monkeypatch, "scan", "--demo", "-q", "--framework", "atlas,owasp-llm"
     )
+    assert code == 0
     first_view = out.index("Compliance view: MITRE ATLAS")
     assert first_view < out.index("Compliance view: OWASP") < out.index("Posture by pillar")
 
