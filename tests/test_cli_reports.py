@@ -357,3 +357,60 @@ def test_rules_explain_and_list(capsys: Any, monkeypatch: Any) -> None:
     code, out, _ = run(capsys, monkeypatch, "rules", "--pillar", "network", "--format", "json")
     assert {r["pillar"] for r in json.loads(out)} == {"network"}
     one_line_error(*run(capsys, monkeypatch, "rules", "AIP-XYZ-404"), "AIP-XYZ-404", "no rule")
+
+
+# ---- no word broken or cut at 80 / 100 columns ---------------------------------------------
+
+_BOX = set("│┃┏┓┗┛┡┩━─┳╇┴┬└┘┌┐├┤╭╮╰╯═║╞╡╪ ")
+
+
+def _tokens(text: str) -> set[str]:
+    out = set()
+    for line in text.splitlines():
+        for tok in line.split():
+            tok = tok.strip("".join(_BOX) + ";:,")
+            if tok:
+                out.add(tok)
+    return out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("inventory", "--demo"),
+        ("permissions",),
+        ("access", "--demo", "--resource", "ais-contoso-chatbot"),
+        ("scan", "--demo", "-q"),
+        ("scan", "--demo", "-q", "--framework", "eu-ai-act,cis-azure"),
+    ],
+)
+@pytest.mark.parametrize("columns", [80, 100])
+def test_no_word_broken_or_cut(
+    capsys: Any, monkeypatch: Any, args: tuple[str, ...], columns: int
+) -> None:
+    """Every word printed at 80/100 columns is a word of the same output at 400 columns (a
+    word folded mid-way, "swedencentr" + "al", is not) and no word is cut with an ellipsis."""
+    code, narrow, _ = run(capsys, monkeypatch, *args, columns=columns)
+    assert code == 0
+    code, wide, _ = run(capsys, monkeypatch, *args, columns=400)
+    assert code == 0
+    assert max(len(line) for line in narrow.splitlines()) <= columns
+    broken = _tokens(narrow) - _tokens(wide)
+    assert not broken, sorted(broken)[:20]
+    if args[0] in ("inventory", "permissions", "access"):
+        assert "…" not in narrow
+
+
+def test_access_for_one_resource_is_compact(capsys: Any, monkeypatch: Any) -> None:
+    code, out, _ = run(
+        capsys, monkeypatch, "access", "--demo", "--resource", "ais-contoso-chatbot", columns=100
+    )
+    assert code == 0
+    code, js, _ = run(
+        capsys, monkeypatch, "access", "--demo", "--resource", "ais-contoso-chatbot",
+        "--format", "json",
+    )  # fmt: skip
+    entries = json.loads(js)["entries"]
+    grants = {(e["principal_name"], e["role"], e["scope"]) for e in entries}
+    assert len(out.splitlines()) <= 2 + 3 * len(grants)  # was 135 lines for this resource
+    assert "/subscriptions/" not in out and "/providers/" not in out  # scopes shortened

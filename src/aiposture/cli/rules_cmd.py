@@ -157,7 +157,10 @@ def _explain(console: Console, r: RuleSpec[Any]) -> None:
             "; ".join(f"{k} = {_plain(v)!r}" for k, v in assumed.items()),
         )
     section("Fix", rem.summary)
-    section("az CLI", Text(rem.az_cli))
+    # Commands are printed whole (the terminal wraps them), so they can be copied and pasted.
+    console.print(Text("az CLI", style="underline"))
+    for line in rem.az_cli.splitlines():
+        console.print(Text("  " + line), soft_wrap=True)
     if rem.policy:
         section(
             "Azure Policy",

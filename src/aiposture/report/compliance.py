@@ -30,8 +30,8 @@ def _rule_list(rules: list[str], shown: int = 3) -> str:
     """The rules of a control, the first few and a count (all of them are in the JSON)."""
     if not rules:
         return "-"
-    more = f" +{len(rules) - shown} more" if len(rules) > shown else ""
-    return ", ".join(rules[:shown]) + more
+    more = [f"+{len(rules) - shown} more"] if len(rules) > shown else []
+    return "\n".join(rules[:shown] + more)  # one per line: never broken mid-word
 
 
 def render_compliance(view: Mapping[str, Any], console: Console) -> None:
@@ -46,7 +46,7 @@ def render_compliance(view: Mapping[str, Any], console: Console) -> None:
     table.add_column("Fail", justify="right")
     table.add_column("Pass", justify="right")
     table.add_column("Unk", justify="right")
-    table.add_column("Rules", min_width=12, ratio=2)
+    table.add_column("Rules", min_width=12, no_wrap=True)
     for c in view["controls"]:
         table.add_row(
             Text(c["id"]),
