@@ -414,3 +414,35 @@ def test_access_for_one_resource_is_compact(capsys: Any, monkeypatch: Any) -> No
     grants = {(e["principal_name"], e["role"], e["scope"]) for e in entries}
     assert len(out.splitlines()) <= 2 + 3 * len(grants)  # was 135 lines for this resource
     assert "/subscriptions/" not in out and "/providers/" not in out  # scopes shortened
+
+
+# ---- progress ------------------------------------------------------------------------------
+
+
+def test_phases_report_each_phase_on_a_terminal_only() -> None:
+    from rich.console import Console
+
+    from aiposture.cli.common import Phases
+    from aiposture.collect.demo import DemoSource
+    from aiposture.model.normalize import normalize
+
+    inv = normalize(DemoSource().load())
+    buf = io.StringIO()
+    phases = Phases(Console(file=buf, force_terminal=True, width=100, color_system=None))
+    with phases.phase("evaluating 66 rules"):
+        graph = phases.graph_factory()(inv)
+    assert graph is not None
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buf.getvalue()).replace("\r", "\n")
+    lines = [ln.strip() for ln in text.splitlines()]
+    assert any(re.fullmatch(r"building the security graph: \d+\.\ds", ln) for ln in lines)
+    assert any(re.fullmatch(r"evaluating 66 rules: \d+\.\ds", ln) for ln in lines)
+    # Not a terminal, or --quiet: nothing at all.
+    for console in (
+        Console(file=io.StringIO(), force_terminal=False),
+        Console(file=io.StringIO(), force_terminal=True, quiet=True),
+    ):
+        quiet = Phases(console)
+        with quiet.phase("writing json report"):
+            pass
+        assert not quiet.on
+        assert console.file.getvalue() == ""  # type: ignore[attr-defined]

@@ -241,13 +241,14 @@ def scan(
     update, stop = load_progress(err)
     started = time.perf_counter()
     try:
-        inv = load_inventory(source, progress=update)[1]
+        snapshot, inv = load_inventory(source, progress=update)
     finally:
         stop()
+    n_rows = snapshot.resource_count
+    del snapshot  # only the inventory is needed from here (see app.scan)
     if phases.on:
-        n = sum(1 for _ in inv.all_resources())
         err.print(
-            f"  read and normalised {n:,} resources: {time.perf_counter() - started:.1f}s",
+            f"  read and normalised {n_rows:,} resources: {time.perf_counter() - started:.1f}s",
             style="dim",
             highlight=False,
         )
