@@ -382,6 +382,13 @@ def _print_group(console: Console, group: Sequence[Finding]) -> None:
     for f in group[:GROUP_CAP]:
         row = Text("- ", style="dim") + nm(f.resource_name)
         row.append(clean(f"  ({f.resource_type.split('/', 1)[-1]})", NAME_LIMIT), style="dim")
+        if f.suppressed and f.suppression is not None:
+            row.append(f"  [suppressed: {clean(f.suppression.reason)}]", style="dim")
+        elif f.suppression is not None and f.suppression.expired:
+            row.append(
+                f"  [suppression expired {f.suppression.expires}: {clean(f.suppression.reason)}]",
+                style="yellow",
+            )
         console.print(Padding(row, (0, 0, 0, 4)))
     if n > GROUP_CAP:
         console.print(
