@@ -231,11 +231,7 @@ def _score_line(result: ScanResult, console: Console) -> None:
         Text.assemble(
             ("Secure score ", "bold"),
             (f"{score['overall']}%", _score_style(score)),
-            (
-                "  weighted share of decided checks passing (critical 4, high 3, medium 2, "
-                "low 1); UNKNOWN and suppressed left out",
-                "dim",
-            ),
+            ("  (passing share of decided checks, severity-weighted)", "dim"),
         )
     )
 
