@@ -112,6 +112,7 @@ def test_pillar_selects_rules(capsys: Any, monkeypatch: Any) -> None:
         (("--output", "a.json", "--output-dir", "d"), "not both"),
         (("--framework", "mcsb,bogus"), "unknown framework 'bogus'"),
         (("--output-filename", "a/b"), "not a plain file name"),
+        (("--format", "json,csv"), "several formats on standard output"),
     ],
 )
 def test_bad_selection_is_one_line(

@@ -192,6 +192,10 @@ def scan(
         raise click.UsageError("give --output FILE or --output-dir DIR, not both")
     if len(formats) > 1 and output is not None:
         raise click.UsageError("several formats need --output-dir, not --output")
+    if len(formats) > 1 and output is None and output_dir is None and not sys.stdout.isatty():
+        # On a terminal the file formats go to default files; piped, they would be
+        # concatenated on stdout.
+        raise click.UsageError("several formats on standard output: give --output-dir DIR")
     if output is not None and (output_filename or timestamp):
         raise click.UsageError("--output-filename and --timestamp name files; --output is one")
     if output_filename is not None:
