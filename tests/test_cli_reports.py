@@ -430,13 +430,28 @@ def test_phases_report_each_phase_on_a_terminal_only() -> None:
     inv = normalize(DemoSource().load())
     buf = io.StringIO()
     phases = Phases(Console(file=buf, force_terminal=True, width=100, color_system=None))
+    from aiposture.config import Settings
+    from aiposture.rules.engine import evaluate
+    from aiposture.rules.registry import all_rules
+
+    rules = [r for r in all_rules() if r.id in ("AIP-NET-001", "AIP-IDN-001", "AIP-PATH-001")]
     with phases.phase("evaluating 66 rules"):
         graph = phases.graph_factory()(inv)
+        evaluate(inv, Settings(), rules=rules, on_rule=phases.rule_progress())
     assert graph is not None
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buf.getvalue()).replace("\r", "\n")
     lines = [ln.strip() for ln in text.splitlines()]
     assert any(re.fullmatch(r"building the security graph: \d+\.\ds", ln) for ln in lines)
     assert any(re.fullmatch(r"evaluating 66 rules: \d+\.\ds", ln) for ln in lines)
+    pillars = {
+        m.group(1): int(m.group(2))
+        for ln in lines
+        if (m := re.fullmatch(r"(\w[\w ]*): (\d+) rule\(s\), \d+\.\ds", ln))
+    }
+    want: dict[str, int] = {}
+    for r in rules:
+        want[r.pillar.label] = want.get(r.pillar.label, 0) + 1
+    assert pillars == want, lines
     # Not a terminal, or --quiet: nothing at all.
     for console in (
         Console(file=io.StringIO(), force_terminal=False),

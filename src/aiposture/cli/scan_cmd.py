@@ -266,6 +266,7 @@ def scan(
             now=dt.datetime.now(dt.UTC),
             graph_factory=phases.graph_factory(),
             graph_views="html" in formats,  # the HTML report shows paths and the AI BOM
+            on_rule=phases.rule_progress(),
         )
     # Inventory and findings live until exit: later GC passes need not traverse them.
     gc.freeze()
