@@ -252,7 +252,7 @@ def scan(
     del snapshot  # only the inventory is needed from here (see app.scan)
     if phases.on:
         err.print(
-            f"  read and normalised {n_rows:,} resources: {time.perf_counter() - started:.1f}s",
+            f"  read and normalised {n_rows:,} rows: {time.perf_counter() - started:.1f}s",
             style="dim",
             highlight=False,
         )
