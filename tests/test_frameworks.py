@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from aiposture.app import ScanResult
 from aiposture.cli.main import main
 from aiposture.config import Settings, Suppression
-from aiposture.rules.frameworks import FRAMEWORKS, compliance_view
+from aiposture.rules.frameworks import FRAMEWORKS, compliance_view, control_ids
 from root_helpers import run_rules
 
 OWASP_IDS = [f"LLM{i:02d}" for i in range(1, 11)]
@@ -44,7 +45,7 @@ def test_view_on_demo_is_consistent_with_rule_metadata(key: str, demo_result: Sc
     controls = _by_id(view)
     assert [c for c, _ in fw.controls] == [c["id"] for c in view["controls"]][: len(fw.controls)]
     for spec in demo_result.rules:
-        for cid in getattr(spec.references, fw.ref_field):
+        for cid in control_ids(spec, fw):  # the rule's references, or the mapping data
             assert spec.id in controls[cid]["rules"]
     for c in view["controls"]:
         fs = [f for f in demo_result.findings if f.rule.id in c["rules"]]
@@ -130,3 +131,33 @@ def test_cli_rejects_unknown_framework(capsys: pytest.CaptureFixture[str]) -> No
     code, _, err = _run(["scan", "--demo", "--framework", "nist"], capsys)
     assert code == 2
     assert "--framework" in err
+
+
+MAPPED_KEYS = ["nist-ai-rmf", "iso-42001", "eu-ai-act", "cis-azure"]
+
+
+@pytest.mark.parametrize("key", MAPPED_KEYS)
+def test_mapped_frameworks_have_sources_and_real_rules(key: str, demo_result: ScanResult) -> None:
+    """Every data mapping names its source, and every rule id or glob in it matches a rule
+    (a typo would silently map a control to nothing)."""
+    fw = FRAMEWORKS[key]
+    assert fw.source and "http" in fw.source
+    ids = [r.id for r in demo_result.rules]
+    for cid, patterns, why in fw.mapping:
+        assert why, cid
+        for pat in patterns:
+            assert any(fnmatch.fnmatchcase(i, pat) for i in ids), (key, cid, pat)
+    view = compliance_view(key, demo_result.rules, demo_result.findings)
+    assert view["source"] == fw.source
+    assert all(c["rules"] and c["why"] for c in view["controls"])
+
+
+def test_eu_ai_act_record_keeping_fails_on_demo(demo_result: ScanResult) -> None:
+    view = compliance_view("eu-ai-act", demo_result.rules, demo_result.findings)
+    art12 = _by_id(view)["Art. 12"]
+    assert set(art12["rules"]) == {"AIP-MON-001", "AIP-MON-002", "AIP-MON-009"}
+    fails = {
+        f.fingerprint for f in demo_result.findings if f.rule.id in art12["rules"] and f.is_failure
+    }
+    assert {x["fingerprint"] for x in art12["failing_findings"]} == fails
+    assert art12["status"] == ("failing" if fails else "covered")

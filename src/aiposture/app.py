@@ -48,6 +48,8 @@ class ScanResult:
     input_warnings: tuple[str, ...] = ()  # unusable rows, merge conflicts (offline inputs)
     baseline: Mapping[str, Any] | None = None  # report.baseline.compare(): its JSON document
     compliance: Mapping[str, Any] | None = None  # rules.frameworks.compliance_view()
+    compliance_views: tuple[Mapping[str, Any], ...] = ()  # every --framework (first: compliance)
+    display: Mapping[str, Any] | None = None  # report.selection: what was selected and shown
 
     @property
     def coverage(self) -> list[Coverage]:
@@ -133,8 +135,11 @@ def scan_inventory(
     now: dt.datetime,
     graph_factory: Callable[[Inventory], Any] | None = None,
     graph_views: bool = False,
+    on_rule: Callable[[RuleSpec[Any], int, int], None] | None = None,
 ) -> ScanResult:
-    """Evaluate the rules. With `graph_views`, also keep what the HTML report shows from the
+    """Evaluate the rules (`on_rule`: progress, see rules.engine.evaluate).
+
+    With `graph_views`, also keep what the HTML report shows from the
     security graph (attack paths, the AI BOM), taken from the graph the rules built, so the
     graph is built once per scan (and kept until the views are taken: only ask for them when
     a report needs them)."""
@@ -152,7 +157,7 @@ def scan_inventory(
         return sg
 
     rules = [r for r in all_rules() if r.id not in settings.disabled_rules]
-    findings = evaluate(inv, settings, now=now, graph_factory=factory, rules=rules)
+    findings = evaluate(inv, settings, now=now, graph_factory=factory, rules=rules, on_rule=on_rule)
     views = None
     if graph_views:  # the rules' graph, or (no graph rule ran) one built here, once
         sg = built.pop() if built else build(inv)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from aiposture.atomic import atomic_output, atomic_text_output, write_bytes_atomic
 from aiposture.collect.interface import Source
@@ -171,3 +174,90 @@ def load_progress(console: Console) -> tuple[Callable[[int], None], Callable[[],
             progress.stop()
 
     return update, stop
+
+
+class Phases:
+    """Progress of the long phases on stderr: a transient spinner naming the phase (with its
+    counts) and the time elapsed, then one line per finished phase with its duration. Off when
+    stderr is not a terminal or with --quiet, so pipes and CI logs stay clean."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.on = console.is_terminal and not console.quiet
+        self._status: Any = None
+        self._label = ""
+        self._pillars: dict[str, list[float]] = {}
+        self._close_rules: Callable[[], None] | None = None
+
+    @contextlib.contextmanager
+    def phase(self, label: str) -> Iterator[None]:
+        if not self.on:
+            yield
+            return
+        started = time.perf_counter()
+        self._label = label
+        with self.console.status(Text(label + " ...")) as status:
+            self._status = status
+            try:
+                yield
+            finally:
+                self._status = None
+        close = self._close_rules
+        if close is not None:
+            close()
+            self._close_rules = None
+            for pillar, (count, spent) in self._pillars.items():
+                self.console.print(
+                    Text(f"    {pillar}: {int(count)} rule(s), {spent:.1f}s", style="dim")
+                )
+            self._pillars = {}
+        self._finished(label, started)
+
+    def _finished(self, label: str, started: float) -> None:
+        elapsed = time.perf_counter() - started
+        self.console.print(Text(f"  {label}: {elapsed:.1f}s", style="dim"))
+
+    def rule_progress(self) -> Callable[[Any, int, int], None] | None:
+        """For rules.engine.evaluate's `on_rule`: the running phase names the rule and its
+        count; when the phase ends, one line per pillar with its rules and time."""
+        if not self.on:
+            return None
+        state: dict[str, Any] = {"pillar": None, "since": 0.0}
+        totals: dict[str, list[float]] = {}
+        self._pillars = totals
+
+        def on_rule(spec: Any, i: int, n: int) -> None:
+            now = time.perf_counter()
+            if state["pillar"] is not None:
+                totals[state["pillar"]][1] += now - state["since"]
+            label = spec.pillar.label
+            totals.setdefault(label, [0, 0.0])[0] += 1
+            state["pillar"], state["since"] = label, now
+            if self._status is not None:
+                self._status.update(Text(f"{self._label}: {label} {spec.id} ({i + 1}/{n}) ..."))
+
+        def close() -> None:
+            if state["pillar"] is not None:
+                totals[state["pillar"]][1] += time.perf_counter() - state["since"]
+                state["pillar"] = None
+
+        self._close_rules = close
+        return on_rule
+
+    def graph_factory(self) -> Callable[[Any], Any]:
+        """build_graph, timed inside the running phase (the rules build it lazily)."""
+        from aiposture.graph.build import build_graph
+
+        def build(inv: Any) -> Any:
+            if not self.on:
+                return build_graph(inv)
+            started = time.perf_counter()
+            if self._status is not None:
+                self._status.update(Text(f"{self._label}: building the security graph ..."))
+            graph = build_graph(inv)
+            if self._status is not None:
+                self._status.update(Text(self._label + " ..."))
+            self._finished("building the security graph", started)
+            return graph
+
+        return build

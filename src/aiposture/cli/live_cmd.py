@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from aiposture.cli.common import stderr_console, terminal_output, write_output
 from aiposture.collect.live.clients import DEFAULT_MAX_PAGES, DEFAULT_RETRY_BUDGET
@@ -388,17 +387,26 @@ def permissions(fmt: str) -> None:
 
 
 def _permissions_table(console: Console, requirements: Any) -> None:
-    table = Table(title="What aiposture's collector needs (all read-only)", show_lines=True)
-    table.add_column("Grant", no_wrap=True)
-    table.add_column("Where")
-    table.add_column("Used for")
-    table.add_column("Lost without it")
+    """One block per grant, its fields indented below it: lines wrap between words at any
+    width (a four-column table broke words and cut them with ellipses at 80-100 columns)."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    console.print(Text("What aiposture's collector needs (all read-only)", style="bold"))
     for r in requirements:
-        grant = f"{r.grant}\n{r.role_id}" if r.role_id else r.grant
-        if not r.required:
-            grant += "\n(recommended)"
-        table.add_row(grant, r.where, r.used_for, r.lost_without)
-    console.print(table)
+        console.print()
+        head = Text(r.grant, style="bold")
+        if r.role_id:
+            head.append(f"  {r.role_id}", style="dim")
+        head.append("  required" if r.required else "  recommended", style="cyan")
+        console.print(head)
+        for label, value in (
+            ("where", r.where),
+            ("used for", r.used_for),
+            ("lost without it", r.lost_without),
+        ):
+            console.print(Padding(Text.assemble((f"{label}: ", "italic"), value), (0, 0, 0, 2)))
+    console.print()
     console.print(
         "Azure roles: assign at the root scope to be assessed (tenant root management group, "
         "a management group or each subscription). Graph permissions: application permissions "

@@ -15,6 +15,7 @@ import dataclasses
 import json
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -23,6 +24,7 @@ from aiposture import __version__
 from aiposture.errors import AiPostureError
 from aiposture.graph.bom import AiBom, BomIdentity, BomResource
 from aiposture.model.sanitize import NAME_LIMIT, TEXT_LIMIT, one_line, tree
+from aiposture.report.graph_export import short_scope
 
 
 class BomValidationError(AiPostureError):
@@ -41,6 +43,39 @@ def _yn(value: bool | None) -> str:
     return "?" if value is None else ("yes" if value else "no")
 
 
+def _column(table: Table, name: str, *, wraps: bool = False) -> None:
+    del wraps  # every cell is one line: see _print_table
+    table.box = box.SIMPLE_HEAD
+    table.pad_edge = False
+    table.title_justify = "left"
+    table.add_column(name, no_wrap=True)
+
+
+def _print_table(console: Console, table: Table) -> None:
+    """The table when every cell fits on one line at the console's width; otherwise each row
+    as a record ("name: value; name: value"), which wraps between words. A squeezed table
+    would break names mid-word or drop columns."""
+    cells = [
+        [c.plain if isinstance(c, Text) else str(c) for c in col.cells] for col in table.columns
+    ]
+    need = sum(
+        max([len(str(col.header)), *(len(x) for x in cs)]) + 3
+        for col, cs in zip(table.columns, cells, strict=True)
+    )
+    if need <= console.width:
+        console.print(table)
+        return
+    console.print(Text(str(table.title or ""), style="italic"))
+    for i in range(table.row_count):
+        parts = [
+            f"{col.header}: {cs[i]}"
+            for col, cs in zip(table.columns, cells, strict=True)
+            if cs[i] not in ("", "-")
+        ]
+        console.print(Text("- " + "; ".join(parts)))
+    console.print()
+
+
 def render_bom_terminal(bom: AiBom, console: Console) -> None:
     console.print(
         _t(
@@ -50,8 +85,9 @@ def render_bom_terminal(bom: AiBom, console: Console) -> None:
         )
     )
     res_table = Table(title="AI resources", show_lines=False, expand=False)
+    # Identities: how many (what each can do is the "What the AI identities can do" table).
     for col in ("name", "category", "kind", "location", "subscription", "public", "keys", "ids"):
-        res_table.add_column(col, overflow="fold")
+        _column(res_table, col, wraps=col in ("subscription", "ids"))
     for r in bom.resources:
         res_table.add_row(
             _t(r.name),
@@ -61,9 +97,9 @@ def render_bom_terminal(bom: AiBom, console: Console) -> None:
             _t(r.subscription_name or r.subscription_id),
             _t(_yn(r.public_network)),
             _t(_yn(r.local_auth) if r.local_auth is not None else "-"),
-            _t(", ".join(f"{i.name} ({i.kind})" for i in r.identities) or "-", TEXT_LIMIT),
+            _t(str(len(r.identities)) if r.identities else "-"),
         )
-    console.print(res_table)
+    _print_table(console, res_table)
 
     deps = Table(title="Model deployments")
     for col in (
@@ -76,7 +112,7 @@ def render_bom_terminal(bom: AiBom, console: Console) -> None:
         "filter",
         "shields",
     ):
-        deps.add_column(col, overflow="fold")
+        _column(deps, col, wraps=col == "filter")
     for r in bom.resources:
         for d in r.deployments:
             deps.add_row(
@@ -90,11 +126,11 @@ def render_bom_terminal(bom: AiBom, console: Console) -> None:
                 _t(_yn(d.prompt_shields)),
             )
     if deps.row_count:
-        console.print(deps)
+        _print_table(console, deps)
 
     comp = Table(title="Compute")
     for col in ("parent", "name", "type", "vm size", "count", "gpu"):
-        comp.add_column(col, overflow="fold")
+        _column(comp, col, wraps=col == "type")
     for r in bom.resources:
         for c in r.computes:
             comp.add_row(
@@ -110,14 +146,14 @@ def render_bom_terminal(bom: AiBom, console: Console) -> None:
                 _t(_yn(p.gpu)),
             )
     if comp.row_count:
-        console.print(comp)
+        _print_table(console, comp)
 
     idt = Table(title="What the AI identities can do")
     for col in ("resource", "identity", "capability", "target", "role", "granted at"):
-        idt.add_column(col, overflow="fold")
+        _column(idt, col, wraps=col in ("role", "granted at", "target"))
     for owner, ident in _all_identities(bom):
         for cap in ident.capabilities:
-            where = cap.scope + (" (inherited)" if cap.inherited else "")
+            where = short_scope(cap.scope) + (" (inherited)" if cap.inherited else "")
             idt.add_row(
                 _t(owner),
                 _t(ident.name),
@@ -127,11 +163,11 @@ def render_bom_terminal(bom: AiBom, console: Console) -> None:
                 _t(where, TEXT_LIMIT),
             )
     if idt.row_count:
-        console.print(idt)
+        _print_table(console, idt)
 
     st = Table(title="AI-linked stores, vaults and registries")
     for col in ("name", "type", "location", "used by"):
-        st.add_column(col, overflow="fold")
+        _column(st, col, wraps=col == "used by")
     for s in bom.stores:
         st.add_row(
             _t(s.name),
@@ -140,7 +176,7 @@ def render_bom_terminal(bom: AiBom, console: Console) -> None:
             _t(", ".join(u.rsplit("/", 1)[-1] for u in s.used_by), TEXT_LIMIT),
         )
     if st.row_count:
-        console.print(st)
+        _print_table(console, st)
 
 
 def _all_identities(bom: AiBom) -> list[tuple[str, BomIdentity]]:

@@ -20,8 +20,18 @@ STATUS_STYLE = {"failing": "bold red", "covered": "green", "no rule": "dim"}
 def attach_compliance(result: ScanResult, framework: str) -> dict[str, Any]:
     """Compute the view for `framework` and keep it on the result (ScanResult.compliance)."""
     view = compliance_view(framework, result.rules, result.findings)
-    result.compliance = view
+    if result.compliance is None:
+        result.compliance = view  # the first --framework (JSON `compliance`)
+    result.compliance_views = (*result.compliance_views, view)
     return view
+
+
+def _rule_list(rules: list[str], shown: int = 3) -> str:
+    """The rules of a control, the first few and a count (all of them are in the JSON)."""
+    if not rules:
+        return "-"
+    more = [f"+{len(rules) - shown} more"] if len(rules) > shown else []
+    return "\n".join(rules[:shown] + more)  # one per line: never broken mid-word
 
 
 def render_compliance(view: Mapping[str, Any], console: Console) -> None:
@@ -31,12 +41,12 @@ def render_compliance(view: Mapping[str, Any], console: Console) -> None:
         title_justify="left",
     )
     table.add_column("Control", no_wrap=True)
-    table.add_column("Title", overflow="fold", max_width=40)
+    table.add_column("Title", min_width=18, ratio=3)
     table.add_column("Status", no_wrap=True)
     table.add_column("Fail", justify="right")
     table.add_column("Pass", justify="right")
-    table.add_column("Unknown", justify="right")
-    table.add_column("Rules", overflow="fold")
+    table.add_column("Unk", justify="right")
+    table.add_column("Rules", min_width=12, no_wrap=True)
     for c in view["controls"]:
         table.add_row(
             Text(c["id"]),
@@ -45,10 +55,12 @@ def render_compliance(view: Mapping[str, Any], console: Console) -> None:
             str(c["fail"]),
             str(c["pass"]),
             str(c["unknown"]),
-            Text(", ".join(c["rules"]) or "-"),
+            Text(_rule_list(c["rules"])),
         )
     console.print()
     console.print(table)
+    if view.get("source"):
+        console.print(Text(f"mapping source: {view['source']}", style="dim"))
     s = view["summary"]
     console.print(
         Text.assemble(

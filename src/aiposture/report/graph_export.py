@@ -22,7 +22,7 @@ from typing import Any
 
 import rustworkx as rx
 from rich.console import Console
-from rich.table import Table
+from rich.padding import Padding
 from rich.text import Text
 
 from aiposture import __version__
@@ -310,21 +310,62 @@ def _cell(value: object) -> str:
     return csv_cell(value)
 
 
+def short_scope(scope: str) -> str:
+    """An ARM scope as people read it: "root", "mg <name>", "sub 572e23bd…", "rg <name>",
+    "<name> (<type>)"; the full id stays in the JSON and CSV."""
+    s = scope.strip().rstrip("/")
+    if not s:
+        return "root (/)"
+    parts = s.split("/")
+    low = [p.lower() for p in parts]
+    if len(parts) == 5 and low[1] == "providers" and low[3] == "managementgroups":
+        return f"mg {parts[4]}"
+    if len(parts) >= 3 and low[1] == "subscriptions":
+        if len(parts) == 3:
+            return f"sub {parts[2]}"
+        if len(parts) == 5 and low[3] == "resourcegroups":
+            return f"rg {parts[4]}"
+        if len(parts) >= 9 and low[5] == "providers":
+            return f"{parts[-1]} ({parts[-2]})"
+    return s
+
+
 def render_access_terminal(entries: list[AccessEntry], console: Console) -> None:
-    table = Table(title="Access review")
-    for col in ("resource", "can", "principal", "type", "role", "scope", "how"):
-        table.add_column(col, overflow="fold")
+    """Per resource, one entry per principal, role, scope and grant: a line naming them and a
+    line with what it can do. Lines wrap between words at any width; scopes are shortened
+    (short_scope; the full ids are in `--format json|csv`)."""
+    by_resource: dict[str, list[AccessEntry]] = {}
     for e in entries:
-        how = f"{e.granted}, {e.assignment}" + (", conditional" if e.conditional else "")
-        if e.via_group:
-            how += f", via group {e.via_group}"
-        table.add_row(
-            Text(one_line(e.resource_name, NAME_LIMIT)),
-            Text(one_line(e.question)),
-            Text(one_line(e.principal_name, NAME_LIMIT)),
-            Text(one_line(e.principal_type, NAME_LIMIT)),
-            Text(one_line(e.role, NAME_LIMIT)),
-            Text(one_line(e.scope)),
-            Text(one_line(how)),
+        by_resource.setdefault(e.resource_id.lower(), []).append(e)
+    for n, group in enumerate(by_resource.values()):
+        if n:
+            console.print()
+        console.print(
+            Text.assemble(
+                ("Access review: ", "bold"),
+                (one_line(group[0].resource_name, NAME_LIMIT), "bold"),
+                f"  {len(group)} grant(s)",
+            )
         )
-    console.print(table)
+        rows: dict[tuple[str, ...], list[str]] = {}
+        for e in group:
+            how = e.granted + ("" if e.assignment == "permanent" else f", {e.assignment}")
+            if e.conditional:
+                how += ", conditional"
+            if e.via_group:
+                how += f", via group {e.via_group}"
+            key = (e.principal_name, e.principal_type, e.role, e.scope, how)
+            rows.setdefault(key, []).append(e.question)
+        for (principal, ptype, role, scope, how), can in rows.items():
+            console.print(
+                Text.assemble(
+                    "- ",
+                    (one_line(principal, NAME_LIMIT), "bold"),
+                    f" ({one_line(ptype, NAME_LIMIT)}): ",
+                    (one_line(role, NAME_LIMIT), "cyan"),
+                    f" at {one_line(short_scope(scope))} ({one_line(how)})",
+                )
+            )
+            console.print(
+                Padding(Text("can: " + ", ".join(dict.fromkeys(can)), style="dim"), (0, 0, 0, 4))
+            )

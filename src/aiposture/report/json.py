@@ -15,7 +15,7 @@ import msgspec
 from aiposture.app import ScanResult
 from aiposture.model.redact import may_hold_secret
 from aiposture.model.sanitize import ID_LIMIT, NAME_LIMIT, data, tree
-from aiposture.report.views import inventory_entries, redactions, sort_findings, summary
+from aiposture.report.views import inventory_entries, redactions, scope_view, sort_findings, summary
 from aiposture.rules.types import (
     Finding,
     RenderedRemediation,
@@ -150,6 +150,11 @@ def _report_doc(result: ScanResult, findings: Any) -> dict[str, Any]:
         doc["baseline"] = result.baseline
     if result.compliance is not None:
         doc["compliance"] = result.compliance
+    if len(result.compliance_views) > 1:
+        doc["compliance_views"] = list(result.compliance_views)
+    if result.display is not None:
+        # What `scan` selected and filtered (report.selection), the config and the scope.
+        doc["selection"] = dict(result.display) | {"scope": scope_view(result)}
     scrubbed: dict[str, Any] = tree(doc)
     return scrubbed
 

@@ -15,6 +15,7 @@ from aiposture.model.sanitize import ID_LIMIT, NAME_LIMIT, TEXT_LIMIT, multi_lin
 from aiposture.model.types import Status
 from aiposture.report.baseline import NEW, resolved_entries, state_of
 from aiposture.report.html.scores import pillar_scores
+from aiposture.report.selection import describe_display
 from aiposture.report.views import clean, evidence_text, redactions, sort_findings
 from aiposture.rules.types import Finding
 
@@ -93,6 +94,8 @@ def render_markdown(result: ScanResult) -> bytes:
     masked = redactions(result)
     if masked["total"]:
         lines += [f"{masked['total']} secret value(s) redacted.", ""]
+    for line in describe_display(result.display):
+        lines += [f"*{md(line)}*", ""]
     lines += [
         "## Posture by pillar",
         "",

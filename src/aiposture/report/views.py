@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
+from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from typing import Any
 
 from aiposture.app import ScanResult
+from aiposture.facts.builtin_roles import builtin_role
 from aiposture.facts.content_safety import prompt_shields
 from aiposture.model.entities import (
     AksCluster,
@@ -17,6 +21,9 @@ from aiposture.model.entities import (
     MLCompute,
     MLWorkspace,
     Resource,
+    RoleAssignment,
+    RoleDefinition,
+    RoleEligibility,
     SearchService,
     StorageAccount,
 )
@@ -24,6 +31,7 @@ from aiposture.model.inventory import Inventory
 from aiposture.model.redact import count_secrets, redact_value
 from aiposture.model.sanitize import DATA_LIMIT, TEXT_LIMIT, one_line, truncate
 from aiposture.model.types import Pillar, Severity, Status
+from aiposture.rules.engine import LINKED_CLASSES
 from aiposture.rules.types import Finding
 
 
@@ -201,3 +209,134 @@ def inventory_entries(inv: Inventory) -> list[dict[str, Any]]:
         )
     out.sort(key=lambda e: (str(e["role"]), str(e["type"]), str(e["id"]).lower()))
     return out
+
+
+# ---- names people read --------------------------------------------------------------------
+
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+def looks_like_guid(text: str) -> bool:
+    return bool(_GUID.match(text.strip()))
+
+
+class Namer:
+    """Readable names for findings whose resource is named by a GUID: a role assignment or
+    PIM eligibility is "principal · role · scope", a role definition its role name, a
+    subscription or management group its display name. Built once per result."""
+
+    def __init__(self, inv: Inventory) -> None:
+        self.inv = inv
+        self._by_id: dict[str, Resource] = {}
+        for ra in inv.role_assignments:
+            self._by_id[ra.key] = ra
+        for el in inv.role_eligibilities:
+            self._by_id[el.key] = el
+        for rd in inv.role_definitions.values():
+            self._by_id[rd.key] = rd
+
+    def principal(self, pid: str) -> str:
+        p = self.inv.principals.get(pid.lower())
+        if p is not None and p.display_name:
+            return p.display_name
+        return pid
+
+    def role(self, guid: str) -> str:
+        rd = self.inv.role_definitions.get(guid.lower()) or builtin_role(guid.lower())
+        return rd.role_name if rd is not None and rd.role_name else guid
+
+    def scope(self, scope: str) -> str:
+        """An ARM scope shortened for people: "subscription Contoso Prod", "rg rg-ml (sub…)"."""
+        s = scope.lower().rstrip("/")
+        if not s:
+            return "root (/)"
+        parts = s.split("/")
+        if len(parts) == 5 and parts[1] == "providers" and parts[3] == "managementgroups":
+            mg = self.inv.management_groups.get(parts[4])
+            name = mg.display_name if mg is not None and mg.display_name else parts[4]
+            return f"management group {name}"
+        if len(parts) >= 3 and parts[1] == "subscriptions":
+            sub = self.inv.subscriptions.get(parts[2])
+            sub_name = sub.display_name if sub is not None and sub.display_name else parts[2]
+            if len(parts) == 3:
+                return f"subscription {sub_name}"
+            if len(parts) == 5 and parts[3] == "resourcegroups":
+                return f"resource group {parts[4]} ({sub_name})"
+            return f"{parts[-1]} in {sub_name}"
+        return scope
+
+    def name(self, f: Finding) -> str:
+        name = f.resource_name
+        if name and not looks_like_guid(name):
+            return name
+        res = self._by_id.get(f.resource_id.lower())
+        if isinstance(res, RoleAssignment | RoleEligibility):
+            guid = res.role_definition_guid
+            who = self.principal(res.principal_id)
+            how = " (eligible)" if isinstance(res, RoleEligibility) else ""
+            return f"{who}: {self.role(guid)}{how} at {self.scope(res.scope)}"
+        if isinstance(res, RoleDefinition) and res.role_name:
+            return f"role {res.role_name}"
+        if f.resource_type == "tenant":
+            return f"tenant {name}"
+        return self.scope(f.resource_id) if f.resource_id.startswith("/") else name
+
+
+def readable_names(result: ScanResult) -> ScanResult:
+    """The result with every finding whose resource is named by a bare GUID renamed by what
+    people read (see Namer). The resource id (and so the fingerprint) is unchanged; every
+    renderer (terminal, JSON, CSV, SARIF, Markdown, HTML, OCSF) shows the new name."""
+    namer = Namer(result.inventory)
+    out = []
+    changed = False
+    for f in result.findings:
+        if f.resource_name and not looks_like_guid(f.resource_name):
+            out.append(f)
+            continue
+        better = namer.name(f)
+        if better != f.resource_name:
+            changed = True
+            f = dc_replace(f, resource_name=better)
+        out.append(f)
+    return dc_replace(result, findings=out) if changed else result
+
+
+def display_name(f: Finding) -> str:
+    return f.resource_name or f.resource_id
+
+
+# ---- gates, scope -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """A CI gate that tripped: the option, the findings that tripped it (worst first)."""
+
+    option: str
+    findings: tuple[Finding, ...]
+    new: bool
+
+
+def scope_view(result: ScanResult) -> dict[str, Any]:
+    """What was assessed and what was not, by type: the linked types (storage, Key Vault, ACR)
+    left out by `scope = "ai"` because no AI resource uses them, and unmodeled types."""
+    inv = result.inventory
+    scope = result.settings.scope
+    excluded: Counter[str] = Counter()
+    if scope != "all":
+        for cls in LINKED_CLASSES:
+            for r in inv.of_type(cls):
+                if not inv.is_ai_linked(r.key):
+                    excluded[r.type] += 1
+    return {
+        "scope": scope,
+        "excluded_by_scope": dict(sorted(excluded.items())),
+        "not_modeled": dict(sorted(inv.other_type_counts.items())),
+    }
+
+
+def rule_fix_summary(template: str) -> str:
+    """A rule's fix summary for several resources: the resource placeholders read "each
+    resource"; other placeholders stay visible (each resource's fix fills them)."""
+    text = template.replace("<NAME>'s", "each resource's").replace("<NAME>", "each resource")
+    return text.replace("<RG>", "its resource group").replace("<SUB>", "its subscription")

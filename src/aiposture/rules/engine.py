@@ -103,7 +103,9 @@ def evaluate(
     now: dt.datetime | None = None,
     graph_factory: Callable[[], Any] | None = None,
     rules: Iterable[RuleSpec[Any]] | None = None,
+    on_rule: Callable[[RuleSpec[Any], int, int], None] | None = None,
 ) -> list[Finding]:
+    """`on_rule(spec, i, n)` is called before each rule runs (progress display)."""
     now = now or dt.datetime.now(dt.UTC)
     ctx = RuleContext(inventory=inv, settings=settings, now=now, graph_factory=graph_factory)
     today = now.date()
@@ -123,6 +125,8 @@ def evaluate(
     order = [s for s in specs if s.uses_graph] + [s for s in specs if not s.uses_graph]
     last_graph_rule = max((i for i, s in enumerate(order) if s.uses_graph), default=-1)
     for i, spec in enumerate(order):
+        if on_rule is not None:
+            on_rule(spec, i, len(order))
         findings = by_rule[spec.id] = []
         append = findings.append
         severity = settings.severity_overrides.get(spec.id, spec.severity)

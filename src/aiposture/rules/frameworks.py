@@ -8,11 +8,13 @@ A reference id used by a rule but absent from the list is still shown (title emp
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiposture.model.types import Status
+from aiposture.rules.frameworks_data import MAPPED
 from aiposture.rules.types import Finding, RuleSpec
 
 
@@ -22,6 +24,10 @@ class Framework:
     name: str
     ref_field: str  # the Refs attribute holding this framework's ids
     controls: tuple[tuple[str, str], ...]  # (id, title), in the framework's order
+    # Frameworks mapped as data (rules.frameworks_data) instead of by rule references:
+    # control id -> rule ids or globs, why, and the text the mapping was made from.
+    mapping: tuple[tuple[str, tuple[str, ...], str], ...] = ()
+    source: str = ""
 
 
 OWASP_LLM_2025 = Framework(
@@ -94,9 +100,24 @@ MCSB = Framework(
 )
 
 FRAMEWORKS: dict[str, Framework] = {f.key: f for f in (MCSB, OWASP_LLM_2025, ATLAS)}
+for _key, (_name, _source, _entries) in MAPPED.items():
+    FRAMEWORKS[_key] = Framework(
+        _key,
+        _name,
+        "",
+        tuple((cid, title) for cid, title, _rules, _why in _entries),
+        tuple((cid, rules, why) for cid, _title, rules, why in _entries),
+        _source,
+    )
 
 
 def control_ids(spec: RuleSpec[Any], framework: Framework) -> tuple[str, ...]:
+    if not framework.ref_field:
+        return tuple(
+            cid
+            for cid, patterns, _why in framework.mapping
+            if any(fnmatch.fnmatchcase(spec.id, p) for p in patterns)
+        )
     ids: tuple[str, ...] = getattr(spec.references, framework.ref_field)
     return ids
 
@@ -142,9 +163,15 @@ def compliance_view(
         )
     summary = {s: sum(1 for c in controls if c["status"] == s) for s in ("failing", "covered")}
     summary["no rule"] = sum(1 for c in controls if c["status"] == "no rule")
-    return {
+    view: dict[str, Any] = {
         "framework": fw.key,
         "name": fw.name,
         "controls": controls,
         "summary": summary,
     }
+    if fw.source:
+        why = {cid: text for cid, _rules, text in fw.mapping}
+        view["source"] = fw.source
+        for c in controls:
+            c["why"] = why.get(str(c["id"]), "")
+    return view
