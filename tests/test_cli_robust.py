@@ -92,6 +92,9 @@ def test_config_from_a_fifo_interrupted_exits_130(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=ENV,
+        # A test runner started in the background inherits SIGINT ignored, and so would the
+        # child (Python then installs no KeyboardInterrupt handler): give it the default back.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     # Interrupt once it is blocked opening the FIFO (on a loaded machine the interpreter may
     # still be importing after a fixed delay); /proc tells where it waits.
