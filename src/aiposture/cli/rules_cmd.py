@@ -169,3 +169,8 @@ def _explain(console: Console, r: RuleSpec[Any]) -> None:
     refs = [(k, v) for k, v in r.references.as_dict().items() if v]
     if refs:
         section("References", "\n".join(f"{k}: {', '.join(v)}" for k, v in refs))
+    from aiposture.detect.links import link_text
+
+    watch = link_text(r.id)
+    if watch:
+        section("Detections (aiposture detections)", watch[0].upper() + watch[1:])

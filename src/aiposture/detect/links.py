@@ -91,3 +91,31 @@ _BY_RULE = {link.rule: link for link in LINKS}
 
 def link_for(rule_id: str) -> Link | None:
     return _BY_RULE.get(rule_id.upper())
+
+
+def link_dict(rule_id: str) -> dict[str, object] | None:
+    """The link of a rule as report data (ids with titles), None when it has none."""
+    link = link_for(rule_id)
+    if link is None:
+        return None
+    titles = {d.id: d.title for d in DETECTIONS}
+    return {
+        "watched_by": [{"id": d, "title": titles[d]} for d in link.watched_by],
+        "blinds": [{"id": d, "title": titles[d]} for d in link.blinds],
+        "note": link.note,
+    }
+
+
+def link_text(rule_id: str) -> str | None:
+    """One paragraph for humans (rules explain, docs/rules.md)."""
+    link = link_for(rule_id)
+    if link is None:
+        return None
+    parts = []
+    if link.watched_by:
+        parts.append("watched by " + ", ".join(link.watched_by))
+    if link.blinds:
+        parts.append("while it fails, blinds " + ", ".join(link.blinds))
+    if not parts:
+        parts.append("no detection covers it")
+    return "; ".join(parts) + f" ({link.note})."

@@ -13,8 +13,10 @@ from typing import IO, Any
 import msgspec
 
 from aiposture.app import ScanResult
+from aiposture.detect.links import link_dict
 from aiposture.model.redact import may_hold_secret
 from aiposture.model.sanitize import ID_LIMIT, NAME_LIMIT, data, tree
+from aiposture.model.types import Status
 from aiposture.report.views import inventory_entries, redactions, scope_view, sort_findings, summary
 from aiposture.rules.types import (
     Finding,
@@ -108,6 +110,7 @@ def rule_dict(r: RuleSpec[Any]) -> dict[str, Any]:
             ],
         },
         "references": r.references.as_dict(),
+        "detections": link_dict(r.id),
     }
 
 
@@ -144,6 +147,11 @@ def _report_doc(result: ScanResult, findings: Any) -> dict[str, Any]:
         "findings": findings,
     }
     # Views of later stages, in the order the scan adds them; absent when not run.
+    # Posture -> detection (detect/links.py) for the rules that failed or stayed open.
+    open_rules = sorted({f.rule.id for f in result.findings if f.status in _OPEN})
+    links = {rid: link for rid in open_rules if (link := link_dict(rid)) is not None}
+    if links:
+        doc["detection_links"] = links
     if result.input_warnings:
         doc["input_warnings"] = list(result.input_warnings)
     if result.baseline is not None:
@@ -158,6 +166,8 @@ def _report_doc(result: ScanResult, findings: Any) -> dict[str, Any]:
     scrubbed: dict[str, Any] = tree(doc)
     return scrubbed
 
+
+_OPEN = (Status.FAIL, Status.UNKNOWN)
 
 _PLACEHOLDER = "\u0000aiposture-findings\u0000"
 _MARKER = b'"findings": ' + msgspec.json.encode(_PLACEHOLDER)

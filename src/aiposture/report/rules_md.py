@@ -159,4 +159,9 @@ def _rule_section(r: RuleSpec[Any]) -> list[str]:
         out += ["", "References:", ""]
         for kind, values in items:
             out.append(f"- {_REF_LABEL[kind]}: " + "; ".join(_ref(kind, v) for v in values))
+    from aiposture.detect.links import link_text
+
+    watch = link_text(r.id)
+    if watch:
+        out += ["", f"Detections: {watch[0].upper() + watch[1:]}"]
     return out
