@@ -66,6 +66,8 @@ class Page:
         )
         self.page.goto(path.as_uri())
         self.page.wait_for_load_state("load")
+        # The findings are drawn from the embedded data once it is decoded.
+        self.page.wait_for_function("document.documentElement.dataset.ready", timeout=30000)
 
     def _dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)
@@ -183,8 +185,11 @@ def test_hostile_report_runs_nothing(browser: Any, tmp_path: Path) -> None:
     assert p.dialogs == []
     assert p.errors == []
     assert p.remote == []
-    # Exactly our one script element; no injected images or SVG handlers.
-    assert page.eval_on_selector_all("script", "els => els.length") == 1
+    # Exactly our one script element (and the inert data element); no injected images or
+    # SVG handlers.
+    assert page.eval_on_selector_all("script", "els => els.length") == 2
+    assert page.eval_on_selector_all("script:not([type])", "els => els.length") == 1
+    assert page.eval_on_selector_all('script[type="application/json"]', "e => e.length") == 1
     assert page.eval_on_selector_all("img", "els => els.length") == 0
     onload = page.eval_on_selector_all("[onload],[onerror],[onmouseover]", "e => e.length")
     assert onload == 0
