@@ -179,6 +179,10 @@ def scan(
             from aiposture.report.json import write_json
 
             stream_output(lambda fh: write_json(result, fh), target)
+        elif f == "html":  # streamed too: the page, then its data through the compressor
+            from aiposture.report.html import write_html
+
+            stream_output(lambda fh: write_html(result, fh), target)
         else:
             write_output(factory()(result), target)
         if target is not None and not quiet:
