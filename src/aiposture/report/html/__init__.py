@@ -351,7 +351,12 @@ def _page_model(result: ScanResult, paths: Any) -> dict[str, Any]:
         "unmodeled": sorted(inv.other_type_counts.items()),
         "severity_chart": _severity_chart(result),
         "group_chart": _group_chart(result),
-        "paths": attack_path_diagrams(paths),
+        "paths": attack_path_diagrams(
+            paths,
+            scope_names={
+                k.lower(): s.display_name or s.name or k for k, s in inv.subscriptions.items()
+            },
+        ),
         "compliance": _compliance(result.compliance),
         "pillars": [(p.value, p.label) for p in Pillar],
         "severities": [s.value for s in Severity],

@@ -13,7 +13,9 @@ characters shown visibly):
      "rules": [{"id", "title", "pillar", "rationale", "refs": [[kind, text]]}],
      "f": {"r": [rule], "st": [status], "sv": [severity], "n": [name], "id": [resource id],
            "t": [type], "g": [resource group], "m": [message], "b": [baseline state],
-           "fp": "32 hex characters per finding, concatenated",
+           "fpl": [fingerprint of each FAIL row: they come first],
+           "fp": {row: fingerprint} of other rows where the page cannot derive it (sha256 of
+                 the rule id and the lower-cased resource id, as rules.types.fingerprint),
            "d": [[evidence [[path, value]], missing, suppression, remediation]]},
      "rem": [[summary, az, bicep, terraform, portal, policy]],   # FAIL and UNKNOWN only
      "tables": {"bom": [table], "identities": table, "reach": table, "components": table,
@@ -42,7 +44,7 @@ from aiposture.model.sanitize import NAME_LIMIT, TEXT_LIMIT, multi_line, tree
 from aiposture.model.types import Pillar, Severity, Status
 from aiposture.report.baseline import resolved_entries, state_of
 from aiposture.report.views import clean, inventory_entries, sort_findings
-from aiposture.rules.types import Finding
+from aiposture.rules.types import Finding, fingerprint
 
 COMPRESS_FROM = 1_000_000  # bytes of JSON: below it the data stays plain text
 STATUSES = [s.value for s in Status] + ["SUPPRESSED"]
@@ -74,9 +76,13 @@ class Strings:
     def block(self, text: object) -> int:
         return self._put(2, text, multi_line)
 
-    def json(self, value: Any) -> int:
-        shown = json.dumps(tree(value, TEXT_LIMIT), sort_keys=True, default=str)
-        return self.text(shown)
+    def json(self, value: Any, own: tuple[str, str, str] | None = None) -> int:
+        shown = clean(json.dumps(tree(value, TEXT_LIMIT), sort_keys=True, default=str))
+        return self._add(shown) if own is None else self.own(shown, own)
+
+    def own(self, shown: str, own: tuple[str, str, str]) -> int:
+        """Already-sanitized text of one finding, its own resource values as TOKENS."""
+        return self._add(tokenize(shown, own))
 
     def _put(self, kind: int, text: object, show: Callable[[str], str]) -> int:
         raw = "" if text is None else str(text)
@@ -91,17 +97,45 @@ def _refs(f: Finding) -> list[list[str]]:
     return [[k.replace("_", " "), ", ".join(v)] for k, v in f.rule.references.as_dict().items() if v]
 
 
-def _remediation(s: Strings, f: Finding) -> list[int]:
+# Tokens for the finding's own resource id, name and group in its texts: the same rule's fix,
+# message and evidence then read the same for every resource, and are stored once. They are
+# control characters, which sanitized text never holds (model.sanitize shows them visibly), so
+# putting the shown values back (report.js, `own`) gives exactly the text written here.
+TOKENS = ("\x01", "\x02", "\x03")
+MIN_TOKEN_VALUE = 4  # shorter values would turn ordinary words into tokens for no gain
+
+
+def own_values(f: Finding) -> tuple[str, str, str]:
+    """The finding's resource id, name and group as the page shows them (its columns)."""
+    return clean(f.resource_id), clean(f.resource_name, NAME_LIMIT), clean(f.resource_group, NAME_LIMIT)
+
+
+def tokenize(shown: str, values: tuple[str, str, str]) -> str:
+    """`shown` with the finding's own values replaced by TOKENS (longest value first)."""
+    for tok, v in sorted(zip(TOKENS, values, strict=True), key=lambda tv: -len(tv[1])):
+        if len(v) >= MIN_TOKEN_VALUE and v in shown:
+            shown = shown.replace(v, tok)
+    return shown
+
+
+def untokenize(text: str, values: tuple[str, str, str]) -> str:
+    """The inverse of tokenize (what report.js does)."""
+    for tok, v in zip(TOKENS, values, strict=True):
+        text = text.replace(tok, v)
+    return text
+
+
+def _remediation(s: Strings, f: Finding, own: tuple[str, str, str]) -> list[int]:
     rem = f.remediation
     policy = "; ".join(
         f"{p.display_name or p.definition_id} ({p.effect}, {p.definition_id})" for p in rem.policy
     )
     return [
-        s.text(rem.summary),
-        s.block(rem.az_cli),
-        s.block(rem.bicep),
-        s.block(rem.terraform),
-        s.block(rem.portal),
+        s.own(clean(rem.summary), own),
+        s.own(multi_line(rem.az_cli), own),
+        s.own(multi_line(rem.bicep), own),
+        s.own(multi_line(rem.terraform), own),
+        s.own(multi_line(rem.portal), own),
         s.text(policy),
     ]
 
@@ -126,10 +160,13 @@ class Columns:
         cols: dict[str, list[Any]] = {
             k: [] for k in ("r", "st", "sv", "n", "id", "t", "g", "m", "b", "d")
         }
-        fps: list[str] = []
+        fps: dict[int, str] = {}
+        fail_fps: list[str] = []
         self.rem: list[list[int]] = []
         with_baseline = isinstance(result.baseline, dict)
+        rem_ix: dict[tuple[int, ...], int] = {}
         for f in findings:
+            own = own_values(f)
             r = rule_ix.get(f.rule.id)
             if r is None:
                 r = rule_ix[f.rule.id] = len(self.rules)
@@ -150,22 +187,34 @@ class Columns:
             cols["id"].append(s.text(f.resource_id))
             cols["t"].append(s.name(f.resource_type))
             cols["g"].append(s.name(f.resource_group))
-            cols["m"].append(s.text(f.message))
+            cols["m"].append(s.own(clean(f.message), own))
             cols["b"].append(base_ix.get(state_of(result, f) or "", 0) if with_baseline else 0)
-            fps.append(f.fingerprint)
+            if f.status is Status.FAIL:
+                # Failing findings (the first rows) carry their fingerprint as text: it is how
+                # a reader finds one from the JSON, SARIF or a ticket (search the file).
+                fail_fps.append(f.fingerprint)
+            elif not own[0].isascii() or fingerprint(f.rule.id, own[0]) != f.fingerprint:
+                # The page derives a fingerprint from the rule id and the shown resource id
+                # (report.js, sha256); where the shown id is not the real one, it is written.
+                fps[len(cols["r"]) - 1] = f.fingerprint
             rem = -1
             if f.status in (Status.FAIL, Status.UNKNOWN):
-                rem = len(self.rem)
-                self.rem.append(_remediation(s, f))
+                forms = tuple(_remediation(s, f, own))  # the same for most of a rule's findings
+                rem = rem_ix.get(forms, -1)
+                if rem < 0:
+                    rem = rem_ix[forms] = len(self.rem)
+                    self.rem.append(list(forms))
             evidence = [
-                [s.text(e.path), -1 if e.value is None else s.json(e.value)] for e in f.evidence
+                [s.text(e.path), -1 if e.value is None else s.json(e.value, own)]
+                for e in f.evidence
             ]
             missing = s.text(", ".join(f.missing)) if f.missing else -1
             cols["d"].append([evidence, missing, _suppression(s, f), rem])
         if not with_baseline:
             del cols["b"]
         self.cols = cols
-        self.fingerprints = "".join(fps)
+        self.fingerprints = fps
+        self.fail_fingerprints = fail_fps
         self.count = len(findings)
 
 
@@ -366,7 +415,7 @@ def _pieces(doc_head: dict[str, Any], cols: Columns, s: Strings) -> Iterator[str
             chunk = dumps(v[i : i + step], separators=(",", ":"), ensure_ascii=False)[1:-1]
             yield ("," if i and chunk else "") + chunk
         yield "]"
-    yield f',"fp":{dumps(cols.fingerprints)}}},"rem":['
+    yield f',"fp":{dumps(cols.fingerprints)},"fpl":{dumps(cols.fail_fingerprints)}}},"rem":['
     step = 20_000
     for i in range(0, len(cols.rem), step):
         chunk = dumps(cols.rem[i : i + step], separators=(",", ":"))[1:-1]

@@ -22,7 +22,51 @@
     return e;
   }
   function s(i) { return i < 0 ? "" : S[i]; }
-  function fp(i) { return F.fp.substr(i * 32, 32); }
+
+  /* Fingerprints: sha256("RULE|resource id lower-cased"), first 32 hex digits, as
+     rules.types.fingerprint computes them; derived here instead of stored (16 random bytes
+     a finding would be a fifth of the file). The input is ASCII (data.py checks). */
+  var K256 = [0x428a2f98,0x71374491,0xb5c0fbcf,0xe9b5dba5,0x3956c25b,0x59f111f1,0x923f82a4,0xab1c5ed5,0xd807aa98,0x12835b01,0x243185be,0x550c7dc3,0x72be5d74,0x80deb1fe,0x9bdc06a7,0xc19bf174,0xe49b69c1,0xefbe4786,0x0fc19dc6,0x240ca1cc,0x2de92c6f,0x4a7484aa,0x5cb0a9dc,0x76f988da,0x983e5152,0xa831c66d,0xb00327c8,0xbf597fc7,0xc6e00bf3,0xd5a79147,0x06ca6351,0x14292967,0x27b70a85,0x2e1b2138,0x4d2c6dfc,0x53380d13,0x650a7354,0x766a0abb,0x81c2c92e,0x92722c85,0xa2bfe8a1,0xa81a664b,0xc24b8b70,0xc76c51a3,0xd192e819,0xd6990624,0xf40e3585,0x106aa070,0x19a4c116,0x1e376c08,0x2748774c,0x34b0bcb5,0x391c0cb3,0x4ed8aa4a,0x5b9cca4f,0x682e6ff3,0x748f82ee,0x78a5636f,0x84c87814,0x8cc70208,0x90befffa,0xa4506ceb,0xbef9a3f7,0xc67178f2];
+  var H256 = [0x6a09e667,0xbb67ae85,0x3c6ef372,0xa54ff53a,0x510e527f,0x9b05688c,0x1f83d9ab,0x5be0cd19];
+  function ror(x, n) { return (x >>> n) | (x << (32 - n)); }
+  function sha256hex32(str) {
+    var n = str.length, words = ((n + 8) >> 6 << 4) + 16, w = new Int32Array(words), i, t;
+    for (i = 0; i < n; i += 1) { w[i >> 2] |= (str.charCodeAt(i) & 0xff) << (24 - (i & 3) * 8); }
+    w[n >> 2] |= 0x80 << (24 - (n & 3) * 8);
+    w[words - 1] = n * 8;
+    var H = H256.slice(), W = new Int32Array(64);
+    for (var j = 0; j < words; j += 16) {
+      for (t = 0; t < 16; t += 1) { W[t] = w[j + t]; }
+      for (t = 16; t < 64; t += 1) {
+        var x = W[t - 15], y = W[t - 2];
+        W[t] = (W[t - 16] + (ror(x, 7) ^ ror(x, 18) ^ (x >>> 3)) + W[t - 7] +
+          (ror(y, 17) ^ ror(y, 19) ^ (y >>> 10))) | 0;
+      }
+      var a = H[0], b = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7];
+      for (t = 0; t < 64; t += 1) {
+        var t1 = (h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K256[t] + W[t]) | 0;
+        var t2 = ((ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+        h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
+      }
+      H[0] = (H[0] + a) | 0; H[1] = (H[1] + b) | 0; H[2] = (H[2] + c) | 0; H[3] = (H[3] + d) | 0;
+      H[4] = (H[4] + e) | 0; H[5] = (H[5] + f) | 0; H[6] = (H[6] + g) | 0; H[7] = (H[7] + h) | 0;
+    }
+    var out = "";
+    for (i = 0; i < 4; i += 1) { out += ("0000000" + (H[i] >>> 0).toString(16)).slice(-8); }
+    return out;
+  }
+  var fpCache = {};
+  function fp(i) {
+    var known = i < F.fpl.length ? F.fpl[i] : F.fp[i] || fpCache[i];
+    if (known) { return known; }
+    return (fpCache[i] = sha256hex32(D.rules[F.r[i]].id + "|" + s(F.id[i]).toLowerCase()));
+  }
+  // A finding's texts hold its own resource id, name and group as tokens (data.py).
+  function own(i, x) {
+    if (x.indexOf("\u0001") < 0 && x.indexOf("\u0002") < 0 && x.indexOf("\u0003") < 0) { return x; }
+    return x.split("\u0001").join(s(F.id[i])).split("\u0002").join(s(F.n[i]))
+      .split("\u0003").join(s(F.g[i]));
+  }
   function statusOf(i) { return D.statuses[F.st[i]]; }
 
   function load() {
@@ -40,9 +84,16 @@
   /* ---- filters ---------------------------------------------------------------------------- */
   function wordHits(w) {
     // Which strings contain the word (once per word over the string table, not per row).
-    if (!lower) { lower = S.map(function (x) { return x.toLowerCase(); }); }
-    var hit = new Uint8Array(S.length);
-    for (var i = 0; i < lower.length; i += 1) { if (lower[i].indexOf(w) !== -1) { hit[i] = 1; } }
+    // Only the strings a finding is searched by (name, id, group, message), lower-cased once.
+    if (!lower) {
+      var seen = new Uint8Array(S.length), ids = [];
+      [F.n, F.id, F.g, F.m].forEach(function (col) {
+        for (var k = 0; k < N; k += 1) { var x = col[k]; if (!seen[x]) { seen[x] = 1; ids.push(x); } }
+      });
+      lower = { ids: ids, text: ids.map(function (x) { return S[x].toLowerCase(); }) };
+    }
+    var hit = new Uint8Array(S.length), lt = lower.text, li = lower.ids;
+    for (var i = 0; i < lt.length; i += 1) { if (lt[i].indexOf(w) !== -1) { hit[li[i]] = 1; } }
     var rhit = ruleText.map(function (t) { return t.indexOf(w) !== -1; });
     return { s: hit, r: rhit };
   }
@@ -134,7 +185,7 @@
     d._body = true;
     var i = d._row, r = D.rules[F.r[i]], det = F.d[i], st = statusOf(i), id = d.id;
     var b = el("div", "body");
-    b.appendChild(el("p", "msg", s(F.m[i])));
+    b.appendChild(el("p", "msg", own(i, s(F.m[i]))));
     var dl = el("dl", "kv");
     kv(dl, "Resource", s(F.id[i]), "mono");
     kv(dl, "Type", s(F.t[i]));
@@ -157,7 +208,7 @@
         var tr = tb.appendChild(el("tr"));
         tr.appendChild(el("td", "mono", s(e[0])));
         var v = tr.appendChild(el("td", "mono"));
-        if (e[1] < 0) { v.appendChild(el("em", null, "absent")); } else { v.textContent = s(e[1]); }
+        if (e[1] < 0) { v.appendChild(el("em", null, "absent")); } else { v.textContent = own(i, s(e[1])); }
       });
       b.appendChild(t);
     }
@@ -167,7 +218,7 @@
       var rem = D.rem[det[3]];
       b.appendChild(el("h4", null, st === "UNKNOWN" ?
         "How to fix, if it fails once its data can be read" : "How to fix"));
-      b.appendChild(el("p", null, s(rem[0])));
+      b.appendChild(el("p", null, own(i, s(rem[0]))));
       var forms = b.appendChild(el("div", "forms"));
       [["az CLI", "sh"], ["Bicep", "bicep"], ["Terraform", "hcl"], ["Portal", "text"]].forEach(
         function (f, k) {
@@ -177,7 +228,7 @@
           var btn = h.appendChild(el("button", "copy", "Copy"));
           btn.type = "button";
           btn.setAttribute("data-target", id + "-" + (k + 1));
-          var pre = box.appendChild(el("pre", "code lang-" + f[1], s(rem[k + 1])));
+          var pre = box.appendChild(el("pre", "code lang-" + f[1], own(i, s(rem[k + 1]))));
           pre.id = id + "-" + (k + 1);
         });
       if (s(rem[5])) { b.appendChild(el("p", "small", "Keep it fixed with Azure Policy: " + s(rem[5]))); }
