@@ -94,7 +94,9 @@ class Strings:
 
 
 def _refs(f: Finding) -> list[list[str]]:
-    return [[k.replace("_", " "), ", ".join(v)] for k, v in f.rule.references.as_dict().items() if v]
+    return [
+        [k.replace("_", " "), ", ".join(v)] for k, v in f.rule.references.as_dict().items() if v
+    ]
 
 
 # Tokens for the finding's own resource id, name and group in its texts: the same rule's fix,
@@ -107,7 +109,11 @@ MIN_TOKEN_VALUE = 4  # shorter values would turn ordinary words into tokens for 
 
 def own_values(f: Finding) -> tuple[str, str, str]:
     """The finding's resource id, name and group as the page shows them (its columns)."""
-    return clean(f.resource_id), clean(f.resource_name, NAME_LIMIT), clean(f.resource_group, NAME_LIMIT)
+    return (
+        clean(f.resource_id),
+        clean(f.resource_name, NAME_LIMIT),
+        clean(f.resource_group, NAME_LIMIT),
+    )
 
 
 def tokenize(shown: str, values: tuple[str, str, str]) -> str:

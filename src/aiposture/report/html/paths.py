@@ -122,7 +122,7 @@ def _hop(edge: Any, names: Mapping[str, str] | None = None) -> dict[str, Any]:
     elif ": " in what_text:  # "reachable from any network: publicNetworkAccess=Enabled"
         what = what_text.split(": ", 1)[1]
     else:
-        what = what_text or setting
+        what = what_text or setting or why
     where = _scope_name(scope, names)
     access = WRITE if kind in _WRITES else READ if kind in _READS else ""
     return {
@@ -167,10 +167,22 @@ def _normalise(raw: Any, names: Mapping[str, str] | None = None) -> dict[str, An
                 continue
             if steps:
                 xm = _as_mapping(x)
-                via = str(_first(xm, "via", "relation", "edge", "action", "permission") or "") if xm else ""
+                via = (
+                    str(_first(xm, "via", "relation", "edge", "action", "permission") or "")
+                    if xm
+                    else ""
+                )
                 hops.append(
-                    {"kind": "", "what": via, "where": "", "inherited": False, "does": "",
-                     "access": "", "full": via, "cut_key": ""}
+                    {
+                        "kind": "",
+                        "what": via,
+                        "where": "",
+                        "inherited": False,
+                        "does": "",
+                        "access": "",
+                        "full": via,
+                        "cut_key": "",
+                    }
                 )
             steps.append(s)
         edges = m.get("edges")
@@ -319,9 +331,10 @@ def _picture(all_paths: list[dict[str, Any]]) -> dict[str, Any]:
         twins = parallel[(e["src"], e["dst"])]
         off = (twins.index(e) - (len(twins) - 1) / 2) * 2 * (BOX_H + 8)
         lines = [_short(e["what"] or e["kind"], chars)]
-        where = e["where"] + (" · inherited" if e["inherited"] else "")
-        if where.strip():
-            lines.append(_short(where, chars))
+        if e["where"] or e["inherited"]:
+            # "inherited" always shows: the scope name gives way to it.
+            tail = " · inherited" if e["inherited"] else ""
+            lines.append(_short(e["where"], max(8, chars - len(tail))) + tail)
         if e["does"]:
             lines.append(_short(e["does"], chars))
         is_cut = bool(cut_key) and e["cut_key"] == cut_key
@@ -336,6 +349,10 @@ def _picture(all_paths: list[dict[str, Any]]) -> dict[str, Any]:
                 "lines": lines,
                 "kind": e["kind"],
                 "full": e["full"],
+                # One line, as `aiposture paths` words a hop: "kind: role or setting ...".
+                "label": f"{e['kind']}: {e['full']}"
+                if e["kind"] and e["full"]
+                else e["full"] or e["kind"],
                 "access": e["access"],
                 "cut": is_cut,
                 "inherited": e["inherited"],
@@ -347,8 +364,9 @@ def _picture(all_paths: list[dict[str, Any]]) -> dict[str, Any]:
     rules = sorted({p["rule"] for p in all_paths if p["rule"]})
     fix = cut.fix() if cut is not None else None
     return {
-        "title": all_paths[0]["title"] if len(all_paths) == 1 else
-        f"{len(all_paths)} paths to {tgt['name']}",
+        "title": all_paths[0]["title"]
+        if len(all_paths) == 1
+        else f"{len(all_paths)} paths to {tgt['name']}",
         "target": tgt["name"],
         "target_type": tgt["type"],
         "severity": sev,
