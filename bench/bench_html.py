@@ -91,6 +91,7 @@ def _filter_ms(page: Any, action: Any) -> float:
 
 
 def render(report: Path, shot_dir: Path | None) -> dict[str, Any]:
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
@@ -122,7 +123,7 @@ def render(report: Path, shot_dir: Path | None) -> dict[str, Any]:
         for name, action in filters.items():
             try:
                 timed[name] = _filter_ms(page, action)
-            except Exception as exc:  # an option absent from this tenant: say so, go on
+            except PlaywrightError as exc:  # an option absent from this tenant: say so, go on
                 timed[name] = (float("nan"), float("nan"))
                 errors.append(f"{name}: {exc}")
         if shot_dir is not None:

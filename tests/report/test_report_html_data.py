@@ -59,7 +59,7 @@ def _status(f: Any) -> str:
 @pytest.mark.parametrize("compress", [None, False, True])
 def test_data_holds_every_finding_once(demo_result: ScanResult, compress: bool | None) -> None:
     page = render_html(demo_result, compress=compress).decode()
-    encoding, payload, doc = _data(page)
+    encoding, _, doc = _data(page)
     assert encoding == ("gzip-base64" if compress else "json")
     assert doc["count"] == len(demo_result.findings) == len(doc["f"]["r"])
     rows = _rows(doc)
@@ -147,7 +147,7 @@ def test_written_piece_by_piece(demo_result: ScanResult) -> None:
         sizes: list[int]
 
         def write(self, b: Any) -> int:
-            self.sizes = getattr(self, "sizes", []) + [len(b)]
+            self.sizes = [*getattr(self, "sizes", []), len(b)]
             return super().write(b)
 
     out = Recorder()

@@ -366,11 +366,10 @@ def _page_model(result: ScanResult, paths: Any) -> dict[str, Any]:
         "css": _asset("report.css"),
         "js": js,
         "script_hash": script_hash(js),
-        "data_marker": markupsafe.Markup(DATA_MARKER),
     }
 
 
-DATA_MARKER = "<!--aiposture:data-->"
+DATA_MARKER = "<!--aiposture:data-->"  # in report.html.j2: where the data element goes
 
 
 def script_hash(js: str) -> str:

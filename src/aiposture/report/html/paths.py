@@ -311,10 +311,10 @@ def _picture(all_paths: list[dict[str, Any]]) -> dict[str, Any]:
     for p in shown:
         for i, h in enumerate(p["hops"]):
             a, b = p["steps"][i]["key"], p["steps"][i + 1]["key"]
-            k = (a, b, h["kind"] or h["what"])
-            e = edges.get(k)
+            ek = (a, b, str(h["kind"] or h["what"]))
+            e = edges.get(ek)
             if e is None:
-                e = edges[k] = {**h, "src": a, "dst": b, "paths": 0}
+                e = edges[ek] = {**h, "src": a, "dst": b, "paths": 0}
             e["paths"] += 1
     arrows = []
     chars = max(14, int((gap - 12) / CHAR_W)) if n_cols > 1 else MAX_EDGE_LABEL
