@@ -91,7 +91,7 @@ def test_fixes_and_fingerprints_come_back_exactly(demo_result: ScanResult) -> No
             forms = [untokenize(s[k], r["own"]) for k in doc["rem"][rem_ix][:5]]
             rem = f.remediation
             assert forms == [
-                clean(rem.summary),
+                multi_line(rem.summary),
                 multi_line(rem.az_cli),
                 multi_line(rem.bicep),
                 multi_line(rem.terraform),

@@ -137,12 +137,12 @@ def _remediation(s: Strings, f: Finding, own: tuple[str, str, str]) -> list[int]
         f"{p.display_name or p.definition_id} ({p.effect}, {p.definition_id})" for p in rem.policy
     )
     return [
-        s.own(clean(rem.summary), own),
+        s.own(multi_line(rem.summary), own),
         s.own(multi_line(rem.az_cli), own),
         s.own(multi_line(rem.bicep), own),
         s.own(multi_line(rem.terraform), own),
         s.own(multi_line(rem.portal), own),
-        s.text(policy),
+        s.block(policy),
     ]
 
 
@@ -181,7 +181,7 @@ class Columns:
                         "id": f.rule.id,
                         "title": clean(f.rule.title),
                         "pillar": f.rule.pillar.value,
-                        "rationale": clean(f.rule.rationale),
+                        "rationale": multi_line(f.rule.rationale),
                         "refs": _refs(f),
                     }
                 )
