@@ -187,9 +187,9 @@ def test_hostile_report_runs_nothing(browser: Any, tmp_path: Path) -> None:
     assert p.remote == []
     # Exactly our one script element (and the inert data element); no injected images or
     # SVG handlers.
-    assert page.eval_on_selector_all("script", "els => els.length") == 2
+    assert page.eval_on_selector_all("script", "els => els.length") == 3
     assert page.eval_on_selector_all("script:not([type])", "els => els.length") == 1
-    assert page.eval_on_selector_all('script[type="application/json"]', "e => e.length") == 1
+    assert page.eval_on_selector_all('script[type="application/json"]', "e => e.length") == 2
     assert page.eval_on_selector_all("img", "els => els.length") == 0
     onload = page.eval_on_selector_all("[onload],[onerror],[onmouseover]", "e => e.length")
     assert onload == 0

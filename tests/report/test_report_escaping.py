@@ -73,9 +73,9 @@ def test_fixture_is_hostile(hostile_result: ScanResult) -> None:
 def test_html_injects_nothing(hostile_result: ScanResult) -> None:
     page = FILE_FORMATS["html"][1]()(hostile_result).decode("utf-8")
     doc = _parse(page)
-    # Ours, at the end, and the inert data element (type application/json, never run).
-    assert doc.tags.count("script") == 2
-    assert len(doc.data) == 1 and len(doc.scripts) == 1
+    # Ours, at the end, and the two inert data elements (application/json, never run).
+    assert doc.tags.count("script") == 3
+    assert len(doc.data) == 2 and len(doc.scripts) == 1
     assert "img" not in doc.tags and "b" not in doc.tags
     assert "svg" in doc.tags  # our charts
     # No event handler attributes at all (ours use addEventListener).
@@ -84,9 +84,10 @@ def test_html_injects_nothing(hostile_result: ScanResult) -> None:
     assert "alert(" not in "".join(doc.scripts)
     # The data element cannot end itself or open a comment: no "<" in it at all, and it
     # parses back (the page draws findings and inventory from it with textContent).
-    encoding, payload = doc.data[0]
-    assert "<" not in payload and "&" not in payload
-    strings = decode(payload.encode(), encoding)["s"]
+    strings = []
+    for encoding, payload in doc.data:
+        assert "<" not in payload and "&" not in payload
+        strings += decode(payload.encode(), encoding)["s"]
     # ...and the hostile values are still shown, as text (the summary) or as data.
     text = "".join(doc.text) + "\n".join(strings)
     assert _hostile_name(hostile_result) in text

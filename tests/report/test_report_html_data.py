@@ -20,19 +20,18 @@ from aiposture.report.html import render_html, write_html
 from aiposture.report.html.data import STATUSES, decode, untokenize
 from aiposture.report.views import clean
 
-DATA_RE = re.compile(
-    r'<script type="application/json" id="report-data" data-encoding="([a-z0-9-]+)">'
-    r"([^<]*)</script>"
-)
 
-
-def _data(page: str) -> tuple[str, str, Any]:
-    m = DATA_RE.search(page)
-    assert m is not None, "the page embeds its data element"
+def _data(page: str, element: str = "report-data") -> tuple[str, str, Any]:
+    m = re.search(
+        f'<script type="application/json" id="{element}" data-encoding="([a-z0-9-]+)">'
+        r"([^<]*)</script>",
+        page,
+    )
+    assert m is not None, f"the page embeds its {element} element"
     return m.group(1), m.group(2), decode(m.group(2).encode(), m.group(1))
 
 
-def _rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def _rows(doc: dict[str, Any], detail: dict[str, Any]) -> list[dict[str, Any]]:
     s, f = doc["s"], doc["f"]
     out = []
     for i in range(doc["count"]):
@@ -46,7 +45,7 @@ def _rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
                 "id": s[f["id"][i]],
                 "message": untokenize(s[f["m"][i]], own),
                 "own": own,
-                "detail": f["d"][i],
+                "detail": detail["d"][i],
             }
         )
     return out
@@ -60,9 +59,10 @@ def _status(f: Any) -> str:
 def test_data_holds_every_finding_once(demo_result: ScanResult, compress: bool | None) -> None:
     page = render_html(demo_result, compress=compress).decode()
     encoding, _, doc = _data(page)
-    assert encoding == ("gzip-base64" if compress else "json")
-    assert doc["count"] == len(demo_result.findings) == len(doc["f"]["r"])
-    rows = _rows(doc)
+    detail_encoding, _, detail = _data(page, "report-detail")
+    assert encoding == detail_encoding == ("gzip-base64" if compress else "json")
+    assert doc["count"] == len(demo_result.findings) == len(doc["f"]["r"]) == len(detail["d"])
+    rows = _rows(doc, detail)
     got = {(r["rule"], r["id"], r["status"], r["severity"]) for r in rows}
     want = {
         (f.rule.id, clean(f.resource_id), _status(f), f.severity.value)
@@ -80,15 +80,16 @@ def test_data_holds_every_finding_once(demo_result: ScanResult, compress: bool |
 
 
 def test_fixes_and_fingerprints_come_back_exactly(demo_result: ScanResult) -> None:
-    _, _, doc = _data(render_html(demo_result).decode())
-    s = doc["s"]
+    page = render_html(demo_result).decode()
+    _, _, doc = _data(page)
+    _, _, detail = _data(page, "report-detail")
+    s = detail["s"]
     by_key = {(f.rule.id, clean(f.resource_id)): f for f in demo_result.findings}
-    shared = 0
-    for i, r in enumerate(_rows(doc)):
+    for i, r in enumerate(_rows(doc, detail)):
         f = by_key[(r["rule"], r["id"])]
         rem_ix = r["detail"][3]
         if f.status.value in ("FAIL", "UNKNOWN"):
-            forms = [untokenize(s[k], r["own"]) for k in doc["rem"][rem_ix][:5]]
+            forms = [untokenize(s[k], r["own"]) for k in detail["rem"][rem_ix][:5]]
             rem = f.remediation
             assert forms == [
                 multi_line(rem.summary),
@@ -108,9 +109,9 @@ def test_fixes_and_fingerprints_come_back_exactly(demo_result: ScanResult) -> No
             derived = hashlib.sha256(f"{r['rule']}|{r['id'].lower()}".encode()).hexdigest()[:32]
             assert doc["f"]["fp"].get(str(i), derived) == f.fingerprint
     # A rule's fix reads the same for each resource: stored once, not once per finding.
-    fixes = [r["detail"][3] for r in _rows(doc) if r["detail"][3] >= 0]
+    fixes = [r["detail"][3] for r in _rows(doc, detail) if r["detail"][3] >= 0]
     shared = len(fixes) - len(set(fixes))
-    assert shared > 0 and len(doc["rem"]) < len(fixes)
+    assert shared > 0 and len(detail["rem"]) < len(fixes)
 
 
 def test_csp_lets_only_our_script_run(small_result: ScanResult) -> None:
@@ -131,12 +132,13 @@ def test_csp_lets_only_our_script_run(small_result: ScanResult) -> None:
 def test_hostile_data_cannot_leave_its_element(hostile_result: ScanResult, compress: bool) -> None:
     page = render_html(hostile_result, compress=compress).decode()
     _, payload, doc = _data(page)
-    assert not set(payload) & set("<>&")
+    _, detail_payload, _ = _data(page, "report-detail")
+    assert not set(payload + detail_payload) & set("<>&")
     names = {f.resource_name for f in hostile_result.findings}
     hostile = next(n for n in names if "<script>" in n)
     assert clean(hostile, 256) in doc["s"]
     # Outside the data element, the raw markup never appears (the summary escapes it).
-    rest = page.replace(payload, "")
+    rest = page.replace(payload, "").replace(detail_payload, "")
     assert hostile not in rest and "<script>alert" not in rest
 
 

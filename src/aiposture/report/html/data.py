@@ -15,11 +15,18 @@ characters shown visibly):
            "t": [type], "g": [resource group], "m": [message], "b": [baseline state],
            "fpl": [fingerprint of each FAIL row: they come first],
            "fp": {row: fingerprint} of other rows where the page cannot derive it (sha256 of
-                 the rule id and the lower-cased resource id, as rules.types.fingerprint),
-           "d": [[evidence [[path, value]], missing, suppression, remediation]]},
-     "rem": [[summary, az, bicep, terraform, portal, policy]],   # FAIL and UNKNOWN only
+                 the rule id and the lower-cased resource id, as rules.types.fingerprint)},
      "tables": {"bom": [table], "identities": table, "reach": table, "components": table,
                 "resolved": table}}
+
+and, in a second element the page decodes after drawing the first screen (a finding's detail
+is only needed when it is opened; the list is what must show fast), with its own strings:
+
+    {"v": 1, "d": [[evidence [[path, value]], missing, suppression, fix]] per finding,
+     "rem": [[summary, az, bicep, terraform, portal, policy]], "s": [...]}
+
+A fix is only given to FAIL and UNKNOWN findings; most of a rule's findings share one (the
+finding's own resource id, name and group are tokens in it, see TOKENS).
 
 A table is {"title", "cols": [...], "rows": [[cell]]} where a cell is a string index, or a list
 whose first element says what it is: ["T", title, text] (text with a tooltip), ["F", (key, value
@@ -156,7 +163,10 @@ def _suppression(s: Strings, f: Finding) -> Any:
 class Columns:
     """The findings as columns, in report order (FAIL, UNKNOWN, PASS, N/A; worst first)."""
 
-    def __init__(self, result: ScanResult, s: Strings) -> None:
+    def __init__(self, result: ScanResult, s: Strings, sd: Strings) -> None:
+        """`s`: the strings the list shows and searches; `sd`: those of a finding's detail
+        (evidence, fixes), in their own document that the page decodes after the first
+        screen."""
         findings = sort_findings(result.findings)
         rule_ix: dict[str, int] = {}
         self.rules: list[dict[str, Any]] = []
@@ -164,8 +174,9 @@ class Columns:
         sev_ix = {sv: i for i, sv in enumerate(Severity)}
         base_ix = {v: i for i, v in enumerate(BASELINE_STATES)}
         cols: dict[str, list[Any]] = {
-            k: [] for k in ("r", "st", "sv", "n", "id", "t", "g", "m", "b", "d")
+            k: [] for k in ("r", "st", "sv", "n", "id", "t", "g", "m", "b")
         }
+        self.detail: list[list[Any]] = []
         fps: dict[int, str] = {}
         fail_fps: list[str] = []
         self.rem: list[list[int]] = []
@@ -205,17 +216,17 @@ class Columns:
                 fps[len(cols["r"]) - 1] = f.fingerprint
             rem = -1
             if f.status in (Status.FAIL, Status.UNKNOWN):
-                forms = tuple(_remediation(s, f, own))  # the same for most of a rule's findings
+                forms = tuple(_remediation(sd, f, own))  # the same for most of a rule's findings
                 rem = rem_ix.get(forms, -1)
                 if rem < 0:
                     rem = rem_ix[forms] = len(self.rem)
                     self.rem.append(list(forms))
             evidence = [
-                [s.text(e.path), -1 if e.value is None else s.json(e.value, own)]
+                [sd.text(e.path), -1 if e.value is None else sd.json(e.value, own)]
                 for e in f.evidence
             ]
-            missing = s.text(", ".join(f.missing)) if f.missing else -1
-            cols["d"].append([evidence, missing, _suppression(s, f), rem])
+            missing = sd.text(", ".join(f.missing)) if f.missing else -1
+            self.detail.append([evidence, missing, _suppression(sd, f), rem])
         if not with_baseline:
             del cols["b"]
         self.cols = cols
@@ -421,22 +432,36 @@ def _pieces(doc_head: dict[str, Any], cols: Columns, s: Strings) -> Iterator[str
             chunk = dumps(v[i : i + step], separators=(",", ":"), ensure_ascii=False)[1:-1]
             yield ("," if i and chunk else "") + chunk
         yield "]"
-    yield f',"fp":{dumps(cols.fingerprints)},"fpl":{dumps(cols.fail_fingerprints)}}},"rem":['
-    step = 20_000
-    for i in range(0, len(cols.rem), step):
-        chunk = dumps(cols.rem[i : i + step], separators=(",", ":"))[1:-1]
-        yield ("," if i and chunk else "") + chunk
-    yield '],"s":['
-    for i in range(0, len(s.table), step):
-        chunk = dumps(s.table[i : i + step], ensure_ascii=False)[1:-1]
-        yield ("," if i and chunk else "") + chunk
-    yield "]}"
+    yield f',"fp":{dumps(cols.fingerprints)},"fpl":{dumps(cols.fail_fingerprints)}}}'
+    yield from _strings(s)
+
+
+def _list(name: str, items: list[Any], step: int = 20_000) -> Iterator[str]:
+    yield f',"{name}":['
+    for i in range(0, len(items), step):
+        chunk = json.dumps(items[i : i + step], separators=(",", ":"), ensure_ascii=False)
+        yield ("," if i and len(chunk) > 2 else "") + chunk[1:-1]
+    yield "]"
+
+
+def _strings(s: Strings) -> Iterator[str]:
+    yield from _list("s", s.table)
+    yield "}"
+
+
+def _detail_pieces(cols: Columns, sd: Strings) -> Iterator[str]:
+    """The detail document: {"d": [[evidence, missing, suppression, fix]] per finding,
+    "rem": [fix forms], "s": its strings}."""
+    yield '{"v":1'
+    yield from _list("d", cols.detail)
+    yield from _list("rem", cols.rem)
+    yield from _strings(sd)
 
 
 def build(result: ScanResult, reach: list[dict[str, Any]], comps: list[dict[str, str]]) -> Any:
     """The data document's parts: (head dict, findings columns, string table)."""
-    s = Strings()
-    cols = Columns(result, s)
+    s, sd = Strings(), Strings()
+    cols = Columns(result, s, sd)
     bom, identities = bom_tables(result, s)
     head = {
         "v": 1,
@@ -454,17 +479,27 @@ def build(result: ScanResult, reach: list[dict[str, Any]], comps: list[dict[str,
             "resolved": resolved_table(result, s),
         },
     }
-    return head, cols, s
+    return head, cols, s, sd
 
 
-def write_data(
-    fh: IO[bytes], parts: Any, *, compress: bool | None = None, chunk: int = 1 << 16
+def write_data(fh: IO[bytes], parts: Any, *, compress: bool | None = None) -> tuple[str, str]:
+    """Write the list document and the detail document into `fh`, each as its own
+    <script type="application/json"> element (never executed); return their encodings
+    ("json" or "gzip-base64"). `compress=None`: compress each when its JSON is large."""
+    head, cols, s, sd = parts
+    return (
+        _element(fh, "report-data", _pieces(head, cols, s), compress),
+        _element(fh, "report-detail", _detail_pieces(cols, sd), compress),
+    )
+
+
+def _element(
+    fh: IO[bytes],
+    element_id: str,
+    pieces: Iterator[str],
+    compress: bool | None,
+    chunk: int = 1 << 16,
 ) -> str:
-    """Write the data document into `fh` as its own <script type="application/json">
-    element (never executed); return the encoding
-    ("json" or "gzip-base64"). `compress=None`: compress when the JSON is large."""
-    head, cols, s = parts
-    pieces = _pieces(head, cols, s)
     if compress is None:
         # Look ahead until the threshold: a small document is written as it is.
         buffered: list[str] = []
@@ -475,18 +510,18 @@ def write_data(
             if size >= COMPRESS_FROM:
                 break
         else:
-            fh.write(_open("json"))
+            fh.write(_open(element_id, "json"))
             fh.write("".join(buffered).translate(_HTML_SAFE).encode("utf-8", "replace"))
             fh.write(b"</script>\n")
             return "json"
         pieces = _chain(buffered, pieces)
     elif not compress:
-        fh.write(_open("json"))
+        fh.write(_open(element_id, "json"))
         for p in pieces:
             fh.write(p.translate(_HTML_SAFE).encode("utf-8", "replace"))
         fh.write(b"</script>\n")
         return "json"
-    fh.write(_open("gzip-base64"))
+    fh.write(_open(element_id, "gzip-base64"))
     gz = zlib.compressobj(6, zlib.DEFLATED, 31)  # gzip container: DecompressionStream("gzip")
     pending = b""
     for p in pieces:
@@ -501,8 +536,10 @@ def write_data(
     return "gzip-base64"
 
 
-def _open(encoding: str) -> bytes:
-    return f'<script type="application/json" id="report-data" data-encoding="{encoding}">'.encode()
+def _open(element_id: str, encoding: str) -> bytes:
+    return (
+        f'<script type="application/json" id="{element_id}" data-encoding="{encoding}">'
+    ).encode()
 
 
 def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:

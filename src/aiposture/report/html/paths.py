@@ -358,6 +358,7 @@ def _picture(all_paths: list[dict[str, Any]]) -> dict[str, Any]:
                 "inherited": e["inherited"],
             }
         )
+    _place_labels(arrows, boxes, height)
     access = sorted({p["access"] for p in all_paths if p["access"]})
     sev = max((p["severity"] for p in all_paths), key=lambda s: _RANK.get(s, 0))
     tgt = info[target]
@@ -388,6 +389,32 @@ def _picture(all_paths: list[dict[str, Any]]) -> dict[str, Any]:
             "az_cli": fix["az_cli"],
         },
     }
+
+
+def _place_labels(arrows: list[dict[str, Any]], boxes: list[dict[str, Any]], height: float) -> None:
+    """Move hop labels up or down until they overlap no box and no other label (greedy,
+    the cut first): merged pictures put several labels in one gap."""
+    taken = [(b["x"], b["y"], b["x"] + b["w"], b["y"] + b["h"]) for b in boxes]
+
+    def free(r: tuple[float, float, float, float]) -> bool:
+        return (
+            r[1] >= 0
+            and r[3] <= height
+            and all(r[0] >= o[2] or r[2] <= o[0] or r[1] >= o[3] or r[3] <= o[1] for o in taken)
+        )
+
+    for a in sorted(arrows, key=lambda a: not a["cut"]):
+        n = len(a["lines"]) + (1 if a["cut"] else 0)
+        w = max(len(line) for line in a["lines"]) * CHAR_W + 6
+        top = a["ly"] - 10
+        for shift in (0, *(s * k for k in range(1, 12) for s in (14, -14))):
+            r = (a["lx"] - w / 2, top + shift, a["lx"] + w / 2, top + shift + 13 * n)
+            if free(r):
+                a["ly"] = round(a["ly"] + shift, 1)
+                taken.append(r)
+                break
+        else:
+            taken.append((a["lx"] - w / 2, top, a["lx"] + w / 2, top + 13 * n))
 
 
 def attack_path_diagrams(

@@ -9,7 +9,7 @@
   var rule = $("filter-rule"), status = $("filter-status"), baseline = $("filter-baseline");
   var shown = $("shown-count"), none = $("no-match"), list = $("finding-list");
   var more = $("show-more");
-  var D, S, F, N = 0, matches = [], drawn = 0, lower = null, ruleText = [];
+  var D, S, F, DD = null, waiting = [], N = 0, matches = [], drawn = 0, lower = null, ruleText = [];
   var ATTENTION = { FAIL: 1, UNKNOWN: 1 };
 
   function mark(name) { try { performance.mark(name); } catch (e) { /* old browser */ } }
@@ -69,12 +69,11 @@
   }
   function statusOf(i) { return D.statuses[F.st[i]]; }
 
-  function load() {
-    var node = $("report-data");
+  // A data element: parsed at once when plain JSON, else a promise (gzip, base64).
+  function load(id) {
+    var node = $(id);
     var raw = node.textContent;
-    if (node.getAttribute("data-encoding") !== "gzip-base64") {
-      return Promise.resolve(JSON.parse(raw));
-    }
+    if (node.getAttribute("data-encoding") !== "gzip-base64") { return JSON.parse(raw); }
     var bin = atob(raw), bytes = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i += 1) { bytes[i] = bin.charCodeAt(i); }
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
@@ -182,8 +181,10 @@
   function body(d) {
     // The detail of one finding, built when it is first opened.
     if (d._body) { return; }
+    if (!DD) { if (waiting.indexOf(d) < 0) { waiting.push(d); } return; }
     d._body = true;
-    var i = d._row, r = D.rules[F.r[i]], det = F.d[i], st = statusOf(i), id = d.id;
+    var i = d._row, r = D.rules[F.r[i]], det = DD.d[i], st = statusOf(i), id = d.id;
+    var sd = function (k) { return k < 0 ? "" : DD.s[k]; };
     var b = el("div", "body");
     b.appendChild(el("p", "msg", own(i, s(F.m[i]))));
     var dl = el("dl", "kv");
@@ -191,11 +192,11 @@
     kv(dl, "Type", s(F.t[i]));
     kv(dl, "Pillar", pillarLabel[r.pillar]);
     if (det[2]) {
-      var sup = det[2], note = s(sup[0]);
-      if (s(sup[1])) { note += " (expires " + s(sup[1]) + (sup[2] ? ", expired" : "") + ")"; }
+      var sup = det[2], note = sd(sup[0]);
+      if (sd(sup[1])) { note += " (expires " + sd(sup[1]) + (sup[2] ? ", expired" : "") + ")"; }
       kv(dl, "Suppressed", note);
     }
-    if (det[1] >= 0) { kv(dl, "Missing data", s(det[1])); }
+    if (det[1] >= 0) { kv(dl, "Missing data", sd(det[1])); }
     b.appendChild(dl);
     if (det[0].length) {
       b.appendChild(el("h4", null, "Evidence"));
@@ -206,19 +207,19 @@
       var tb = t.appendChild(el("tbody"));
       det[0].forEach(function (e) {
         var tr = tb.appendChild(el("tr"));
-        tr.appendChild(el("td", "mono", s(e[0])));
+        tr.appendChild(el("td", "mono", sd(e[0])));
         var v = tr.appendChild(el("td", "mono"));
-        if (e[1] < 0) { v.appendChild(el("em", null, "absent")); } else { v.textContent = own(i, s(e[1])); }
+        if (e[1] < 0) { v.appendChild(el("em", null, "absent")); } else { v.textContent = own(i, sd(e[1])); }
       });
       b.appendChild(t);
     }
     b.appendChild(el("h4", null, "Why it matters"));
     b.appendChild(el("p", "why", r.rationale));
     if (det[3] >= 0) {
-      var rem = D.rem[det[3]];
+      var rem = DD.rem[det[3]];
       b.appendChild(el("h4", null, st === "UNKNOWN" ?
         "How to fix, if it fails once its data can be read" : "How to fix"));
-      b.appendChild(el("p", null, own(i, s(rem[0]))));
+      b.appendChild(el("p", null, own(i, sd(rem[0]))));
       var forms = b.appendChild(el("div", "forms"));
       [["az CLI", "sh"], ["Bicep", "bicep"], ["Terraform", "hcl"], ["Portal", "text"]].forEach(
         function (f, k) {
@@ -228,10 +229,12 @@
           var btn = h.appendChild(el("button", "copy", "Copy"));
           btn.type = "button";
           btn.setAttribute("data-target", id + "-" + (k + 1));
-          var pre = box.appendChild(el("pre", "code lang-" + f[1], own(i, s(rem[k + 1]))));
+          var pre = box.appendChild(el("pre", "code lang-" + f[1], own(i, sd(rem[k + 1]))));
           pre.id = id + "-" + (k + 1);
         });
-      if (s(rem[5])) { b.appendChild(el("p", "small", "Keep it fixed with Azure Policy: " + s(rem[5]))); }
+      if (sd(rem[5])) {
+        b.appendChild(el("p", "small", "Keep it fixed with Azure Policy: " + sd(rem[5])));
+      }
     }
     if (r.refs.length) {
       b.appendChild(el("p", "small refs", "References: " + r.refs.map(function (x) {
@@ -423,8 +426,29 @@
     wasOpen.forEach(function (x) { x[0].open = x[1]; });
   });
 
-  load().then(start, function (err) {
+  function detail(doc) {
+    // Findings opened before the detail was decoded get theirs now.
+    DD = doc;
+    waiting.splice(0).forEach(function (d) { body(d); });
+    document.documentElement.setAttribute("data-detail", "1");
+  }
+  function failed(err) {
     shown.textContent = "the report data could not be read: " + err;
     document.documentElement.setAttribute("data-ready", "error");
-  });
+  }
+  try {
+    var first = load("report-data");
+    if (first instanceof Promise) {
+      first.then(function (doc) {
+        start(doc);
+        // The detail after the first screen has been painted.
+        setTimeout(function () { Promise.resolve(load("report-detail")).then(detail, failed); }, 0);
+      }, failed);
+    } else {
+      var second = load("report-detail");
+      if (second instanceof Promise) { second.then(detail, failed); } else { DD = second; }
+      start(first);
+      if (DD) { document.documentElement.setAttribute("data-detail", "1"); }
+    }
+  } catch (err) { failed(err); }
 })();
