@@ -5,9 +5,10 @@ For a synthetic tenant (`aiposture synth`, 200,000 resources by default):
           and then times `report.html.write_html` alone into a file; peak RSS is the child's;
   render  headless Chromium (Debian's /usr/bin/chromium, driven by Playwright as the browser
           tests do) opens the file; the page records performance marks (report.js):
-          `aip-ready` once the data is decoded and the first page of findings and the
-          inventory tables are drawn. "first screen" is the time from navigation start to the
-          first animation frame after `aip-ready` (a frame after the DOM is built, i.e. painted);
+          `aip-ready` once the list data is decoded and the first page of findings and the
+          inventory tables are drawn, `aip-painted` in the task after the next animation frame
+          (the frame is painted), `aip-idle` once the detail data is decoded and the search
+          strings are ready. "first screen" is navigation start to `aip-painted`;
   filter  each filter is applied the way a reader does (fill / select_option, which fire the
           input events), and timed from the input event to the first frame after the list is
           redrawn (`aip-filter-start` to the next animation frame), the slowest of several
@@ -103,10 +104,16 @@ def render(report: Path, shot_dir: Path | None) -> dict[str, Any]:
         t0 = time.perf_counter()
         page.goto(report.as_uri(), timeout=120_000)
         page.wait_for_function("document.documentElement.dataset.ready", timeout=120_000)
-        page.evaluate(FRAME)
+        page.wait_for_function(
+            "performance.getEntriesByName('aip-painted').length", timeout=120_000
+        )
         wall = time.perf_counter() - t0
-        first = page.evaluate("performance.now()") / 1000  # from navigation start
+        first = page.evaluate("performance.getEntriesByName('aip-painted')[0].startTime") / 1000
         ready = page.evaluate("performance.getEntriesByName('aip-ready')[0].startTime") / 1000
+        # Filters are timed once the page is idle: the detail decoded and the search strings
+        # lower-cased (done in the background after the first screen).
+        page.wait_for_function("document.documentElement.dataset.idle", timeout=120_000)
+        idle = page.evaluate("performance.getEntriesByName('aip-idle')[0].startTime") / 1000
         shown = page.text_content("#shown-count")
         if shot_dir is not None:
             page.screenshot(path=str(shot_dir / "report-200k-top.png"))
@@ -117,7 +124,7 @@ def render(report: Path, shot_dir: Path | None) -> dict[str, Any]:
             "pillar: network": lambda: page.select_option("#filter-pillar", "network"),
             "rule: AIP-IDN-009": lambda: page.select_option("#filter-rule", "AIP-IDN-009"),
             "reset": lambda: page.click("#filter-reset"),
-            "text: two words": lambda: page.fill("#filter-text", "rg-0001 fail"),
+            "text: two words": lambda: page.fill("#filter-text", "public storage"),
         }
         timed = {}
         for name, action in filters.items():
@@ -127,13 +134,15 @@ def render(report: Path, shot_dir: Path | None) -> dict[str, Any]:
                 timed[name] = (float("nan"), float("nan"))
                 errors.append(f"{name}: {exc}")
         if shot_dir is not None:
-            page.locator("#findings").scroll_into_view_if_needed()
+            page.click("#filter-reset")
+            page.evaluate("document.getElementById('findings').scrollIntoView()")
             page.screenshot(path=str(shot_dir / "report-200k-findings.png"))
         browser.close()
     return {
         "goto_to_ready_wall_s": wall,
         "first_screen_s": first,
         "ready_mark_s": ready,
+        "idle_s": idle,
         "shown": shown,
         "filters_ms": {k: v[0] for k, v in timed.items()},
         "filters_wall_ms": {k: v[1] for k, v in timed.items()},
@@ -169,6 +178,7 @@ def main() -> int:
         ),
         ("first screen (navigation to painted frame)", f"{r['first_screen_s']:.2f} s", "< 3 s"),
         ("  of which data decoded and drawn (aip-ready)", f"{r['ready_mark_s']:.2f} s", ""),
+        ("detail decoded, search ready (aip-idle)", f"{r['idle_s']:.2f} s", ""),
         ("slowest filter (input to painted frame)", f"{worst_filter:.2f} s", "< 1 s"),
     ]
     rows += [(f"  filter {k}", f"{v:.0f} ms", "") for k, v in r["filters_ms"].items()]

@@ -74,8 +74,14 @@
     var node = $(id);
     var raw = node.textContent;
     if (node.getAttribute("data-encoding") !== "gzip-base64") { return JSON.parse(raw); }
-    var bin = atob(raw), bytes = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i += 1) { bytes[i] = bin.charCodeAt(i); }
+    var bytes;
+    if (Uint8Array.fromBase64) {
+      bytes = Uint8Array.fromBase64(raw);
+    } else {
+      var bin = atob(raw);
+      bytes = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i += 1) { bytes[i] = bin.charCodeAt(i); }
+    }
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
     return new Response(stream).text().then(JSON.parse);
   }
@@ -84,17 +90,20 @@
   function wordHits(w) {
     // Which strings contain the word (once per word over the string table, not per row).
     // Only the strings a finding is searched by (name, id, group, message), lower-cased once.
-    if (!lower) {
-      var seen = new Uint8Array(S.length), ids = [];
-      [F.n, F.id, F.g, F.m].forEach(function (col) {
-        for (var k = 0; k < N; k += 1) { var x = col[k]; if (!seen[x]) { seen[x] = 1; ids.push(x); } }
-      });
-      lower = { ids: ids, text: ids.map(function (x) { return S[x].toLowerCase(); }) };
-    }
+    searchIndex();
     var hit = new Uint8Array(S.length), lt = lower.text, li = lower.ids;
     for (var i = 0; i < lt.length; i += 1) { if (lt[i].indexOf(w) !== -1) { hit[li[i]] = 1; } }
     var rhit = ruleText.map(function (t) { return t.indexOf(w) !== -1; });
     return { s: hit, r: rhit };
+  }
+
+  function searchIndex() {
+    if (lower) { return; }
+    var seen = new Uint8Array(S.length), ids = [];
+    [F.n, F.id, F.g, F.m].forEach(function (col) {
+      for (var k = 0; k < N; k += 1) { var x = col[k]; if (!seen[x]) { seen[x] = 1; ids.push(x); } }
+    });
+    lower = { ids: ids, text: ids.map(function (x) { return S[x].toLowerCase(); }) };
   }
 
   function compute() {
@@ -321,6 +330,7 @@
     openHash();
     mark("aip-ready");
     document.documentElement.setAttribute("data-ready", "1");
+    requestAnimationFrame(function () { setTimeout(function () { mark("aip-painted"); }, 0); });
   }
 
   [text, pillar, severity, rule, status, baseline].forEach(function (c) {
@@ -431,7 +441,14 @@
     DD = doc;
     waiting.splice(0).forEach(function (d) { body(d); });
     document.documentElement.setAttribute("data-detail", "1");
+    later(function () {
+      searchIndex();
+      mark("aip-idle");
+      document.documentElement.setAttribute("data-idle", "1");
+    });
   }
+  // After the next paint: the first screen shows before the rest is decoded.
+  function later(fn) { requestAnimationFrame(function () { setTimeout(fn, 0); }); }
   function failed(err) {
     shown.textContent = "the report data could not be read: " + err;
     document.documentElement.setAttribute("data-ready", "error");
@@ -442,13 +459,13 @@
       first.then(function (doc) {
         start(doc);
         // The detail after the first screen has been painted.
-        setTimeout(function () { Promise.resolve(load("report-detail")).then(detail, failed); }, 0);
+        later(function () { Promise.resolve(load("report-detail")).then(detail, failed); });
       }, failed);
     } else {
       var second = load("report-detail");
       if (second instanceof Promise) { second.then(detail, failed); } else { DD = second; }
       start(first);
-      if (DD) { document.documentElement.setAttribute("data-detail", "1"); }
+      if (DD) { detail(DD); }
     }
   } catch (err) { failed(err); }
 })();
