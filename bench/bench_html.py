@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -47,11 +46,13 @@ t0 = time.perf_counter()
 result = scan(Settings(), FileSource([Path(sys.argv[1])], stream=True), graph_views=True)
 gc.freeze()
 t1 = time.perf_counter()
+c1 = time.process_time()
 rss_scan = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 with open(sys.argv[2], "wb") as fh:
     write_html(result, fh)
 t2 = time.perf_counter()
-print(json.dumps({"scan_s": t1 - t0, "write_s": t2 - t1, "findings": len(result.findings),
+print(json.dumps({"scan_s": t1 - t0, "write_s": t2 - t1, "write_cpu_s": time.process_time() - c1,
+    "findings": len(result.findings),
     "rss_scan": rss_scan,
     "rss_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 """
@@ -76,7 +77,7 @@ def write(snapshot: Path, report: Path) -> dict[str, Any]:
     return figures
 
 
-def _filter_ms(page: Any, action: Any) -> float:
+def _filter_ms(page: Any, action: Any) -> tuple[float, float]:
     page.evaluate("performance.clearMarks('aip-filter-start')")
     t0 = time.perf_counter()
     action()
@@ -126,7 +127,7 @@ def render(report: Path, shot_dir: Path | None) -> dict[str, Any]:
             "reset": lambda: page.click("#filter-reset"),
             "text: two words": lambda: page.fill("#filter-text", "public storage"),
         }
-        timed = {}
+        timed: dict[str, tuple[float, float]] = {}
         for name, action in filters.items():
             try:
                 timed[name] = _filter_ms(page, action)
@@ -170,7 +171,8 @@ def main() -> int:
         ("findings", f"{w['findings']:,}", ""),
         ("file size", f"{size / 1e6:.1f} MB", f"< {BUDGET['bytes'] / 1e6:.0f} MB"),
         ("scan (not part of the budget)", f"{w['scan_s']:.1f} s", ""),
-        ("write_html", f"{w['write_s']:.1f} s", f"< {BUDGET['write_s']:.0f} s"),
+        ("write_html (wall)", f"{w['write_s']:.1f} s", f"< {BUDGET['write_s']:.0f} s"),
+        ("write_html (CPU of the process)", f"{w['write_cpu_s']:.1f} s", ""),
         (
             "peak RSS (scan, then scan + write)",
             f"{w['rss_scan'] / 1024**3:.2f} / {w['rss_peak'] / 1024**3:.2f} GiB",
@@ -182,7 +184,8 @@ def main() -> int:
         ("slowest filter (input to painted frame)", f"{worst_filter:.2f} s", "< 1 s"),
     ]
     rows += [(f"  filter {k}", f"{v:.0f} ms", "") for k, v in r["filters_ms"].items()]
-    print(f"HTML report, {a.resources:,} resources (seed {a.seed}), {platform.processor() or ''}")
+    load = os.getloadavg()[0]
+    print(f"HTML report, {a.resources:,} resources (seed {a.seed}), load average {load:.1f}")
     print(f"shown after load: {r['shown']}")
     print("| measure | value | budget |\n|---|---|---|")
     for m, v, b in rows:
@@ -197,14 +200,8 @@ def main() -> int:
     )
     print("within budget" if ok else "OVER BUDGET")
     if a.json:
-        a.json.write_text(
-            json.dumps(
-                {"resources": a.resources, "bytes": size, **w, **r, "machine": os.uname()._asdict()}
-                if hasattr(os.uname(), "_asdict")
-                else {"resources": a.resources, "bytes": size, **w, **r},
-                indent=2,
-            )
-        )
+        doc = {"resources": a.resources, "bytes": size, "load_average": load, **w, **r}
+        a.json.write_text(json.dumps(doc, indent=2))
     return 0 if ok else 1
 
 
