@@ -66,6 +66,8 @@ class Page:
         )
         self.page.goto(path.as_uri())
         self.page.wait_for_load_state("load")
+        # The findings are drawn from the embedded data once it is decoded.
+        self.page.wait_for_function("document.documentElement.dataset.ready", timeout=30000)
 
     def _dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)
@@ -183,11 +185,53 @@ def test_hostile_report_runs_nothing(browser: Any, tmp_path: Path) -> None:
     assert p.dialogs == []
     assert p.errors == []
     assert p.remote == []
-    # Exactly our one script element; no injected images or SVG handlers.
-    assert page.eval_on_selector_all("script", "els => els.length") == 1
+    # Exactly our one script element (and the inert data element); no injected images or
+    # SVG handlers.
+    assert page.eval_on_selector_all("script", "els => els.length") == 3
+    assert page.eval_on_selector_all("script:not([type])", "els => els.length") == 1
+    assert page.eval_on_selector_all('script[type="application/json"]', "e => e.length") == 2
     assert page.eval_on_selector_all("img", "els => els.length") == 0
     onload = page.eval_on_selector_all("[onload],[onerror],[onmouseover]", "e => e.length")
     assert onload == 0
     name = next(f.resource_name for f in result.findings if f.resource_type.endswith("/accounts"))
     assert name in str(page.text_content("#finding-list"))
+    p.context.close()
+
+
+def test_large_report_draws_a_page_at_a_time(browser: Any, tmp_path: Path) -> None:
+    """2,000 synthetic resources (2,700+ findings), data compressed: the page decodes it,
+    draws the first 500 rows, draws more on demand, and filters over all of them."""
+    from aiposture.app import scan
+    from aiposture.collect.exports import FileSource
+    from aiposture.collect.synth import synth_to
+    from aiposture.config import Settings
+    from aiposture.report.views import clean
+
+    snap = tmp_path / "synth.json.gz"
+    synth_to(snap, 2000, 11)
+    result = scan(Settings(), FileSource([snap], stream=True), graph_views=True)
+    p = Page(browser, render_html(result, compress=True), tmp_path / "large.html")
+    page = p.page
+    attention = [f for f in result.findings if f.is_failure or f.status is Status.UNKNOWN]
+    assert len(attention) > 1000
+    assert len(p.visible_ids()) == 500
+    assert p.visible_ids() <= _ids(attention)
+    assert p.shown_text() == f"{len(attention)} of {len(result.findings)} shown"
+    page.click("#show-more")
+    assert len(p.visible_ids()) == 1000
+    # Rule filter, over every finding; the fingerprints the page derives are the real ones.
+    rule_id = "AIP-NET-001"
+    page.select_option("#filter-status", "")
+    page.select_option("#filter-rule", rule_id)
+    by_rule = [f for f in result.findings if f.rule.id == rule_id]
+    assert 0 < len(by_rule) <= 500
+    assert p.visible_ids() == _ids(by_rule)
+    # A PASS finding's detail is built when it is opened.
+    passed = next(f for f in by_rule if f.status is Status.PASS)
+    row = f"#f-{passed.fingerprint}"
+    assert page.eval_on_selector(row, "d => d.querySelector('.body') === null")
+    page.click(f"{row} > summary")
+    assert page.text_content(f"{row} .msg") == clean(passed.message)
+    page.screenshot(path=str(ARTIFACTS / "report-2k-findings.png"))
+    assert p.errors == []
     p.context.close()

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from aiposture.app import ScanResult
 from aiposture.report import FILE_FORMATS
+from aiposture.report.html.data import decode
 from aiposture.report.terminal import render_terminal
 
 
@@ -27,18 +28,27 @@ class Elements(HTMLParser):
         self.attrs: list[tuple[str, str | None]] = []
         self.text: list[str] = []
         self.scripts: list[str] = []
+        self.data: list[tuple[str, str]] = []  # (encoding, text) of inert JSON data elements
         self._in_script = False
+        self._data_encoding: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
         self.attrs.extend(attrs)
         self._in_script = tag == "script"
+        a = dict(attrs)
+        if tag == "script" and a.get("type") == "application/json":
+            self._data_encoding = a.get("data-encoding") or "json"
 
     def handle_endtag(self, tag: str) -> None:
         self._in_script = False
+        self._data_encoding = None
 
     def handle_data(self, data: str) -> None:
-        (self.scripts if self._in_script else self.text).append(data)
+        if self._data_encoding is not None:
+            self.data.append((self._data_encoding, data))
+        else:
+            (self.scripts if self._in_script else self.text).append(data)
 
 
 def _parse(markup: str) -> Elements:
@@ -63,15 +73,23 @@ def test_fixture_is_hostile(hostile_result: ScanResult) -> None:
 def test_html_injects_nothing(hostile_result: ScanResult) -> None:
     page = FILE_FORMATS["html"][1]()(hostile_result).decode("utf-8")
     doc = _parse(page)
-    assert doc.tags.count("script") == 1  # ours, at the end
+    # Ours, at the end, and the two inert data elements (application/json, never run).
+    assert doc.tags.count("script") == 3
+    assert len(doc.data) == 2 and len(doc.scripts) == 1
     assert "img" not in doc.tags and "b" not in doc.tags
     assert "svg" in doc.tags  # our charts
     # No event handler attributes at all (ours use addEventListener).
     assert [a for a, _ in doc.attrs if a.startswith("on")] == []
     # Our single script holds no tenant data.
     assert "alert(" not in "".join(doc.scripts)
-    # ...and the hostile values are still shown, as text.
-    text = "".join(doc.text)
+    # The data element cannot end itself or open a comment: no "<" in it at all, and it
+    # parses back (the page draws findings and inventory from it with textContent).
+    strings = []
+    for encoding, payload in doc.data:
+        assert "<" not in payload and "&" not in payload
+        strings += decode(payload.encode(), encoding)["s"]
+    # ...and the hostile values are still shown, as text (the summary) or as data.
+    text = "".join(doc.text) + "\n".join(strings)
     assert _hostile_name(hostile_result) in text
     assert "' onmouseover='alert(3)" in text and "<b>note</b>" in text
     assert "could not read <script>alert(5)</script> scope" in text

@@ -147,7 +147,8 @@ def test_paths_and_reach_render_as_escaped_svg_and_table(small_result: ScanResul
     assert [(r["resource"], r["can"], r["target"], r["flags"]) for r in reach] == [
         ("oai-prod", "readData", "st<script>x</script>", "inherited")
     ]
-    assert "st&lt;script&gt;x&lt;/script&gt;" in page and "st<script>" not in page
+    # The reach table is drawn from the embedded data: the name is there, JSON-escaped.
+    assert "st\\u003cscript\\u003ex\\u003c/script\\u003e" in page and "st<script>" not in page
 
 
 def test_summary_counts_match_the_result(small_result: ScanResult) -> None:
@@ -203,14 +204,61 @@ def test_demo_paths_and_reach_come_from_the_graph(demo_result: ScanResult) -> No
     worst = ps.worst_first()
     assert worst, "the demo tenant has attack paths"
     vm = view_model(demo_result)
-    assert len(vm["paths"]) == min(30, len(worst))
+    # One picture per target: every path is in exactly one of them.
+    targets = {p.target.key for p in worst}
+    assert len(vm["paths"]) == min(20, len(targets))
+    assert sum(p["count"] for p in vm["paths"]) == len(worst)
     first = vm["paths"][0]
-    assert [b["name"] for b in first["boxes"]] == [worst[0].hops[0].src.name] + [
-        h.dst.name for h in worst[0].hops
-    ]
+    assert first["severity"] == worst[0].severity.value
+    assert first["target"] == worst[0].target.name
+    names = {b["name"] for b in first["boxes"]}
+    assert {worst[0].hops[0].src.name, *(h.dst.name for h in worst[0].hops)} <= names
     assert vm["bom"]["reach"], "demo AI identities hold data roles"
     page = render_html(demo_result).decode()
     assert page.count('<svg class="pathsvg"') == len(vm["paths"])
+
+
+def test_demo_path_pictures_explain_each_hop_and_the_cut(demo_result: ScanResult) -> None:
+    from aiposture.graph.paths import cheapest_cut
+
+    assert demo_result.graph is not None and demo_result.graph.paths is not None
+    worst = demo_result.graph.paths.worst_first()
+    pics = {p["target"]: p for p in view_model(demo_result)["paths"]}
+    # Read and write paths to one store are merged into one picture and told apart.
+    store = pics["stchatbotdata"]
+    assert store["access"] == ["read", "write"]
+    to_store = [p for p in worst if p.target.name == "stchatbotdata"]
+    assert store["count"] == len(to_store) == 2
+    hops = {(a["kind"], a["access"], a["lines"][0], a["lines"][-1]) for a in store["arrows"]}
+    assert ("readData", "read", "Storage Blob Data Owner", "reading blobs") in hops
+    assert ("writeData", "write", "Storage Blob Data Owner", "writing blobs") in hops
+    # The scope (a subscription, by its display name) and that the role is inherited from it.
+    sub = demo_result.inventory.subscriptions["572e23bd-c4a7-583d-bc3f-dc6096242177"]
+    data_hops = [a for a in store["arrows"] if a["kind"] in ("readData", "writeData")]
+    for a in data_hops:
+        assert a["inherited"] and a["lines"][1].endswith(" · inherited")
+        shown = a["lines"][1].removesuffix(" · inherited").rstrip("…")
+        assert f"subscription {sub.display_name}".startswith(shown) and len(shown) > 12
+        assert "(inherited)" in a["label"] and "572e23bd-c4a7-583d-bc3f-dc6096242177" in a["label"]
+    # The cheapest cut over these paths, as `aiposture paths` computes it, is the one drawn.
+    cut = cheapest_cut(to_store)
+    assert cut is not None and store["cut"] is not None
+    assert (store["cut"]["hop"], store["cut"]["breaks"], store["cut"]["of"]) == (
+        cut.hop.explain(),
+        cut.breaks,
+        len(to_store),
+    )
+    assert store["cut"]["az_cli"] == cut.fix()["az_cli"]
+    cut_arrows = [a for a in store["arrows"] if a["cut"]]
+    assert cut_arrows and all(a["kind"] in {"readData", "writeData"} for a in cut_arrows)
+    # Columns by hop across the width: the entry at the left, the target at the right.
+    boxes = {b["name"]: b for b in store["boxes"]}
+    assert boxes["Internet"]["x"] == 10
+    assert boxes["stchatbotdata"]["x"] + boxes["stchatbotdata"]["w"] >= store["width"] - 12
+    page = render_html(demo_result).decode()
+    assert page.count('class="cutline"') == sum(
+        1 for p in pics.values() for a in p["arrows"] if a["cut"]
+    )
 
 
 def test_paths_left_out_when_path_rules_are_not_run(small_result: ScanResult) -> None:

@@ -331,6 +331,10 @@ def scan(
                 from aiposture.report.json import write_json
 
                 stream_output(lambda fh: write_json(view, fh), target)
+            elif f == "html":  # streamed too: the page, then its data through the compressor
+                from aiposture.report.html import write_html
+
+                stream_output(lambda fh: write_html(view, fh), target)
             else:
                 write_output(factory()(view), target)
         if target is not None and not is_stdout(target):

@@ -1,19 +1,25 @@
 """The HTML assessment: one self-contained, printable file (inline CSS, JS and SVG; no fetches).
 
-Python builds a plain view model (numbers, strings, chart geometry); the Jinja2 template renders
-it with autoescape on, so every resource-derived string is escaped. Nothing from the tenant is
-placed inside <script> or <style>: the filters read escaped data-* attributes. Every `{{ }}`
+Python builds a plain view model (numbers, strings, chart geometry) of the bounded parts (summary,
+charts, top risks, attack paths, compliance); the Jinja2 template renders it with autoescape on,
+so every resource-derived string is escaped. Findings and inventory tables, which grow with the
+tenant, are embedded once as compact data (data.py) in a non-executed JSON <script> element and
+drawn by report.js a page at a time with textContent only (never innerHTML). The CSP lets only
+our own script run (its sha256 hash). Every `{{ }}`
 string also goes through model.sanitize (the environment's `finalize`): secrets masked, cut to
 a display limit, control and bidi characters shown visibly.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
+import io
 import json
 from collections import Counter
 from importlib import resources
-from typing import Any
+from typing import IO, Any
 
 import jinja2
 import markupsafe
@@ -21,7 +27,7 @@ import markupsafe
 from aiposture.app import ScanResult
 from aiposture.model.sanitize import NAME_LIMIT, TEXT_LIMIT, multi_line, tree
 from aiposture.model.types import Pillar, Severity, Status
-from aiposture.report.baseline import resolved_entries, state_of
+from aiposture.report.html import data
 from aiposture.report.html.paths import attack_path_diagrams
 from aiposture.report.html.scores import pillar_scores
 from aiposture.report.views import clean, inventory_entries, redactions, sort_findings
@@ -70,39 +76,6 @@ def _environment() -> jinja2.Environment:
     env.filters["block"] = lambda v: _Clean(multi_line(str(v)))
     env.filters["jsonv"] = _jsonv
     return env
-
-
-def _finding_view(result: ScanResult, f: Finding) -> dict[str, Any]:
-    rem = f.remediation
-    state = state_of(result, f)
-    search = " ".join(
-        [
-            f.rule.id,
-            f.rule.title,
-            f.resource_name,
-            f.resource_id,
-            f.resource_group,
-            f.message,
-            f.rule.pillar.label,
-        ]
-    ).lower()
-    return {
-        "f": f,
-        "id": f"f-{f.fingerprint}",
-        "pillar": f.rule.pillar.value,
-        "pillar_label": f.rule.pillar.label,
-        "severity": f.severity.value,
-        "status": "SUPPRESSED" if f.suppressed else f.status.value,
-        "baseline": state or "",
-        "search": clean(search),
-        "forms": [
-            ("az CLI", "sh", rem.az_cli),
-            ("Bicep", "bicep", rem.bicep),
-            ("Terraform", "hcl", rem.terraform),
-            ("Portal", "text", rem.portal),
-        ],
-        "references": [(k, v) for k, v in f.rule.references.as_dict().items() if v],
-    }
 
 
 def _severity_chart(result: ScanResult) -> dict[str, Any]:
@@ -337,14 +310,17 @@ def graph_views(result: ScanResult) -> tuple[Any, Any]:
     return result.graph.paths, result.graph.bom
 
 
-def view_model(result: ScanResult) -> dict[str, Any]:
+def _page_model(result: ScanResult, paths: Any) -> dict[str, Any]:
+    """What the template renders on the server: the summary, charts, top risks, coverage,
+    attack-path pictures and the compliance view (all bounded in size, whatever the tenant).
+    Findings and inventory tables come from the embedded data (data.py), drawn by the page."""
     inv = result.inventory
-    paths, rich_bom = graph_views(result)
-    findings = sort_findings(result.findings)
-    fails = [f for f in findings if f.is_failure]
+    findings = result.findings
+    fails = sort_findings([f for f in findings if f.is_failure])
     scores = pillar_scores(result)
     gaps = inv.coverage.gaps()
     comparison = result.baseline
+    js = _asset("report.js")
     return {
         "tool_version": result.tool_version,
         "tenant_id": inv.metadata.tenant_id or "unknown",
@@ -362,6 +338,7 @@ def view_model(result: ScanResult) -> dict[str, Any]:
             "ai": len(inv.ai_resources()),
             "ai_linked": len(inv.ai_linked),
             "other": len(inv.other),
+            "findings": len(findings),
         },
         "fail_by_severity": [(s.value, sum(1 for f in fails if f.severity is s)) for s in Severity],
         "scores": scores,
@@ -374,21 +351,56 @@ def view_model(result: ScanResult) -> dict[str, Any]:
         "unmodeled": sorted(inv.other_type_counts.items()),
         "severity_chart": _severity_chart(result),
         "group_chart": _group_chart(result),
-        "bom": _bom(result, rich_bom),
-        "paths": attack_path_diagrams(paths),
+        "paths": attack_path_diagrams(
+            paths,
+            scope_names={
+                k.lower(): s.display_name or s.name or k for k, s in inv.subscriptions.items()
+            },
+        ),
         "compliance": _compliance(result.compliance),
-        "findings": [_finding_view(result, f) for f in findings],
         "pillars": [(p.value, p.label) for p in Pillar],
         "severities": [s.value for s in Severity],
         "statuses": [s.value for s in Status] + ["SUPPRESSED"],
+        "rule_options": sorted({(r.id, r.title) for r in result.rules}),
         "baseline": comparison if isinstance(comparison, dict) else None,
-        "resolved": resolved_entries(result),
         "css": _asset("report.css"),
-        "js": _asset("report.js"),
+        "js": js,
+        "script_hash": script_hash(js),
     }
 
 
-def render_html(result: ScanResult) -> bytes:
-    template = _environment().get_template("report.html.j2")
+DATA_MARKER = "<!--aiposture:data-->"  # in report.html.j2: where the data element goes
+
+
+def script_hash(js: str) -> str:
+    """The CSP source for our one inline script: only that exact text may run (an injected
+    <script> element would not, even if some escaping failed)."""
+    digest = hashlib.sha256(("\n" + js + "\n").encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def view_model(result: ScanResult) -> dict[str, Any]:
+    """The server-rendered part of the page, plus the BOM as sections (for tests and tools)."""
+    paths, rich_bom = graph_views(result)
+    return {**_page_model(result, paths), "bom": _bom(result, rich_bom)}
+
+
+def write_html(result: ScanResult, fh: IO[bytes], *, compress: bool | None = None) -> None:
+    """Write the report to `fh` piece by piece: the page (bounded), then the data element
+    (streamed through the compressor), then the script."""
+    paths, rich_bom = graph_views(result)
+    parts = data.build(result, _identity_reach(rich_bom), _extra_bom(rich_bom))
+    model = _page_model(result, paths)
+    model["bom_count"] = sum(len(t["rows"]) for t in parts[0]["tables"]["bom"])
+    page = _environment().get_template("report.html.j2").render(**model)
+    head, tail = page.split(DATA_MARKER, 1)
     # "replace": a lone surrogate in some name must not abort the whole report.
-    return template.render(**view_model(result)).encode("utf-8", "replace")
+    fh.write(head.encode("utf-8", "replace"))
+    data.write_data(fh, parts, compress=compress)
+    fh.write(tail.encode("utf-8", "replace"))
+
+
+def render_html(result: ScanResult, *, compress: bool | None = None) -> bytes:
+    buf = io.BytesIO()
+    write_html(result, buf, compress=compress)
+    return buf.getvalue()
