@@ -1,5 +1,6 @@
-"""`aiposture permissions --role NAME|ID`: what one role can do to AI resources, in the security
-graph's capability terms (use, key, change model/filter, write data, read data, escalate).
+"""`aiposture permissions`: without --role, what the live collector needs in Azure (cli.live_cmd);
+with `--role NAME|ID`, what one role can do to AI resources, in the security graph's capability
+terms (use, key, change model/filter, write data, read data, escalate).
 
 The role's definition comes from the tenant when a snapshot is given (--input/--demo) and the
 snapshot holds it, otherwise from aiposture's built-in table (generated from Microsoft's
@@ -107,7 +108,12 @@ def _render(role: RoleDefinition, origin: RoleOrigin, caps: list[Capability], co
 
 
 @click.command()
-@click.option("--role", "role_query", required=True, help="Role name as Azure shows it, or GUID.")
+@click.option(
+    "--role",
+    "role_query",
+    help="Explain this role (name as Azure shows it, or GUID). Without it: what the collector "
+    "needs in Azure.",
+)
 @click.option("--demo", is_flag=True, help="Resolve the role in the embedded demo tenant.")
 @click.option(
     "--input",
@@ -126,16 +132,24 @@ def _render(role: RoleDefinition, origin: RoleOrigin, caps: list[Capability], co
 @click.option("--output", type=click.Path(path_type=Path), help="Write to FILE.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 def permissions(
-    role_query: str,
+    role_query: str | None,
     demo: bool,
     inputs: tuple[Path, ...],
     fmt: str,
     output: Path | None,
     quiet: bool,
 ) -> int:
-    """What a role can do to AI resources: use models, get keys, change models or content
-    filters, write or read data, escalate. For reviewers: matches the role's actions exactly as
-    the rules do."""
+    """What the collector needs in Azure; with --role, what that role can do to AI resources:
+    use models, get keys, change models or content filters, write or read data, escalate
+    (matched against the role's actions exactly as the rules do)."""
+    if role_query is None:
+        if demo or inputs or output is not None:
+            raise click.UsageError("--demo, --input and --output go with --role")
+        from aiposture.cli.live_cmd import permissions as collector_needs
+
+        assert collector_needs.callback is not None
+        collector_needs.callback(fmt=fmt)
+        return 0
     tenant: dict[str, RoleDefinition] = {}
     if demo or inputs:
         update, stop = load_progress(stderr_console(quiet))
@@ -168,4 +182,5 @@ def permissions(
 
 
 def register(cli: click.Group) -> None:
+    # Registered after live_cmd: takes over its `permissions` (kept as the no --role answer).
     cli.add_command(permissions)
