@@ -124,11 +124,15 @@ def test_every_role_records_its_page_and_the_table_its_date() -> None:
 
 def test_generator_rejects_a_block_whose_name_disagrees_with_its_heading(tmp_path: Path) -> None:
     gen = _generator()
-    page = "---\nms.date: 01/02/2025\n---\n\n## Reader\n\n```json\n" + json.dumps(
-        {"name": "acdd72a7-3385-48ef-bd42-f606fba81ae7", "roleName": "Owner",
-         "id": "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
-         "roleType": "BuiltInRole", "permissions": []}
-    ) + "\n```\n"  # fmt: skip
+    guid = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+    block = {
+        "name": guid,
+        "roleName": "Owner",
+        "id": f"/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+        "roleType": "BuiltInRole",
+        "permissions": [],
+    }
+    page = "---\nms.date: 01/02/2025\n---\n\n## Reader\n\n```json\n" + json.dumps(block) + "\n```\n"
     (tmp_path / "x.md").write_text(page)
     (tmp_path / "sources.json").write_text(
         json.dumps({"pages": {"x.md": {"repo": "r", "commit": "c", "path": "p"}}})
@@ -248,7 +252,7 @@ def test_tenant_definition_wins_over_the_table() -> None:
     assert idx.table_roles == set()
 
 
-# ---- which definitions decided --------------------------------------------------------------------
+# ---- which definitions decided ----------------------------------------------------------------
 
 
 def test_finding_says_when_the_shipped_table_decided() -> None:

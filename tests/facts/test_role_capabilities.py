@@ -94,7 +94,7 @@ def test_cli_uses_the_tenants_definition_and_custom_roles(
         "change model/filter",
         "escalate",
     }
-    code, _, err = run(capsys, "permissions", "--role", "Contoso AI Operator")
+    code, _, _ = run(capsys, "permissions", "--role", "Contoso AI Operator")
     assert code == 2
 
 
