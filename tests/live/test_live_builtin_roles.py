@@ -94,7 +94,7 @@ def test_builtins_cost_no_extra_resource_graph_request(
     clean_fake: FakeAzure, bare_fake: FakeAzure
 ) -> None:
     """The definitions ride on the tenant-level authorizationresources query: same number of
-    Resource Graph requests with and without them at the collector's default page size (84
+    Resource Graph requests with and without them at the collector's default page size (86
     more rows on a 1,000-row page; a real tenant's ~700 built-ins add at most one page)."""
     collect(clean_fake, page_size=1000)
     with_builtins = _arg_requests(clean_fake)
