@@ -91,7 +91,8 @@ def _validate(role: dict[str, Any], heading: str, name: str) -> None:
 
 def build(pages_dir: Path = PAGES) -> dict[str, Any]:
     """The table as data (generatedAt left to the caller)."""
-    sources = json.loads((pages_dir / "sources.json").read_text(encoding="utf-8"))["pages"]
+    meta_all = json.loads((pages_dir / "sources.json").read_text(encoding="utf-8"))
+    sources = meta_all["pages"]
     chosen: dict[str, dict[str, Any]] = {}
     pages: list[dict[str, Any]] = []
     for file in sorted(sources):
@@ -105,6 +106,7 @@ def build(pages_dir: Path = PAGES) -> dict[str, Any]:
             old = chosen.get(guid)
             if old is None or old["source"]["pageDate"] < date:
                 chosen[guid] = entry
+    _check_required(meta_all.get("required", {}), chosen)
     roles_out = sorted(chosen.values(), key=lambda r: (r["roleName"].lower(), r["name"]))
     return {
         "source": SOURCE,
@@ -112,6 +114,20 @@ def build(pages_dir: Path = PAGES) -> dict[str, Any]:
         "pages": pages,
         "roles": roles_out,
     }
+
+
+def _check_required(required: dict[str, Any], chosen: dict[str, dict[str, Any]]) -> None:
+    """Every role sources.json requires is in the table, or omitted there with a reason: a role
+    the previous table resolved must not silently become unresolved (UNKNOWN) offline."""
+    omitted = {g.lower(): str(why).strip() for g, why in required.get("omitted", {}).items()}
+    for guid, name in required.get("roles", {}).items():
+        if guid.lower() in chosen:
+            continue
+        if not omitted.get(guid.lower()):
+            raise PageError(
+                f"sources.json: required role {name!r} ({guid}) is on no saved page; "
+                "copy its page excerpt or record it under required.omitted with a reason"
+            )
 
 
 def _comparable(table: dict[str, Any]) -> dict[str, Any]:
