@@ -401,6 +401,7 @@ GRANTERS: dict[tuple[str, bool], set[str]] = {
         "Virtual Machine Contributor",
         "VM Restore Operator",
         "Azure Red Hat OpenShift Image Registry Operator",
+        "Azure Red Hat OpenShift File Storage Operator",
     },
     ("Microsoft.Web/sites/write", False): {
         "Website Contributor",
@@ -411,6 +412,7 @@ GRANTERS: dict[tuple[str, bool], set[str]] = {
         "Virtual Machine Contributor",
         "Desktop Virtualization Virtual Machine Contributor",
         "Azure Red Hat OpenShift Machine API Operator",
+        "Azure Red Hat OpenShift Disk Storage Operator",
     },
     ("Microsoft.Compute/virtualMachines/runCommand/action", False): {
         "Virtual Machine Contributor",
