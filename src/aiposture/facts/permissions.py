@@ -12,11 +12,14 @@ from __future__ import annotations
 import bisect
 import gc
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
-from aiposture.facts.builtin_roles import builtin_role
+from aiposture.facts.builtin_roles import builtin_role, role_source, table_info
 from aiposture.model.entities import Permission, RoleAssignment, RoleDefinition
 from aiposture.model.inventory import Inventory
 from aiposture.model.types import CoverageStatus
@@ -92,6 +95,60 @@ def role_definition(inv: Inventory, guid_or_id: str) -> RoleDefinition | None:
     built-in table (for snapshots without role definitions)."""
     guid = role_guid(guid_or_id)
     return inv.role_definitions.get(guid) or builtin_role(guid)
+
+
+RoleOrigin = Literal["tenant", "table"]
+
+
+def role_origin(inv: Inventory, guid_or_id: str) -> RoleOrigin | None:
+    """Whose definition of a role decides: the tenant's own (collected), the shipped built-in
+    table (generated from Microsoft's reference), or nobody's (None: an unresolved role)."""
+    guid = role_guid(guid_or_id)
+    if guid in inv.role_definitions:
+        return "tenant"
+    return "table" if builtin_role(guid) is not None else None
+
+
+# The shipped-table roles a computation consulted (see consulting_table): None outside one.
+_CONSULTED: ContextVar[set[str] | None] = ContextVar("aiposture_table_roles", default=None)
+
+
+@contextmanager
+def consulting_table() -> Iterator[set[str]]:
+    """Record the GUIDs of roles whose shipped-table definition a permission query in the
+    block looked at (granting or not): the verdict then rests on the table, not on the tenant's
+    own definitions, and says so (table_evidence)."""
+    seen: set[str] = set()
+    token = _CONSULTED.set(seen)
+    try:
+        yield seen
+    finally:
+        _CONSULTED.reset(token)
+
+
+def _note_table(guids: Iterable[str]) -> None:
+    seen = _CONSULTED.get()
+    if seen is not None:
+        seen.update(guids)
+
+
+def table_note(guids: Iterable[str]) -> str:
+    """One line for a finding's evidence: which roles were judged by the shipped table, and
+    the dates of the reference pages it was generated from."""
+    names = []
+    dates = set()
+    for guid in sorted(set(guids)):
+        role = builtin_role(guid)
+        src = role_source(guid)
+        names.append(role.role_name if role is not None else guid)
+        if src is not None:
+            dates.add(src.page_date)
+    info = table_info()
+    when = ", ".join(sorted(dates)) or info.table_date
+    return (
+        f"aiposture's built-in role table, not the tenant's role definitions (none collected "
+        f"for these roles): {', '.join(names)}; generated from {info.source}, pages dated {when}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +240,9 @@ class PermissionIndex:
         self._eligible_by_principal: dict[str, list[Grant]] = {}
         self._roles: dict[str, RoleDefinition | None] = {}
         self.unresolved_roles: set[str] = set()
+        # Roles resolved from the shipped built-in table (the snapshot has no definition).
+        self.table_roles: set[str] = set()
+        self._scope_table: dict[str, tuple[str, ...]] = {}
         self._scope_cache: dict[tuple[str, str, bool, bool], tuple[list[Grant], list[Grant]]] = {}
         self._permit_cache: dict[tuple[str, str, bool], bool] = {}
         self._chain_cache: dict[str, list[str]] = {}
@@ -278,7 +338,24 @@ class PermissionIndex:
             self._roles[guid] = role
             if role is None:
                 self.unresolved_roles.add(guid)
+            elif guid not in self._inv.role_definitions:
+                self.table_roles.add(guid)
         return self._roles[guid]
+
+    def _note_scope(self, scope: str, eligible: bool) -> None:
+        """Record the table roles held at a scope: a query there judged them."""
+        if not self.table_roles or _CONSULTED.get() is None:
+            return
+        ck = f"{int(eligible)}{scope}"
+        hit = self._scope_table.get(ck)
+        if hit is None:
+            held = self._eligible.get(scope, {}) if eligible else self._active_ra.get(scope, {})
+            hit = self._scope_table[ck] = tuple(g for g in held if g in self.table_roles)
+        _note_table(hit)
+
+    def _note_grants(self, grants: Iterable[Grant]) -> None:
+        if self.table_roles and _CONSULTED.get() is not None:
+            _note_table(g.role_guid for g in grants if g.role_guid in self.table_roles)
 
     # ---- scopes ----------------------------------------------------------------------------
 
@@ -317,6 +394,7 @@ class PermissionIndex:
     ) -> tuple[list[Grant], list[Grant]]:
         """(direct, inherited) variants of the grants at one scope permitting `action`."""
         ck = (scope, action.lower(), data, eligible)
+        self._note_scope(scope, eligible)
         hit = self._scope_cache.get(ck)
         if hit is not None:
             return hit
@@ -400,6 +478,7 @@ class PermissionIndex:
         out = [self._grant(ra) for ra in self._ra_by_principal.get(pid, ())]
         if include_eligible:
             out.extend(self._eligible_by_principal.get(pid, ()))
+        self._note_grants(out)
         return out
 
     def grants_at(self, scope: str, *, include_eligible: bool = False) -> list[Grant]:
@@ -408,6 +487,7 @@ class PermissionIndex:
         out = [self._grant(ra) for ras in self._active_ra.get(key, {}).values() for ra in ras]
         if include_eligible:
             out.extend(g for grants in self._eligible.get(key, {}).values() for g in grants)
+        self._note_grants(out)
         return out
 
     # ---- three-valued queries ----------------------------------------------------------------
@@ -525,6 +605,8 @@ class PermissionIndex:
     def permits(self, grant: Grant, action: str, *, data: bool = False) -> bool:
         if grant.role is None:
             return False
+        if grant.role_guid in self.table_roles:
+            _note_table((grant.role_guid,))
         if self._roles.get(grant.role_guid) is grant.role:
             return self._guid_permits(grant.role_guid, action.lower(), data)
         return role_permits(grant.role, action, data=data)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiposture.config import Settings
+from aiposture.facts.permissions import consulting_table, table_note
 from aiposture.model.entities import (
     ContainerRegistry,
     KeyVault,
@@ -19,6 +21,7 @@ from aiposture.model.inventory import Inventory
 from aiposture.model.types import CoverageStatus, Status
 from aiposture.rules.registry import all_rules
 from aiposture.rules.types import (
+    Evidence,
     FillValue,
     Finding,
     RuleContext,
@@ -96,6 +99,11 @@ def _unsettled_pass(verdict: Verdict, gate: Verdict) -> Verdict:
     return unknown(f"{verdict.message}; {gate.message}", *gate.missing, evidence=verdict.evidence)
 
 
+def _with_table_source(verdict: Verdict, roles: set[str]) -> Verdict:
+    note = Evidence("roleDefinitions.source", table_note(roles))
+    return dataclasses.replace(verdict, evidence=(*verdict.evidence, note))
+
+
 def evaluate(
     inv: Inventory,
     settings: Settings,
@@ -144,7 +152,10 @@ def evaluate(
                     verdict = gates[gkey] = _coverage_gate(requires, res, inv)
             if verdict is None:
                 try:
-                    verdict = check(res, ctx)
+                    with consulting_table() as table_roles:
+                        verdict = check(res, ctx)
+                    if table_roles:  # the verdict rests on the shipped table: say so
+                        verdict = _with_table_source(verdict, table_roles)
                 except Exception as exc:
                     log.exception("rule %s failed on %s", spec.id, res.id)
                     verdict = unknown(

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+import msgspec
+
 from aiposture.collect.live import arm as arm_mod
 from aiposture.collect.live import graph_api
 from aiposture.collect.live.clients import (
@@ -59,6 +61,8 @@ if TYPE_CHECKING:
 DiagnosticTargets = Callable[["Inventory"], Iterable[str]]
 
 SUBSCRIPTION = "microsoft.resources/subscriptions"
+ROLE_DEFINITION = "microsoft.authorization/roledefinitions"
+BUILTIN_ROLES = "roleDefinitions.builtIn"  # coverage of the tenant's built-in definitions
 RESOURCE_GROUP = "microsoft.resources/subscriptions/resourcegroups"
 MANAGEMENT_GROUP = "microsoft.management/managementgroups"
 
@@ -460,6 +464,8 @@ class LiveCollector:
             return
         st.rows.extend(top_result.rows)
         stopped = top_result.stopped
+        if ROLE_DEFINITION in types and stopped is None and not top_result.truncated:
+            self._cover_builtin_roles(top_result.rows)
         for col in cols:
             if stopped is not None:
                 st.cover(col, "tenant", CoverageStatus.PARTIAL, stopped.reason())
@@ -472,6 +478,23 @@ class LiveCollector:
                 )
             else:
                 st.cover(col, "tenant", CoverageStatus.COMPLETE)
+
+    def _cover_builtin_roles(self, rows: Sequence[Row]) -> None:
+        """Record whether the tenant's built-in role definitions were read: with them every
+        verdict rests on the tenant's own definitions; without them (a Resource Graph that
+        leaves them out) built-in roles are judged by aiposture's shipped table. They arrive
+        with the tenant-level authorizationresources query: no request of their own."""
+        builtin = sum(1 for row in rows if _is_builtin_role(row))
+        if builtin:
+            self._state.cover(BUILTIN_ROLES, "tenant", CoverageStatus.COMPLETE, count=builtin)
+        else:
+            self._state.cover(
+                BUILTIN_ROLES,
+                "tenant",
+                CoverageStatus.NOT_COLLECTED,
+                "Resource Graph returned no built-in role definitions: built-in roles are "
+                "judged by aiposture's shipped table",
+            )
 
     def _arm_fan_out(self, arm: HttpClient, subs: Sequence[str]) -> None:
         st = self._state
@@ -714,6 +737,32 @@ def _sub_of_scope(scope: str) -> str:
 
 def _quoted(types: Iterable[str]) -> str:
     return ", ".join(f"'{t}'" for t in types)
+
+
+class _RoleProps(msgspec.Struct):
+    type: Any = None
+
+
+class _RoleRow(msgspec.Struct):
+    type: Any = ""
+    properties: _RoleProps | None = None
+
+
+_ROLE_ROW = msgspec.json.Decoder(_RoleRow)
+
+
+def _is_builtin_role(row: Row) -> bool:
+    """A built-in role definition row (properties.type BuiltInRole)."""
+    try:
+        r = (
+            _ROLE_ROW.decode(row)
+            if isinstance(row, msgspec.Raw)
+            else msgspec.convert(row, _RoleRow)
+        )
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return False
+    kind = r.properties.type if r.properties is not None else None
+    return str(r.type).lower() == ROLE_DEFINITION and str(kind or "").lower() == "builtinrole"
 
 
 def _status(exc: ApiError) -> CoverageStatus:
