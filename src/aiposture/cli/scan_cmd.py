@@ -166,6 +166,9 @@ def scan(
             def render(console: Console) -> None:
                 render_terminal(result, console, verbose=verbose)
                 _render_compliance(result, console)
+                from aiposture.report.gap_hints import render_gap_hints
+
+                render_gap_hints(result, console)  # export scans only (issue 16)
 
             target = (output_dir / "report.txt") if output_dir else output
             terminal_output(target, render, width=100)
