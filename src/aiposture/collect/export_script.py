@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from aiposture import __version__
@@ -33,6 +33,7 @@ from aiposture.collect.live.collector import (
 )
 from aiposture.collect.live.resourcegraph import MAX_BATCH, MAX_PAGE, RowHead, table_query
 from aiposture.errors import ConfigError
+from aiposture.model.snapshot import collection_of
 
 SHELLS = ("bash", "pwsh")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -126,6 +127,20 @@ class ArgStep:
     name: str
     query: str
     collections: tuple[str, ...]
+    # (collection, query) asked one by one where the service holds only some of the
+    # collections (NotCollected), as the live collector's _per_collection does.
+    parts: tuple[tuple[str, str], ...] = ()
+
+
+def _parts(
+    types: Sequence[str], query: Callable[[str, Sequence[str]], str], table: str
+) -> tuple[tuple[str, str], ...]:
+    cols = sorted({collection_of(t, "") for t in types})
+    if len(cols) < 2:
+        return ()
+    return tuple(
+        (c, query(table, tuple(t for t in types if collection_of(t, "") == c))) for c in cols
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,11 +178,20 @@ def _suffix(task: arm_mod.ListTask, scope: str) -> ListStep:
 def build_plan() -> Plan:
     """What to ask, derived from the live collector's own definitions."""
     tables = tuple(
-        ArgStep(tq.table, table_query(tq.table, tq.types), tuple(tq.collections())) for tq in TABLES
+        ArgStep(
+            tq.table,
+            table_query(tq.table, tq.types),
+            tuple(tq.collections()),
+            _parts(tq.types, table_query, tq.table),
+        )
+        for tq in TABLES
     )
     tenant = tuple(
         ArgStep(
-            f"{tq.table}-tenant", tenant_level_query(tq.table, tq.types), tuple(tq.collections())
+            f"{tq.table}-tenant",
+            tenant_level_query(tq.table, tq.types),
+            tuple(tq.collections()),
+            _parts(tq.types, tenant_level_query, tq.table),
         )
         for tq in TABLES
         if tq.tenant_level
@@ -246,10 +270,10 @@ def command_line(options: ExportOptions) -> str:
 def _render_bash(plan: Plan, o: ExportOptions, when: str) -> str:
     lines: list[str] = []
     add = lines.append
-    for t in plan.tables:
-        add(f"table_query {_sq(t.name)} {_sq(t.query)} {_sq(' '.join(t.collections))}")
-    for t in plan.tenant_level:
-        add(f"tenant_query {_sq(t.name)} {_sq(t.query)} {_sq(' '.join(t.collections))}")
+    for fn, steps in (("table_query", plan.tables), ("tenant_query", plan.tenant_level)):
+        for t in steps:
+            parts = "".join(f" \\\n  {_sq(c)} {_sq(q)}" for c, q in t.parts)
+            add(f"{fn} {_sq(t.name)} {_sq(t.query)} {_sq(' '.join(t.collections))}{parts}")
     tables = "\n".join(lines)
 
     cases: list[str] = []
@@ -537,34 +561,59 @@ per_subscription() { # name query collections
     if arg_run "$name" "$query" --subscriptions "${batch[@]}"; then
       for s in "${batch[@]}"; do
         for c in $collections; do cover "$c" "/subscriptions/$s" complete "$RUN_REASON"; done
-        OK["$name|$s"]=1
       done
       continue
     fi
-    if [ "${#batch[@]}" -eq 1 ] || [ "$RUN_STATUS" = partial ]; then
+    if [ "${#batch[@]}" -gt 1 ] && [ "$RUN_STATUS" != partial ]; then
       for s in "${batch[@]}"; do
-        for c in $collections; do cover "$c" "/subscriptions/$s" "$RUN_STATUS" "$RUN_REASON"; done
-        FAILED["$name|$s"]=$RUN_STATUS
+        if arg_run "$name" "$query" --subscriptions "$s"; then
+          for c in $collections; do cover "$c" "/subscriptions/$s" complete "$RUN_REASON"; done
+        else
+          failed_sub "$name" "$s" "$collections"
+        fi
       done
       continue
     fi
-    for s in "${batch[@]}"; do
-      if arg_run "$name" "$query" --subscriptions "$s"; then
-        for c in $collections; do cover "$c" "/subscriptions/$s" complete "$RUN_REASON"; done
-        OK["$name|$s"]=1
-      else
-        for c in $collections; do cover "$c" "/subscriptions/$s" "$RUN_STATUS" "$RUN_REASON"; done
-        FAILED["$name|$s"]=$RUN_STATUS
-      fi
-    done
+    for s in "${batch[@]}"; do failed_sub "$name" "$s" "$collections"; done
   done
 }
 
-declare -A OK FAILED
-table_query() { # name query collections
-  say "Resource Graph: $1"
-  per_subscription "$@"
-  if [ "$1" = securityresources ]; then
+# With SPLIT=1 a subscription answered NotCollected is only remembered (FAILED): the caller
+# asks each collection on its own there.
+failed_sub() { # name subscription collections (RUN_STATUS, RUN_REASON set)
+  local c
+  FAILED["$1|$2"]=$RUN_STATUS
+  if [ "$SPLIT" = 1 ] && [ "$RUN_STATUS" = skipped ]; then return 0; fi
+  for c in $3; do cover "$c" "/subscriptions/$2" "$RUN_STATUS" "$RUN_REASON"; done
+}
+SPLIT=0
+
+declare -A FAILED
+# table_query NAME QUERY COLLECTIONS [COLLECTION QUERY]...: one table for every subscription;
+# where the service holds only some of its collections, each is asked on its own.
+table_query() {
+  local name=$1 query=$2 collections=$3 s
+  shift 3
+  say "Resource Graph: $name"
+  SPLIT=0
+  if [ $# -gt 0 ]; then SPLIT=1; fi
+  per_subscription "$name" "$query" "$collections"
+  SPLIT=0
+  if [ $# -gt 0 ]; then
+    local retry=() saved=("${SUBS[@]}")
+    for s in "${SUBS[@]}"; do
+      if [ "${FAILED[$name|$s]:-}" = skipped ]; then retry+=("$s"); fi
+    done
+    if [ "${#retry[@]}" -gt 0 ]; then
+      SUBS=("${retry[@]}")
+      while [ $# -gt 1 ]; do
+        per_subscription "$name-$1" "$2" "$1"
+        shift 2
+      done
+      SUBS=("${saved[@]}")
+    fi
+  fi
+  if [ "$name" = securityresources ]; then
     local s
     for s in "${SUBS[@]}"; do
       if [ "${FAILED[securityresources|$s]:-}" = denied ]; then PRICING_FALLBACK+=("$s"); fi
@@ -572,13 +621,23 @@ table_query() { # name query collections
   fi
 }
 
-tenant_query() { # name query collections
-  local c
-  say "Resource Graph: $1 (management-group and tenant level)"
-  if arg_run "$1" "$2" "${TENANT_SCOPE[@]}"; then
-    for c in $3; do cover "$c" tenant complete "$RUN_REASON"; done
+tenant_query() { # name query collections [collection query]...
+  local name=$1 query=$2 collections=$3 c
+  shift 3
+  say "Resource Graph: $name (management-group and tenant level)"
+  if arg_run "$name" "$query" "${TENANT_SCOPE[@]}"; then
+    for c in $collections; do cover "$c" tenant complete "$RUN_REASON"; done
+  elif [ "$RUN_STATUS" = skipped ] && [ $# -gt 0 ]; then
+    while [ $# -gt 1 ]; do
+      if arg_run "$name-$1" "$2" "${TENANT_SCOPE[@]}"; then
+        cover "$1" tenant complete "$RUN_REASON"
+      else
+        cover "$1" tenant "$RUN_STATUS" "$RUN_REASON"
+      fi
+      shift 2
+    done
   else
-    for c in $3; do cover "$c" tenant "$RUN_STATUS" "$RUN_REASON"; done
+    for c in $collections; do cover "$c" tenant "$RUN_STATUS" "$RUN_REASON"; done
   fi
 }
 
