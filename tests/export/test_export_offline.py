@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 
 from aiposture.app import scan_inventory
+from aiposture.cli.gap_hints import gap_hints
+from aiposture.cli.live_cmd import rule_diagnostic_targets
+from aiposture.collect.demo import demo_snapshot
 from aiposture.collect.export_script import DIAGNOSTIC_TYPES, ExportOptions, render
 from aiposture.collect.exports import FileSource
-from aiposture.collect.demo import demo_snapshot
-from aiposture.cli.live_cmd import rule_diagnostic_targets
 from aiposture.config import Settings
 from aiposture.errors import ConfigError, InputError
 from aiposture.model.normalize import normalize
 from aiposture.model.types import CoverageStatus
-from aiposture.report.gap_hints import gap_hints
 
 SUB = "11111111-2222-3333-4444-555555555555"
 ACCOUNT = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a"
@@ -65,7 +65,8 @@ def _page(data: list[dict[str, object]], token: str | None, total: int) -> dict[
 
 def _row(name: str) -> dict[str, object]:
     return {
-        "id": f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/{name}",
+        "id": f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Storage/"
+        f"storageAccounts/{name}",
         "type": "microsoft.storage/storageaccounts",
         "name": name,
         "subscriptionId": SUB,

@@ -11,17 +11,22 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "live"))
-from azcli import AzCli, missing_reason  # noqa: E402
-from live_helpers import collect, findings  # noqa: E402
+from azcli import AzCli, missing_reason
+from live_helpers import collect, findings
 
-from aiposture.collect.demo import demo_snapshot  # noqa: E402
-from aiposture.collect.export_script import ExportOptions, render  # noqa: E402
-from aiposture.collect.exports import FileSource  # noqa: E402
-from aiposture.collect.synth import synth_to  # noqa: E402
-from aiposture.fakeazure.server import ARG_PATH, FakeAzure, Faults, Limits  # noqa: E402
-from aiposture.fakeazure.server import is_secret_request  # noqa: E402
-from aiposture.model.snapshot import Snapshot  # noqa: E402
-from aiposture.model.types import CoverageStatus  # noqa: E402
+from aiposture.collect.demo import demo_snapshot
+from aiposture.collect.export_script import ExportOptions, render
+from aiposture.collect.exports import FileSource
+from aiposture.collect.synth import synth_to
+from aiposture.fakeazure.server import (
+    ARG_PATH,
+    FakeAzure,
+    Faults,
+    Limits,
+    is_secret_request,
+)
+from aiposture.model.snapshot import Snapshot
+from aiposture.model.types import CoverageStatus
 
 pytestmark = pytest.mark.skipif(bool(missing_reason()), reason=missing_reason() or "ready")
 

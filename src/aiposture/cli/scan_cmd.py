@@ -166,7 +166,7 @@ def scan(
             def render(console: Console) -> None:
                 render_terminal(result, console, verbose=verbose)
                 _render_compliance(result, console)
-                from aiposture.report.gap_hints import render_gap_hints
+                from aiposture.cli.gap_hints import render_gap_hints
 
                 render_gap_hints(result, console)  # export scans only (issue 16)
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (the shell script templates below keep their own line lengths)
 """The PowerShell 7 variant of the export script (collect/export_script.py has the plan).
 
 Same requests, files and manifest as the bash script; JSON is read with ConvertFrom-Json and
@@ -36,11 +37,11 @@ def render_pwsh(plan: Plan, o: ExportOptions, when: str) -> str:
                 f"-Collections {_array(t.collections)} -Parts {parts}"
             )
     children: list[str] = []
-    for rtype, kind, steps in sorted(plan.children, key=lambda c: (c[0], not c[1], c[1])):
+    for rtype, kind, lists in sorted(plan.children, key=lambda c: (c[0], not c[1], c[1])):
         cond = f"$ty -eq {_q(rtype)}" + (f" -and $kd -eq {_q(kind)}" if kind else "")
         body = "; ".join(
             f"Invoke-ArmList {_q(s.collection)} $id ($id + {_q(s.suffix)}) {_q(s.api_version)}"
-            for s in steps
+            for s in lists
         )
         children.append(f"    if (-not $done -and {cond}) {{ {body}; $done = $true }}")
     sub_lists = "\n".join(

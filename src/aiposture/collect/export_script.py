@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (the shell script templates below keep their own line lengths)
 """`aiposture export-script`: a self-contained script a customer runs with the Azure CLI only.
 
 The script asks what the live collector asks (collect/live/): the same Resource Graph queries
@@ -278,10 +279,10 @@ def _render_bash(plan: Plan, o: ExportOptions, when: str) -> str:
 
     cases: list[str] = []
     # Per type: the kinds with lists of their own first, then the type's default.
-    for rtype, kind, steps in sorted(plan.children, key=lambda c: (c[0], not c[1], c[1])):
+    for rtype, kind, lists in sorted(plan.children, key=lambda c: (c[0], not c[1], c[1])):
         pattern = _sq(f"{rtype}|{kind}") if kind else _sq(f"{rtype}|") + "*"
         body = "; ".join(
-            f'arm_list {s.collection} "$id" "$id{s.suffix}" {s.api_version}' for s in steps
+            f'arm_list {s.collection} "$id" "$id{s.suffix}" {s.api_version}' for s in lists
         )
         cases.append(f"    {pattern}) {body or ':'} ;;")
     children = "\n".join(cases)

@@ -17,7 +17,8 @@ from rich.text import Text
 
 from aiposture.app import ScanResult
 from aiposture.collect.export_script import ListStep, Plan, build_plan
-from aiposture.rules.types import Finding, Status
+from aiposture.model.types import Status
+from aiposture.rules.types import Finding
 
 _SHOWN = 3
 
@@ -65,16 +66,20 @@ def command_for(collection: str, findings: list[Finding], plan: Plan) -> str | N
         scope += f" (and {len(subs) - _SHOWN} more subscriptions)"
     for step in (*plan.tables, *plan.tenant_level):
         if collection in step.collections:
-            return f"az graph query -q {_sq(step.query)} --first 1000 {scope} (repeat with --skip-token while skip_token is set)"
+            return (
+                f"az graph query -q {_sq(step.query)} --first 1000 {scope} "
+                "(repeat with --skip-token while skip_token is set)"
+            )
     if collection == "subscriptions":
         return f"az graph query -q {_sq(plan.discover_subscriptions)} --first 1000 {scope}"
     if collection == "managementGroups":
-        return f"az graph query -q {_sq(plan.discover_management_groups)} --first 1000 --management-groups <tenant id>"
+        query = _sq(plan.discover_management_groups)
+        return f"az graph query -q {query} --first 1000 --management-groups <tenant id>"
     ids = _ids(findings)
-    for step in plan.subscription_lists + (plan.pricings,):
-        if step.collection == collection:
+    for listed in (*plan.subscription_lists, plan.pricings):
+        if listed.collection == collection:
             sub = subs[0] if subs else "<subscription id>"
-            return _arm(step, f"/subscriptions/{sub}") + (
+            return _arm(listed, f"/subscriptions/{sub}") + (
                 f" (and for {_each(subs[1:])})" if len(subs) > 1 else ""
             )
     if collection == plan.diagnostics.collection:
@@ -82,10 +87,10 @@ def command_for(collection: str, findings: list[Finding], plan: Plan) -> str | N
         return _arm(plan.diagnostics, target) + (
             f" (and for {_each(ids[1:])})" if len(ids) > 1 else ""
         )
-    for _type, _kind, steps in plan.children:
-        for step in steps:
-            if step.collection == collection:
-                return _arm(step, "<parent resource id>") + (
+    for _type, _kind, lists in plan.children:
+        for child in lists:
+            if child.collection == collection:
+                return _arm(child, "<parent resource id>") + (
                     f" for the parents of {_each(ids)}" if ids else ""
                 )
     if collection == "graph.groupMembers":
