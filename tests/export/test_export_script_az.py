@@ -30,8 +30,8 @@ from aiposture.model.types import CoverageStatus
 
 pytestmark = pytest.mark.skipif(bool(missing_reason()), reason=missing_reason() or "ready")
 
-# Small pages so that both skip-token and nextLink paging are exercised.
-LIMITS = Limits(arm_page=2, graph_page=3, graph_max_page=3, arg_page=20)
+# Small Resource Graph and Graph pages: skip-token and nextLink paging are exercised.
+LIMITS = Limits(graph_page=3, graph_max_page=3, arg_page=20)
 # Collections neither the live collector nor the script gathers.
 NEVER_GATHERED = {
     ("raiBlocklists", CoverageStatus.NOT_COLLECTED),
