@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -228,3 +229,22 @@ def test_powershell_script_parses() -> None:
         assert _pwsh_errors(text) == []
     # The check can fail: a broken script is reported.
     assert _pwsh_errors("function f( { if ($a -eq ) { }") != []
+
+
+def test_terminal_report_of_an_export_ends_with_the_gaps(tmp_path: Path) -> None:
+    _write_export(tmp_path / "e")
+    env = {**os.environ, "COLUMNS": "300"}
+    done = subprocess.run(
+        [sys.executable, "-m", "aiposture", "scan", "--input", str(tmp_path / "e")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    tail = done.stdout.split("Gaps in the export", 1)[1]
+    assert "graph.conditionalAccessPolicies: would decide 1 UNKNOWN" in tail
+    assert "ask the customer to run: az rest --method get --url" in tail
+    demo = subprocess.run(
+        [sys.executable, "-m", "aiposture", "scan", "--demo"], capture_output=True, text=True
+    )
+    assert demo.returncode == 0 and "Gaps in the export" not in demo.stdout
