@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench install clean browser kusto
+.PHONY: demo test lint bench install clean browser kusto azcli
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,13 +33,29 @@ $(KUSTO_STAMP): $(KUSTO_DIR)/package.json $(KUSTO_DIR)/package-lock.json
 
 kusto: $(KUSTO_STAMP)
 
+# The real Azure CLI (azure-cli from PyPI) and its resource-graph extension (its wheel from PyPI)
+# in a virtualenv of their own, for the export-script tests in tests/export (their pins differ
+# from ours). Tests skip with the reason when it is missing.
+AZCLI_VENV := tests/export/.azcli-venv
+AZCLI_STAMP := $(AZCLI_VENV)/.installed
+$(AZCLI_STAMP):
+	@test -x $(AZCLI_VENV)/bin/python || $(PYTHON) -m venv $(AZCLI_VENV)
+	@$(AZCLI_VENV)/bin/python -m pip install -q azure-cli && \
+	  $(AZCLI_VENV)/bin/python -m pip download -q --no-deps -d $(AZCLI_VENV)/wheels resource-graph==2.0.0 && \
+	  AZURE_CONFIG_DIR=$(AZCLI_VENV)/config AZURE_EXTENSION_DIR=$(AZCLI_VENV)/extensions \
+	    $(AZCLI_VENV)/bin/az extension add --yes \
+	    --source $(AZCLI_VENV)/wheels/resource_graph-2.0.0-py2.py3-none-any.whl >/dev/null && \
+	  touch $@ || echo "azure-cli could not be installed: the export-script tests will be skipped"
+
+azcli: $(AZCLI_STAMP)
+
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(STAMP) browser kusto lint
+test: $(STAMP) browser kusto azcli lint
 	$(BIN)/pytest -q -n 2
 
 bench: $(STAMP)

@@ -80,7 +80,14 @@ def _register() -> None:
 
     cli.add_command(scan_cmd.scan)
     cli.add_command(rules_cmd.rules)
-    for name in ("synth_cmd", "live_cmd", "graph_cmd", "detect_cmd", "permissions_cmd"):
+    for name in (
+        "synth_cmd",
+        "live_cmd",
+        "graph_cmd",
+        "detect_cmd",
+        "permissions_cmd",
+        "export_cmd",
+    ):
         try:
             module = __import__(f"aiposture.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:

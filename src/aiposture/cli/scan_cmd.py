@@ -306,6 +306,9 @@ def scan(
 
             def render(console: Console) -> None:
                 render_terminal(view, console, verbose=verbose, details=details, gates=gates)
+                from aiposture.cli.gap_hints import render_gap_hints
+
+                render_gap_hints(view, console)  # export scans only (issue 16)
 
             if output_dir is not None:
                 txt = (output_filename + stamp) if output_filename else "report" + stamp

@@ -22,9 +22,13 @@ Rows with the same id are merged deterministically, whatever the file order (`_p
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import stat
+import tarfile
+import tempfile
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +60,7 @@ from aiposture.model.snapshot import (
 from aiposture.model.types import CoverageStatus
 
 JSON_SUFFIXES = (".json", ".json.gz", ".jsonc")
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".zip")
 MANIFEST_NAME = "aiposture-manifest.json"
 MANIFEST_FORMAT = "aiposture-export-manifest"
 # Collections a live collection records; an export-only scan lists the absent ones.
@@ -253,11 +258,26 @@ class ManifestEntry(msgspec.Struct, frozen=True):
     reason: str = ""
 
 
+class ManifestFile(msgspec.Struct, frozen=True):
+    """One response file the export script wrote (manifest 1.1): its page within one paged
+    request (`group`), and for Microsoft Graph files the collection it belongs to."""
+
+    path: str
+    group: str = ""
+    page: int = 1
+    last: bool = True
+    collection: str = ""
+    group_id: str = ""  # graph.groupMembers: the group whose members the file lists
+
+
 class Manifest(msgspec.Struct, frozen=True):
     format: str
     version: str = "1.0"
     tenant_id: str = ""
     coverage: list[ManifestEntry] = []
+    files: list[ManifestFile] = []
+    started_at: str = ""
+    finished_at: str = ""
 
 
 def is_manifest(path: Path, top: object) -> bool:
@@ -460,9 +480,25 @@ class FileSource:
         # Warnings (skipped entries, unusable rows, conflicting duplicates) become an error.
         self.strict = strict
         self.warnings: list[str] = []
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
 
     def describe(self) -> str:
         return ", ".join(str(p) for p in self.paths)
+
+    def _unpacked(self) -> list[Path]:
+        """The paths, with each archive (.tar.gz, .tgz, .zip: what the export script writes)
+        replaced by a temporary directory it is unpacked into (removed when the source is)."""
+        out: list[Path] = []
+        for path in self.paths:
+            if path.is_file() and path.name.lower().endswith(ARCHIVE_SUFFIXES):
+                if self._tmp is None:
+                    self._tmp = tempfile.TemporaryDirectory(prefix="aiposture-export-")
+                target = Path(self._tmp.name) / f"{len(out)}"
+                unpack_archive(path, target, InputLimits.from_env())
+                out.append(target)
+            else:
+                out.append(path)
+        return out
 
     def load(self) -> Snapshot:
         self.warnings = []
@@ -479,7 +515,7 @@ class FileSource:
     def _load(self) -> Snapshot:
         warnings = self.warnings
         limits = InputLimits.from_env()
-        files = expand_paths(self.paths, warnings)
+        files = expand_paths(self._unpacked(), warnings)
         if self.stream and len(files) == 1:
             # One snapshot as aiposture writes it: read row by row (a million resources).
             streamed = open_streaming(files[0])
@@ -488,19 +524,32 @@ class FileSource:
         natives: list[Snapshot] = []
         manifests: list[tuple[Path, Manifest]] = []
         exports: list[_Export] = []
+        decoded: list[tuple[Path, bytes, Any]] = []
         for path in files:
             data = read_bytes(path, limits)
             top = decode_top(path, data)
             if is_manifest(path, top):
                 manifests.append((path, load_manifest(path, data)))
-            elif is_native(top):
+            else:
+                decoded.append((path, data, top))
+        listed = _listed_files(manifests)
+        graph_rows: dict[str, list[Any]] = {}
+        graph_files: list[tuple[_Export, ManifestFile]] = []
+        for path, data, top in decoded:
+            if is_native(top):
                 assert isinstance(top, dict)
                 natives.append(load_native(path, data, top))
+                continue
+            entry = listed.get(_file_key(path))
+            if entry is not None and entry.collection.startswith("graph."):
+                graph_files.append((_graph_rows(path, data), entry))
             else:
                 exports.append(_export_rows(path, data))
-        if len(natives) == 1 and not exports and not manifests:
+        exports = _join_pages(exports, listed, warnings)
+        gaps = _read_graph(graph_files, listed, graph_rows, warnings)
+        if len(natives) == 1 and not exports and not manifests and not graph_rows:
             return natives[0]
-        return _combine(natives, exports, manifests, warnings)
+        return _combine(natives, exports, manifests, warnings, graph_rows, gaps)
 
 
 def _combine(
@@ -508,8 +557,12 @@ def _combine(
     exports: list[_Export],
     manifests: list[tuple[Path, Manifest]],
     warnings: list[str],
+    graph_rows: Mapping[str, list[Any]] | None = None,
+    graph_gaps: Sequence[tuple[str, str]] = (),
 ) -> Snapshot:
     evidence: dict[tuple[str, str], _Evidence] = defaultdict(_Evidence)
+    for collection, why in graph_gaps:
+        evidence[(collection, "tenant")].gaps.append((CoverageStatus.PARTIAL, why))
     pool: dict[str, list[_Row]] = defaultdict(list)
     tenant_ids: set[str] = set()
     for snap in natives:
@@ -553,8 +606,12 @@ def _combine(
         cov.extend(snap.coverage)
         for k, v in snap.graph.items():
             graph.setdefault(k, []).extend(v)
+    for k, v in (graph_rows or {}).items():
+        graph.setdefault(k, []).extend(v)
     cov.extend(evidence[k].record(*k) for k in sorted(evidence))
     export_files = [e.path for e in exports] + [str(p) for p, _ in manifests]
+    if not exports and graph_rows:
+        export_files.append("Microsoft Graph exports")
     if not natives:
         # Say so explicitly for what the exports do not show, so reports show the gap and
         # rules needing it answer UNKNOWN.
@@ -651,3 +708,174 @@ def _read_export(
     gap = exp.truncated or (f"{len(bad)} unusable row(s) skipped" if bad else "")
     for col in tenant_cols if gap else ():
         evidence[(col, "tenant")].gaps.append((CoverageStatus.PARTIAL, f"{path}: {gap}"))
+
+
+# ---------------------------------------------------------------------------------------------
+# What the export script writes (aiposture export-script, docs/export.md)
+
+
+def unpack_archive(path: Path, target: Path, limits: InputLimits) -> None:
+    """Unpack an export archive safely: regular files and directories only, no absolute or
+    `..` member names, no links, and at most limits.max_decompressed_bytes in all."""
+    budget = limits.max_decompressed_bytes or None
+    total = 0
+    target.mkdir(parents=True, exist_ok=True)
+    hint = "send the .tar.gz or .zip the export script wrote, or point --input at its directory"
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                for info in zf.infolist():
+                    name = info.filename.replace("\\", "/")
+                    if name.startswith("/") or ".." in name.split("/"):
+                        raise InputError(f"{path}: archive member {name!r} escapes the archive")
+                    total += info.file_size
+                    if budget is not None and total > budget:
+                        raise InputError(f"{path}: archive unpacks to more than {budget:,} bytes")
+                    if info.is_dir():
+                        continue
+                    dest = target / name
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    with zf.open(info) as src, dest.open("wb") as out:
+                        out.write(src.read())
+            return
+        with tarfile.open(path, "r:*") as tf:
+            members = []
+            for m in tf.getmembers():
+                if not (m.isfile() or m.isdir()):
+                    continue  # links and devices are never part of an export
+                total += m.size
+                if budget is not None and total > budget:
+                    raise InputError(f"{path}: archive unpacks to more than {budget:,} bytes")
+                members.append(m)
+            tf.extractall(target, members=members, filter="data")
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise InputError(f"{path}: not a readable archive ({exc}); {hint}") from None
+
+
+def _file_key(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except OSError:
+        return str(path)
+
+
+def _listed_files(manifests: Sequence[tuple[Path, Manifest]]) -> dict[str, ManifestFile]:
+    """The response files manifests list, by resolved path."""
+    out: dict[str, ManifestFile] = {}
+    for mpath, manifest in manifests:
+        for entry in manifest.files:
+            rel = Path(entry.path)
+            if rel.is_absolute() or ".." in rel.parts:
+                raise InputError(
+                    f"{mpath}: files entry {entry.path!r} is not inside the export directory; "
+                    "see docs/export-manifest.md"
+                )
+            out[_file_key(mpath.parent / rel)] = entry
+    return out
+
+
+def _groups(listed: Mapping[str, ManifestFile]) -> dict[str, list[ManifestFile]]:
+    groups: dict[str, list[ManifestFile]] = defaultdict(list)
+    for entry in listed.values():
+        if entry.group:
+            groups[entry.group].append(entry)
+    return groups
+
+
+def _whole(pages: Sequence[ManifestFile], present: set[str], keys: Mapping[int, str]) -> bool:
+    """Pages 1..N of one request are all there and the last is marked last."""
+    by_page = {p.page: p for p in pages}
+    n = max(by_page, default=0)
+    return (
+        n > 0
+        and by_page[n].last
+        and all(i in by_page and keys.get(id(by_page[i]), "") in present for i in range(1, n + 1))
+    )
+
+
+def _join_pages(
+    exports: list[_Export], listed: Mapping[str, ManifestFile], warnings: list[str]
+) -> list[_Export]:
+    """A page of a paged request carries the marker of the next page (`skip_token`,
+    `nextLink`, a `total_records` above its rows); when the manifest lists every page and the
+    last one is here too, those markers are not gaps. Otherwise they stay gaps."""
+    if not listed:
+        return exports
+    keys = {id(e): k for k, e in listed.items()}
+    present = {_file_key(Path(e.path)) for e in exports}
+    groups = _groups(listed)
+    rows_in: dict[str, int] = defaultdict(int)
+    for e in exports:
+        entry = listed.get(_file_key(Path(e.path)))
+        if entry is not None and entry.group:
+            rows_in[entry.group] += len(e.rows)
+    out: list[_Export] = []
+    for e in exports:
+        entry = listed.get(_file_key(Path(e.path)))
+        if entry is None or not entry.group or not e.truncated:
+            out.append(e)
+            continue
+        if not _whole(groups[entry.group], present, keys):
+            out.append(e)
+            continue
+        truncated = ""
+        if entry.last:
+            truncated = _group_total(e, rows_in[entry.group])
+        out.append(dataclasses.replace(e, truncated=truncated))
+    return out
+
+
+def _group_total(last: _Export, rows: int) -> str:
+    """The last page's own truncation, judged on the rows of all pages."""
+    text = last.truncated
+    if text.startswith("`total_records` is ") or text.startswith("`totalRecords` is "):
+        total = int(text.split(" is ", 1)[1].split(" ", 1)[0])
+        return "" if total <= rows else f"the pages hold {rows} rows of {total}"
+    return text
+
+
+def _graph_rows(path: Path, data: bytes) -> _Export:
+    """A Microsoft Graph list page (`value`, `@odata.nextLink`)."""
+    try:
+        doc = msgspec.json.decode(data)
+    except RecursionError:
+        raise too_deep(path) from None
+    except msgspec.DecodeError as exc:
+        raise InputError(decode_error_line(path, data, exc)) from None
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("value"), list):
+        raise InputError(
+            f"{path}: a Microsoft Graph export must be an object with a `value` list "
+            "(the answer of az rest --method get)"
+        )
+    rows = doc["value"]
+    return _Export(str(path), "value", rows, _truncation(doc, len(rows)))
+
+
+def _read_graph(
+    files: Sequence[tuple[_Export, ManifestFile]],
+    listed: Mapping[str, ManifestFile],
+    graph: dict[str, list[Any]],
+    warnings: list[str],
+) -> list[tuple[str, str]]:
+    """Graph objects into `graph` (groupMembers as the snapshot's {groupId, memberId} pairs);
+    returns the (collection, why) of the collections whose pages are not all here."""
+    keys = {id(e): k for k, e in listed.items()}
+    present = {_file_key(Path(e.path)) for e, _ in files}
+    groups = _groups(listed)
+    gaps: list[tuple[str, str]] = []
+    for exp, entry in sorted(files, key=lambda f: (f[1].group, f[1].page)):
+        name = entry.collection.split(".", 1)[1]
+        bucket = graph.setdefault(name, [])
+        if name == "groupMembers":
+            for obj in exp.rows:
+                mid = obj.get("id") if isinstance(obj, Mapping) else None
+                if isinstance(mid, str) and mid and entry.group_id:
+                    bucket.append({"groupId": entry.group_id, "memberId": mid})
+        else:
+            bucket.extend(o for o in exp.rows if isinstance(o, Mapping))
+        whole = entry.group and _whole(groups[entry.group], present, keys)
+        if exp.truncated and not whole:
+            why = f"{exp.path}: {exp.truncated}"
+            gaps.append((entry.collection, why))
+            _warn(warnings, f"{why}; {entry.collection} counted partial")
+    return gaps

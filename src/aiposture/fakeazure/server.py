@@ -388,6 +388,10 @@ class FakeAzure:
         self.port = self._httpd.server_address[1]
         self.url = f"https://{host}:{self.port}"
         self.tokens.own_origin = self.url
+        # The same listener under the certificate's other name: Graph's own origin for clients
+        # that pick the token audience by URL (the Azure CLI; tests/export).
+        self.graph_url = f"https://localhost:{self.port}"
+        self.tokens.graph_origin = self.graph_url
         self._thread: threading.Thread | None = None
 
     @staticmethod
@@ -468,6 +472,8 @@ class FakeAzure:
         try:
             if low.endswith("/.well-known/openid-configuration") and method == "GET":
                 return self._oidc(path, base)
+            if low == "/metadata/endpoints" and method == "GET":
+                return self._cloud_metadata()
             if low.endswith("/oauth2/v2.0/token") and method == "POST":
                 try:
                     return self._issue_token(path, body)
@@ -584,6 +590,27 @@ class FakeAzure:
             "jwks_uri": f"{base}/{tenant}/discovery/v2.0/keys",
             "response_types_supported": ["code", "id_token", "token"],
             "tenant_region_scope": "WW",
+        }
+        return 200, {}, _ENC.encode(doc)
+
+    def _cloud_metadata(self) -> tuple[int, dict[str, str], bytes]:
+        """ARM's cloud metadata (`GET /metadata/endpoints`, no token), which `az cloud register
+        --endpoint-resource-manager` reads: sign-in at the fake, ARM at its 127.0.0.1 URL
+        with an audience ARM accepts, Microsoft Graph at its localhost URL (graph_url)."""
+        doc = {
+            "name": "AzureCloud",
+            "portal": self.url,
+            "resourceManager": self.url + "/",
+            "authentication": {
+                "loginEndpoint": self.url,
+                "audiences": ["https://management.core.windows.net/", self.url + "/"],
+                "tenant": "common",
+                "identityProvider": "AAD",
+            },
+            "graphAudience": self.graph_url + "/",
+            "graph": self.graph_url + "/",
+            "microsoftGraphResourceId": self.graph_url + "/",
+            "suffixes": {},
         }
         return 200, {}, _ENC.encode(doc)
 

@@ -81,6 +81,10 @@ class TokenIssuer:
         self.tenant_id = tenant_id.lower()
         self.key = key
         self.own_origin = own_origin
+        # Clients that choose a token's audience by the URL they call (the Azure CLI's `az
+        # rest`, a custom cloud in `az cloud register`) need Graph at an origin of its own: the
+        # fake serves Graph tokens for https://localhost:<port> (server.graph_url).
+        self.graph_origin = ""
 
     @staticmethod
     def object_id(client_id: str) -> str:
@@ -92,7 +96,7 @@ class TokenIssuer:
         aud = audience.lower().rstrip("/")
         if aud in ARM_AUDIENCES or aud == self.own_origin.lower().rstrip("/"):
             return "arm"
-        if aud in GRAPH_AUDIENCES:
+        if aud in GRAPH_AUDIENCES or (self.graph_origin and aud == self.graph_origin.lower()):
             return "graph"
         return None
 

@@ -442,14 +442,7 @@ class LiveCollector:
         split per collection when the service holds only some of them."""
         st = self._state
         cols = sorted({collection_of(t, "") for t in types})
-        query = " | ".join(
-            [
-                table,
-                f"where type in~ ({_quoted(types)})",
-                "where subscriptionId == ''",
-                "order by id asc",
-            ]
-        )
+        query = tenant_level_query(table, types)
         try:
             top_result = arg.query(query)
         except ApiError as exc:
@@ -733,6 +726,19 @@ def _sub_of(h: RowHead) -> str:
 def _sub_of_scope(scope: str) -> str:
     parts = scope.lower().split("/")
     return parts[2] if len(parts) > 2 and parts[1] == "subscriptions" else ""
+
+
+def tenant_level_query(table: str, types: Sequence[str]) -> str:
+    """The query for rows of `types` that belong to no subscription (management-group and
+    tenant scope); shared with the export script (collect/export_script.py)."""
+    return " | ".join(
+        [
+            table,
+            f"where type in~ ({_quoted(types)})",
+            "where subscriptionId == ''",
+            "order by id asc",
+        ]
+    )
 
 
 def _quoted(types: Iterable[str]) -> str:
