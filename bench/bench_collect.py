@@ -27,8 +27,8 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ["AZURE_TOKEN_CREDENTIALS"] = "EnvironmentCredential"
 
 from aiposture.cli.live_cmd import rule_diagnostic_targets
-from aiposture.collect.live.cloud import resolve_cloud
 from aiposture.collect.live.arm import BATCH_SIZE
+from aiposture.collect.live.cloud import resolve_cloud
 from aiposture.collect.live.collector import TABLES, CollectOptions, LiveCollector
 from aiposture.fakeazure.index import SUBSCRIPTION
 from aiposture.fakeazure.server import FakeAzure

@@ -282,7 +282,7 @@ def run_batch(arm: HttpClient, tasks: list[ListTask], opts: BatchOptions) -> lis
                             f"gave up after retrying for the "
                             f"{opts.budget:g} s budget (--retry-budget)",
                             url,
-                        ),  # fmt: skip
+                        ),
                     )
                     continue
                 if inner.attempts <= opts.retries:
@@ -304,7 +304,7 @@ def run_batch(arm: HttpClient, tasks: list[ListTask], opts: BatchOptions) -> lis
                     inner,
                     ApiError(
                         200, MALFORMED, f"the answer is not JSON (starts with {snippet!r})", url
-                    ),  # fmt: skip
+                    ),
                 )
                 continue
             inner.attempts = 0
@@ -329,7 +329,7 @@ def run_batch(arm: HttpClient, tasks: list[ListTask], opts: BatchOptions) -> lis
                         PAGING_LOOP,
                         f"stopped after {inner.pages} pages: nextLink repeats",
                         nxt,
-                    ),  # fmt: skip
+                    ),
                 )
             elif inner.pages >= arm.max_pages:
                 _fail(
@@ -339,7 +339,7 @@ def run_batch(arm: HttpClient, tasks: list[ListTask], opts: BatchOptions) -> lis
                         PAGE_LIMIT,
                         f"stopped at the page limit ({arm.max_pages} pages, --max-pages)",
                         nxt,
-                    ),  # fmt: skip
+                    ),
                 )
             else:
                 inner.url = nxt
