@@ -77,3 +77,40 @@ def test_writes_are_refused(clean_fake: FakeAzure) -> None:
         assert status == 405
     finally:
         arm.close()
+
+
+def test_arm_batch_answers_each_get_and_refuses_writes_inside(clean_fake: FakeAzure) -> None:
+    clean_fake.faults = Faults()
+    clean_fake.clear_log()
+    arm = arm_client(cloud_for(clean_fake), credential_for(clean_fake), Stats())
+    q = "?api-version=2024-10-01"
+    requests = [
+        {"httpMethod": "GET", "name": "a", "url": f"{CHATBOT}/deployments{q}"},
+        {"httpMethod": "GET", "name": "b", "url": f"{ACCOUNT}-missing/deployments{q}"},
+        {"httpMethod": "PUT", "name": "c", "url": f"{ACCOUNT}{q}"},
+    ]
+    try:
+        status, body, _headers = arm.send(
+            "POST",
+            "/batch",
+            params={"api-version": "2020-06-01"},
+            body=json.dumps({"requests": requests}).encode(),
+        )
+        assert status == 200
+        got = {r["name"]: r for r in json.loads(body)["responses"]}
+        assert got["a"]["httpStatusCode"] == 200
+        assert len(got["a"]["content"]["value"]) == 2 and got["a"]["content"]["nextLink"]
+        assert got["b"]["httpStatusCode"] == 404
+        assert got["c"]["httpStatusCode"] == 405  # read-only inside a batch too
+        inner = [(r.method, r.status) for r in clean_fake.requests if r.batched]
+        assert inner == [("GET", 200), ("GET", 404), ("PUT", 405)]
+        # More than 20 inner requests is refused as a whole.
+        status, body, _headers = arm.send(
+            "POST",
+            "/batch",
+            params={"api-version": "2020-06-01"},
+            body=json.dumps({"requests": [requests[0]] * 21}).encode(),
+        )
+        assert status == 400
+    finally:
+        arm.close()

@@ -21,13 +21,16 @@ def _ids(snapshot: Snapshot) -> Counter[str]:
 
 def _assert_read_only(fake: FakeAzure) -> None:
     assert fake.requests, "the fake saw no requests"
+    # The proof looks inside ARM batches: every inner request is logged on its own.
+    assert any(r.batched for r in fake.requests), "no ARM batch was sent"
     for req in fake.requests:
         if req.method == "GET":
             continue
-        assert req.method == "POST", req
+        assert req.method == "POST" and not req.batched, req
         path = req.path.lower()
-        assert path.endswith("/oauth2/v2.0/token") or path == (
-            "/providers/microsoft.resourcegraph/resources"
+        assert path.endswith("/oauth2/v2.0/token") or path in (
+            "/providers/microsoft.resourcegraph/resources",
+            "/batch",
         ), req
 
 
@@ -121,7 +124,8 @@ def test_dropped_connections_are_retried(clean_fake: FakeAzure, demo: Snapshot) 
     clean_fake.faults = Faults(drop_burst=2, drop_match="/providers/microsoft.resourcegraph")
     collector, live = collect(clean_fake)
     assert collector.report.aborted is None
-    clean_fake.faults = Faults(drop_burst=2, drop_match="/computes")
+    # Child lists travel in ARM batches: a dropped batch POST is sent again as plain GETs.
+    clean_fake.faults = Faults(drop_burst=2, drop_match="/batch")
     collector2, live2 = collect(clean_fake)
     assert collector2.report.aborted is None
     assert sum(1 for r in clean_fake.requests if r.status == 0) == 4
@@ -300,3 +304,26 @@ def test_tokens_never_reach_the_snapshot(clean_fake: FakeAzure) -> None:
         assert token.encode() not in data
     # Nor any coverage reason (error bodies are quoted there).
     assert not any(t in c.reason for t in tokens for c in live.coverage)
+
+
+def test_arm_batches_cut_requests_and_retry_each_throttled_inner_list(
+    clean_fake: FakeAzure, demo: Snapshot
+) -> None:
+    # Three inner GETs of the child-list batches are throttled (429, Retry-After: 1): each is
+    # sent again in a later batch, the others are not, and nothing is lost.
+    clean_fake.faults = Faults(arm_throttle_burst=3, arm_throttle_match="/raipolicies")
+    collector, live = collect(clean_fake)
+    assert collector.report.aborted is None
+    assert findings(live) == findings(demo)
+    stats = collector.report.stats
+    assert stats.throttled == 3 and stats.retry_seconds >= 1.0
+    inner = [r for r in clean_fake.requests if r.batched]
+    throttled = [r for r in inner if r.status == 429]
+    assert len(throttled) == 3
+    for r in throttled:
+        assert [x.status for x in inner if x.path == r.path][-1] == 200
+    # Every per-parent list went inside a batch: far fewer HTTP requests than lists.
+    batches = [r for r in clean_fake.requests if r.path == "/batch"]
+    assert batches and all(r.status == 200 for r in batches)
+    assert collector.report.arm_calls >= 10 * len(batches) // 2
+    assert len(inner) >= collector.report.arm_calls + 3  # + later pages of long lists

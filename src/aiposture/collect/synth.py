@@ -42,21 +42,50 @@ COLLECTIONS = (
     "resourceGroups",
     "deployments",
     "raiPolicies",
+    "defenderForAISettings",
+    "projects",
     "computes",
-    # No API Management gateway is generated, so there are no backends to miss.
+    "connections",
     "apiManagementBackends",
     "diagnosticSettings",
     "activityLogExport",
     "pricings",
     "roleAssignments",
+    # Custom role definitions only: built-in definitions are the roles data's business.
+    "roleDefinitions",
+    "roleEligibilitySchedules",
     "policyAssignments",
+    "policyExemptions",
+    "policyStates",
+    "policyDefinitions",
+    "sentinel",
     "graph.servicePrincipals",
     "graph.applications",
     "graph.users",
     "graph.groups",
     "graph.groupMembers",
     "graph.directoryRoleAssignments",
+    "graph.roleEligibilitySchedules",
     "graph.conditionalAccessPolicies",
+)
+
+# Every plan ARM lists in a subscription's Defender pricing list (the list always has them
+# all, Free ones included, each with freeTrialRemainingTime).
+DEFENDER_PLANS = (
+    "VirtualMachines",
+    "SqlServers",
+    "AppServices",
+    "StorageAccounts",
+    "SqlServerVirtualMachines",
+    "KeyVaults",
+    "Dns",
+    "Arm",
+    "OpenSourceRelationalDatabases",
+    "CosmosDbs",
+    "Containers",
+    "CloudPosture",
+    "Api",
+    "AI",
 )
 
 # Role mix for assignments: mostly data-plane and reader roles, some broad ones.
@@ -87,6 +116,8 @@ _ROLE_CUM = tuple(sum(w for _, w in _ROLE_WEIGHTS[: i + 1]) for i in range(len(_
 MCSB_INITIATIVE = "1f3afdf9-d0c9-4c3d-847f-89da613e70a8"
 POLICY_AI_NETWORK = "037eea7a-bd0a-46c5-9a66-03aea78705d3"
 POLICY_AI_LOCAL_AUTH = "71ef260a-8f18-47b7-abcb-62d0673d94dc"
+POLICY_ALLOWED_LOCATIONS = "e56962a6-4747-49cd-b67b-bf8b01975c4c"
+AUTH = "providers/Microsoft.Authorization"
 
 Row = dict[str, Any]
 
@@ -210,6 +241,62 @@ class _Synth:
         mg_root = f"/providers/Microsoft.Management/managementGroups/{root}"
         self._policy(mg_root, "mcsb", MCSB_INITIATIVE, "Microsoft cloud security benchmark", True)
         self._role_assignment(mg_root, ROLE["Owner"], self._pick(self.groups), "Group")
+        self._eligibility(mg_root, ROLE["Owner"], self._pick(self.users))
+        # A custom initiative at the Contoso group (what a landing-zone deployment leaves),
+        # assigned to the landing zones; and the allowed-locations guardrail there.
+        mg = "/providers/Microsoft.Management/managementGroups"
+        self._emit(
+            {
+                "id": f"{mg}/mg-contoso/{AUTH}/policySetDefinitions/ai-guardrails",
+                "name": "ai-guardrails",
+                "type": "Microsoft.Authorization/policySetDefinitions",
+                "properties": {
+                    "policyType": "Custom",
+                    "displayName": "AI guardrails",
+                    "parameters": {},
+                    "policyDefinitions": [
+                        {
+                            "policyDefinitionId": f"/{AUTH}/policyDefinitions/{guid_}",
+                            "policyDefinitionReferenceId": ref,
+                            "parameters": {},
+                        }
+                        for guid_, ref in (
+                            (POLICY_AI_NETWORK, "aiNetwork"),
+                            (POLICY_AI_LOCAL_AUTH, "aiLocalAuth"),
+                        )
+                    ],
+                },
+            }
+        )
+        self._emit(
+            {
+                "id": f"{mg}/mg-contoso/{AUTH}/policyDefinitions/deny-ai-kinds",
+                "name": "deny-ai-kinds",
+                "type": "Microsoft.Authorization/policyDefinitions",
+                "properties": {
+                    "policyType": "Custom",
+                    "mode": "Indexed",
+                    "displayName": "Only approved Cognitive Services kinds",
+                    "parameters": {},
+                    "policyRule": {
+                        "if": {
+                            "field": "type",
+                            "equals": "Microsoft.CognitiveServices/accounts",
+                        },
+                        "then": {"effect": "Audit"},
+                    },
+                },
+            }
+        )
+        lz = f"{mg}/mg-landingzones"
+        self._policy(
+            lz,
+            "allowed-locations",
+            POLICY_ALLOWED_LOCATIONS,
+            "Allowed locations",
+            False,
+            {"listOfAllowedLocations": {"value": list(LOCATIONS)}},
+        )
 
     @staticmethod
     def _ancestors(name: str | None, parents: dict[str, str | None]) -> list[str]:
@@ -220,12 +307,19 @@ class _Synth:
         return out
 
     def _policy(
-        self, scope: str, name: str, definition: str, display: str, initiative: bool
-    ) -> None:
+        self,
+        scope: str,
+        name: str,
+        definition: str,
+        display: str,
+        initiative: bool,
+        parameters: dict[str, Any] | None = None,
+    ) -> str:
         kind = "policySetDefinitions" if initiative else "policyDefinitions"
+        aid = f"{scope}/providers/Microsoft.Authorization/policyAssignments/{name}"
         self._emit(
             {
-                "id": f"{scope}/providers/Microsoft.Authorization/policyAssignments/{name}",
+                "id": aid,
                 "name": name,
                 "type": "Microsoft.Authorization/policyAssignments",
                 "properties": {
@@ -234,10 +328,73 @@ class _Synth:
                     "scope": scope,
                     "notScopes": [],
                     "enforcementMode": "Default" if self._chance(0.7) else "DoNotEnforce",
-                    "parameters": {},
+                    "parameters": parameters or {},
                 },
             }
         )
+        return aid
+
+    def _exemption(self, scope: str, assignment_id: str) -> None:
+        """A waiver on one policy assignment; a third never expire (what AIP-GOV-005 looks for)."""
+        name = f"exempt-{self.rng.randint(1000, 9999)}"
+        props: dict[str, Any] = {
+            "policyAssignmentId": assignment_id,
+            "exemptionCategory": self._pick(("Waiver", "Mitigated")),
+            "displayName": name,
+        }
+        if self._chance(0.67):
+            props["expiresOn"] = self._pick(("2026-03-31T00:00:00Z", "2027-06-30T00:00:00Z"))
+        self._emit(
+            {
+                "id": f"{scope}/{AUTH}/policyExemptions/{name}",
+                "name": name,
+                "type": "Microsoft.Authorization/policyExemptions",
+                "properties": props,
+            }
+        )
+
+    def _eligibility(self, scope: str, role_guid: str, principal: str) -> None:
+        """PIM: an eligible (not active) Azure role, as roleEligibilitySchedules lists it."""
+        name = self._guid()
+        sub = scope.split("/")[2] if scope.startswith("/subscriptions/") else None
+        prefix = f"/subscriptions/{sub}" if sub else ""
+        self._emit(
+            {
+                "id": f"{scope}/{AUTH}/roleEligibilitySchedules/{name}",
+                "name": name,
+                "type": "Microsoft.Authorization/roleEligibilitySchedules",
+                "properties": {
+                    "principalId": principal,
+                    "principalType": "User",
+                    "roleDefinitionId": f"{prefix}/{AUTH}/roleDefinitions/{role_guid}",
+                    "scope": scope,
+                    "memberType": "Direct",
+                    "status": "Provisioned",
+                    "startDateTime": "2026-01-05T08:00:00Z",
+                    "endDateTime": self._pick(("2027-01-05T08:00:00Z", None)),
+                },
+            }
+        )
+
+    def _policy_states(self, resource_id: str, compliant: dict[str, bool]) -> None:
+        """Compliance of one AI resource against the AI assignments of its subscription."""
+        for aid, (definition, ok) in self.sub_policies.items():
+            state = compliant.get(definition, ok)
+            name = str(uuid.uuid5(NAMESPACE, f"policystate/{resource_id}/{aid}"))
+            self._emit(
+                {
+                    "id": f"{resource_id}/providers/Microsoft.PolicyInsights/policyStates/{name}",
+                    "name": name,
+                    "type": "Microsoft.PolicyInsights/policyStates",
+                    "properties": {
+                        "complianceState": "Compliant" if state else "NonCompliant",
+                        "resourceId": resource_id,
+                        "policyAssignmentId": aid,
+                        "policyDefinitionId": f"/{AUTH}/policyDefinitions/{definition}",
+                        "timestamp": "2026-11-01T06:00:00Z",
+                    },
+                }
+            )
 
     def _next_subscription(self) -> None:
         self.sub_index += 1
@@ -263,13 +420,11 @@ class _Synth:
         )
         self.stats.subscriptions += 1
         scope = f"/subscriptions/{sid}"
-        for plan in ("AI", "CloudPosture", "StorageAccounts", "KeyVaults", "Containers"):
-            if self._chance(0.1) and not (plan == "AI" and self.sub_index < 2):
-                continue  # never configured: the pricing is absent (Free)
+        for plan in DEFENDER_PLANS:
             tier = "Standard" if self._chance(0.5) else "Free"
             if plan == "AI" and self.sub_index < 2:
                 tier = ("Standard", "Free")[self.sub_index]  # even tiny tenants show both
-            props: dict[str, Any] = {"pricingTier": tier}
+            props: dict[str, Any] = {"pricingTier": tier, "freeTrialRemainingTime": "PT0S"}
             if plan == "AI" and tier == "Standard":
                 props["extensions"] = [
                     {
@@ -285,27 +440,78 @@ class _Synth:
                     "properties": props,
                 }
             )
-        if self._chance(0.5):
-            self._policy(
+        # AI policy assignments of this subscription: id -> (definition, default compliance).
+        self.sub_policies: dict[str, tuple[str, bool]] = {}
+        first = self.sub_index == 0  # even tiny tenants have one of each
+        if self._chance(0.5) or first:
+            aid = self._policy(
                 scope,
                 "deny-ai-public",
                 POLICY_AI_NETWORK,
                 "Azure AI Services resources should restrict network access",
                 False,
             )
+            self.sub_policies[aid] = (POLICY_AI_NETWORK, True)
+            if self._chance(0.3) or first:
+                self._exemption(scope, aid)
         if self._chance(0.3):
-            self._policy(
+            aid = self._policy(
                 scope,
                 "ai-local-auth",
                 POLICY_AI_LOCAL_AUTH,
                 "Azure AI Services resources should have key access disabled",
                 False,
             )
+            self.sub_policies[aid] = (POLICY_AI_LOCAL_AUTH, True)
+        if self._chance(0.3) or first:
+            # A custom role scoped to this subscription, and who may hold Owner through PIM.
+            self._custom_role(scope)
+        if self._chance(0.5) or first:
+            self._eligibility(scope, ROLE["Owner"], self._pick(self.users))
         if self.law_id and self._chance(0.6):
             self._diag(scope, "activity-to-law", ["Administrative", "Security", "Policy"])
         for _ in range(self.rng.randint(1, 3)):
             self._role_assignment(scope, self._role(), *self._principal())
         self.rg_left = 0
+
+    def _custom_role(self, scope: str) -> None:
+        guid_ = str(uuid.uuid5(NAMESPACE, f"customrole/{scope}"))
+        self._emit(
+            {
+                "id": f"{scope}/{AUTH}/roleDefinitions/{guid_}",
+                "name": guid_,
+                "type": "Microsoft.Authorization/roleDefinitions",
+                "properties": {
+                    "roleName": f"AI Operator {scope.rsplit('/', 1)[-1][:8]}",
+                    "type": "CustomRole",
+                    "description": "MLOps on-call: manage AI accounts",
+                    "assignableScopes": [scope],
+                    "permissions": [
+                        {
+                            "actions": [
+                                "Microsoft.CognitiveServices/*",
+                                "Microsoft.Resources/subscriptions/resourceGroups/read",
+                            ],
+                            "notActions": [],
+                            "dataActions": [],
+                            "notDataActions": [],
+                        }
+                    ],
+                },
+            }
+        )
+        self._role_assignment(scope, guid_, *self._principal())
+
+    def _child(self, parent: Row, rtype: str, name: str, props: dict[str, Any]) -> None:
+        """A child row that is configuration, not a resource (no role assignments, not in N)."""
+        self._emit(
+            {
+                "id": f"{parent['id']}/{rtype}/{name}",
+                "name": name,
+                "type": f"{parent['type']}/{rtype}",
+                "properties": props,
+            }
+        )
 
     def _next_rg(self) -> None:
         sid = self.subs[self.sub_index]
@@ -462,6 +668,7 @@ class _Synth:
             "keySource": "Microsoft.Storage",
             "services": {"blob": {"enabled": True}},
         }
+        props["privateEndpointConnections"] = []
         return self._resource(
             "Microsoft.Storage/storageAccounts",
             name or self._name("st"),
@@ -478,6 +685,7 @@ class _Synth:
             "sku": {"family": "A", "name": "standard"},
             "enableSoftDelete": True,
             "vaultUri": f"https://{name}.vault.azure.net/",
+            "privateEndpointConnections": [],
         }
         if self._chance(0.6):
             props["enableRbacAuthorization"] = True
@@ -490,7 +698,11 @@ class _Synth:
         return self._resource("Microsoft.KeyVault/vaults", name, props, diag_p=0.4)
 
     def _registry(self) -> Row:
-        props = {"adminUserEnabled": self._chance(0.3), "publicNetworkAccess": self._public()}
+        props = {
+            "adminUserEnabled": self._chance(0.3),
+            "publicNetworkAccess": self._public(),
+            "privateEndpointConnections": [],
+        }
         return self._resource(
             "Microsoft.ContainerRegistry/registries",
             self._name("cr"),
@@ -507,6 +719,7 @@ class _Synth:
         )
 
     def _private_endpoint(self, target: Row, group: str) -> dict[str, Any]:
+        vnet = self._vnet()
         pe = self._resource(
             "Microsoft.Network/privateEndpoints",
             f"pe-{target['name']}",
@@ -521,10 +734,7 @@ class _Synth:
                         },
                     }
                 ],
-                "subnet": {
-                    "id": f"{self.rg}/providers/Microsoft.Network/virtualNetworks/vnet-pe"
-                    "/subnets/snet-pe"
-                },
+                "subnet": {"id": f"{vnet['id']}/subnets/snet-0"},
             },
         )
         return {
@@ -571,11 +781,10 @@ class _Synth:
             st = self._storage()
             props["userOwnedStorage"] = [{"resourceId": st["id"]}]
         acc_id = f"{self.rg}/providers/Microsoft.CognitiveServices/accounts/{name}"
-        if private:
-            # Built before the account so the account row carries its connection.
-            props["privateEndpointConnections"] = [
-                self._private_endpoint({"id": acc_id, "name": name}, "account")
-            ]
+        # Built before the account so the account row carries its connection.
+        props["privateEndpointConnections"] = (
+            [self._private_endpoint({"id": acc_id, "name": name}, "account")] if private else []
+        )
         acc = self._resource(
             "Microsoft.CognitiveServices/accounts",
             name,
@@ -586,8 +795,32 @@ class _Synth:
             diag_p=0.5,
             ai=True,
         )
+        self._policy_states(
+            acc_id,
+            {
+                POLICY_AI_NETWORK: props.get("publicNetworkAccess") == "Disabled",
+                POLICY_AI_LOCAL_AUTH: props.get("disableLocalAuth") is True,
+            },
+        )
         if kind not in ("OpenAI", "AIServices"):
             return
+        # Defender for AI settings: ARM lists one "Default" per OpenAI / AI Services account.
+        self._child(
+            acc,
+            "defenderForAISettings",
+            "Default",
+            {"state": "Enabled" if self._chance(0.6) else "Disabled"},
+        )
+        if kind == "AIServices":
+            for _ in range(self.rng.randint(0, 2)):
+                self._resource(
+                    "projects",
+                    self._name("proj-"),
+                    {"displayName": "project", "isDefault": False},
+                    parent=acc,
+                    identity_p=1.0,
+                    ai=True,
+                )
         custom: list[str] = []
         if self._chance(0.4):
             pol = f"filter-{self.rng.randint(1, 99)}"
@@ -670,6 +903,7 @@ class _Synth:
         }
         if self._chance(0.6):
             props["publicNetworkAccess"] = self._public()
+        props["privateEndpointConnections"] = []
         if self._chance(0.4):
             props["managedNetwork"] = {
                 "isolationMode": self._pick(
@@ -701,6 +935,28 @@ class _Synth:
                 identity_p=0.95,
                 ai=True,
             )
+        for i in range(self.rng.randint(0, 3)):
+            category, auth = self._pick(
+                (
+                    ("AzureOpenAI", "AAD"),
+                    ("AzureOpenAI", "ApiKey"),
+                    ("AzureBlob", "AccountKey"),
+                    ("AzureBlob", "AAD"),
+                    ("Git", "PAT"),
+                    ("CognitiveSearch", "ApiKey"),
+                )
+            )
+            self._child(
+                ws,
+                "connections",
+                f"conn-{category.lower()}-{i}",
+                {
+                    "category": category,
+                    "authType": auth,
+                    "target": f"https://{category.lower()}-{i}.example.azure.com/",
+                    "isSharedToAll": self._chance(0.5),
+                },
+            )
         for _ in range(self.rng.randint(1, 3)):
             ci = self._chance(0.5)
             cprops: dict[str, Any] = {
@@ -731,7 +987,11 @@ class _Synth:
             )
 
     def w_search(self) -> None:
-        props: dict[str, Any] = {"hostingMode": "default", "networkRuleSet": {"ipRules": []}}
+        props: dict[str, Any] = {
+            "hostingMode": "default",
+            "networkRuleSet": {"ipRules": []},
+            "privateEndpointConnections": [],
+        }
         if self._chance(0.7):
             props["publicNetworkAccess"] = self._pick(("enabled", "disabled"))
         if self._chance(0.5):
@@ -996,6 +1256,15 @@ class _Synth:
             {"customerId": self._guid(), "retentionInDays": 90, "sku": {"name": "PerGB2018"}},
         )
         self.law_id = law["id"]
+        # Microsoft Sentinel is onboarded on the central workspace.
+        self._emit(
+            {
+                "id": f"{law['id']}/providers/Microsoft.SecurityInsights/onboardingStates/default",
+                "name": "default",
+                "type": "Microsoft.SecurityInsights/onboardingStates",
+                "properties": {"customerManagedKey": False},
+            }
+        )
         per_sub = max(1, self.n // self.n_subs)
         while self.stats.resources < self.n:
             want_sub = min(self.stats.resources // per_sub, self.n_subs - 1)
@@ -1105,6 +1374,18 @@ class _Synth:
                     "directoryScopeId": "/",
                 }
 
+        def dir_eligible() -> Iterator[Row]:
+            ga = "62e90394-69f5-4237-9190-012177145e10"
+            for uid in self.users[: max(2, len(self.users) // 200)]:
+                yield {
+                    "id": str(uuid.uuid5(NAMESPACE, f"dre/{uid}")),
+                    "principalId": uid,
+                    "roleDefinitionId": ga,
+                    "directoryScopeId": "/",
+                    "memberType": "Direct",
+                    "status": "Provisioned",
+                }
+
         def ca() -> Iterator[Row]:
             yield {
                 "id": str(uuid.uuid5(NAMESPACE, f"ca/{tenant}")),
@@ -1125,6 +1406,7 @@ class _Synth:
             "servicePrincipals": sps(),
             "applications": apps(),
             "directoryRoleAssignments": dir_roles(),
+            "roleEligibilitySchedules": dir_eligible(),
             "conditionalAccessPolicies": ca(),
         }
 

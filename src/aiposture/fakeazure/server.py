@@ -59,6 +59,11 @@ _ENC = msgspec.json.Encoder()
 _DEC: msgspec.json.Decoder[Any] = msgspec.json.Decoder()
 
 ARG_PATH = "/providers/microsoft.resourcegraph/resources"
+# ARM's batch endpoint (POST /batch?api-version=2020-06-01, as the Azure portal uses it): up to
+# BATCH_LIMIT inner requests, each answered with its own status, headers and JSON content.
+BATCH_PATH = "/batch"
+BATCH_API = "2020-06-01"
+BATCH_LIMIT = 20
 GRAPH_ROUTES = {
     "servicePrincipals": "servicePrincipals",
     "applications": "applications",
@@ -104,6 +109,11 @@ class Faults:
     # The next N requests whose path contains `error_match` are answered 503.
     error_burst: int = 0
     error_match: str = ""
+    # The next N ARM requests whose path contains `arm_throttle_match` are answered 429 with
+    # `Retry-After: arm_throttle_retry_after` (inside a batch too: per inner request).
+    arm_throttle_burst: int = 0
+    arm_throttle_match: str = ""
+    arm_throttle_retry_after: int = 1
     # Seconds added before answering each ARM/ARG/Graph request.
     latency: float = 0.0
     # Graph collections answering 403 (missing permission) or a licence error.
@@ -144,6 +154,9 @@ class Request:
     query: str
     status: int
     authorized: bool = False  # an Authorization header was sent (its value is never kept)
+    # An inner request of an ARM batch (not an HTTP request of its own; its method is the
+    # inner httpMethod, so the read-only proof can look inside batches).
+    batched: bool = False
 
 
 # Actions that return secrets (keys, connection strings, credentials): the collector must never
@@ -373,6 +386,7 @@ class FakeAzure:
         self.limits = limits or Limits()
         self.requests: list[Request] = []
         self._lock = threading.Lock()
+        self._tls = threading.local()
         self._arg_count = 0
         self._arg_times: deque[float] = deque()
         self._tokens: dict[str, str] = {}  # tokens issued -> API ("arm" or "graph"), for tests
@@ -441,10 +455,16 @@ class FakeAzure:
         return self.index.tenant_id
 
     def record(
-        self, method: str, path: str, query: str, status: int, authorized: bool = False
+        self,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        authorized: bool = False,
+        batched: bool = False,
     ) -> None:
         with self._lock:
-            self.requests.append(Request(method, path, query, status, authorized))
+            self.requests.append(Request(method, path, query, status, authorized, batched))
 
     def should_drop(self, path: str) -> bool:
         f = self.faults
@@ -488,6 +508,11 @@ class FakeAzure:
                     raise HttpError(405, "MethodNotAllowed", "Resource Graph queries are POSTs")
                 self._authorize(headers, "arm")
                 return self._arg(body)
+            if low == BATCH_PATH:
+                if method != "POST":
+                    raise HttpError(405, "MethodNotAllowed", "ARM batches are POSTs")
+                self._authorize(headers, "arm")
+                return self._batch(params, headers, body, host)
             if method != "GET":
                 raise HttpError(
                     405, "MethodNotAllowed", f"{method} is not served: the fake Azure is read-only"
@@ -508,10 +533,99 @@ class FakeAzure:
                 doc = cov.graph_error(exc.code, exc.message)
             return exc.status, exc.headers, _ENC.encode(doc)
 
+    def _batch(
+        self, params: Mapping[str, str], headers: Mapping[str, str], body: bytes, host: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Answer each inner request as if it came alone (same token, faults and coverage).
+
+        Only GETs are served inside a batch (the fake is read-only); each inner request is
+        logged with `batched=True`.
+        """
+        if params.get("api-version") != BATCH_API:
+            raise HttpError(
+                400, "InvalidApiVersionParameter", f"batch needs api-version={BATCH_API}"
+            )
+        try:
+            doc = json.loads(body or b"{}")
+        except ValueError:
+            raise HttpError(400, "InvalidRequestContent", "the batch body is not JSON") from None
+        reqs = doc.get("requests") if isinstance(doc, dict) else None
+        if not isinstance(reqs, list) or not all(isinstance(r, dict) for r in reqs):
+            raise HttpError(400, "InvalidRequestContent", "the batch needs a 'requests' array")
+        if len(reqs) > BATCH_LIMIT:
+            raise HttpError(
+                400,
+                "BatchRequestLimitExceeded",
+                f"a batch holds at most {BATCH_LIMIT} requests, got {len(reqs)}",
+            )
+        out = []
+        origin = f"https://{host}"
+        extra: dict[str, str]
+        for r in reqs:
+            name = str(r.get("name", ""))
+            method = str(r.get("httpMethod", "")).upper()
+            url = str(r.get("url", ""))
+            if url.lower().startswith(origin.lower()):
+                url = url[len(origin) :]
+            parts = urlsplit(url)
+            if method != "GET":
+                status, extra, payload = (
+                    405,
+                    {},
+                    _ENC.encode(
+                        {
+                            "error": {
+                                "code": "MethodNotAllowed",
+                                "message": f"{method} is not served: the fake Azure is read-only",
+                            }
+                        }
+                    ),
+                )
+            elif not url.startswith("/"):
+                status, extra, payload = (
+                    400,
+                    {},
+                    _ENC.encode({"error": {"code": "InvalidUri", "message": f"bad url {url!r}"}}),
+                )
+            else:
+                self._tls.in_batch = True
+                try:
+                    status, extra, payload = self.handle("GET", url, headers, b"", host)
+                finally:
+                    self._tls.in_batch = False
+            self.record(method or "?", parts.path, parts.query, status, True, batched=True)
+            content: Any
+            try:
+                content = json.loads(payload) if payload else None
+            except ValueError:
+                content = payload.decode("utf-8", "replace")  # as the service sent it
+            out.append(
+                {
+                    "name": name,
+                    "httpStatusCode": status,
+                    "headers": dict(extra),
+                    "content": content,
+                    "contentLength": len(payload),
+                }
+            )
+        return 200, {}, _ENC.encode({"responses": out})
+
     def _inject(self, low: str) -> None:
         f = self.faults
         if f.latency:
             time.sleep(f.latency)
+        if f.arm_throttle_burst > 0 and f.arm_throttle_match.lower() in low:
+            with self._lock:
+                hit = f.arm_throttle_burst > 0
+                if hit:
+                    f.arm_throttle_burst -= 1
+            if hit:
+                raise HttpError(
+                    429,
+                    "TooManyRequests",
+                    "The request is being throttled",
+                    headers={"Retry-After": str(f.arm_throttle_retry_after)},
+                )
         if f.error_burst > 0 and f.error_match.lower() in low:
             with self._lock:
                 hit = f.error_burst > 0
@@ -558,7 +672,9 @@ class FakeAzure:
             )
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         got = self.tokens.audience_of(token)
-        if got is not None and self.faults.revoke_after:
+        # The inner requests of a batch ride on the batch's own token check.
+        in_batch = getattr(self._tls, "in_batch", False)
+        if got is not None and self.faults.revoke_after and not in_batch:
             with self._lock:
                 self._authorized += 1
                 revoked = self._authorized > self.faults.revoke_after

@@ -2,17 +2,47 @@
 
 Each task lists one child collection of one parent (or one subscription). A 403 or 404 on one
 parent becomes that parent's coverage record and the other tasks go on.
+
+Resource Graph does not index these children (Microsoft's table reference lists
+`microsoft.cognitiveservices/accounts` but none of its deployments, raiPolicies, projects or
+defenderForAISettings, nor ML workspace computes or connections, nor diagnostic settings), so
+each is one ARM list per parent. They are sent through ARM's batch endpoint
+(`POST /batch?api-version=2020-06-01`, the one the Azure portal uses): up to 20 GETs per
+request, each answered with its own status. Only GETs go inside a batch. An inner 429 or 5xx is
+retried on its own (Retry-After honoured, jittered backoff otherwise); a later page of an inner
+list (its nextLink) goes into a later batch. When the batch endpoint itself is refused, or an
+inner answer is one the plain GET path handles specially (401, a redirect, a body that is not
+JSON), that list is made as a plain GET instead.
 """
 
 from __future__ import annotations
 
+import json
+import random
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
-from aiposture.collect.live.clients import PARTIAL_CODES, ApiError, HttpClient, cut_short
+from aiposture.collect.live.clients import (
+    DEFAULT_RETRY_BUDGET,
+    MALFORMED,
+    PAGE_LIMIT,
+    PAGING_LOOP,
+    PARTIAL_CODES,
+    RETRY_BUDGET,
+    ApiError,
+    HttpClient,
+    cut_short,
+    error_from_body,
+)
 from aiposture.collect.live.resourcegraph import RowHead
+
+BATCH_PATH = "/batch"
+BATCH_API = "2020-06-01"
+BATCH_SIZE = 20  # the most inner requests ARM takes in one batch
 
 # api-versions per child collection (all GA; they return {"value": [...], "nextLink"?}).
 COGNITIVE_API = "2024-10-01"
@@ -143,30 +173,239 @@ def run_task(arm: HttpClient, task: ListTask) -> TaskResult:
     return result
 
 
+@dataclass(frozen=True)
+class BatchOptions:
+    """Per-inner-request retries (the pipeline's RetryPolicy sees only the batch POST)."""
+
+    size: int = BATCH_SIZE
+    retries: int = 6
+    backoff_factor: float = 0.8
+    backoff_max: float = 60.0
+    budget: float = DEFAULT_RETRY_BUDGET  # seconds one list may spend retrying
+
+
+@dataclass
+class _Inner:
+    task: ListTask
+    url: str
+    result: TaskResult
+    pages: int = 0
+    attempts: int = 0
+    failing_since: float = 0.0
+    seen: set[str] = field(default_factory=set)
+
+
+class _BatchRefused(Exception):
+    """The batch endpoint did not answer with a batch: the lists go as plain GETs."""
+
+
+def _retry_wait(inner: _Inner, headers: Any, opts: BatchOptions) -> float:
+    if isinstance(headers, dict):
+        for k, v in headers.items():
+            if str(k).lower() == "retry-after":
+                try:
+                    return min(opts.backoff_max, max(0.0, float(v)))
+                except (TypeError, ValueError):
+                    break
+    wait_s = opts.backoff_factor * float(2 ** max(0, inner.attempts - 1))
+    return min(opts.backoff_max, wait_s) * random.uniform(0.5, 1.5)
+
+
+def _post_batch(arm: HttpClient, inners: list[_Inner]) -> list[dict[str, Any]]:
+    from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+
+    body = json.dumps(
+        {
+            "requests": [
+                {"httpMethod": "GET", "name": str(i), "url": inner.url}
+                for i, inner in enumerate(inners)
+            ]
+        }
+    ).encode()
+    try:
+        status, data, _headers = arm.send(
+            "POST", BATCH_PATH, params={"api-version": BATCH_API}, body=body
+        )
+    except (ServiceRequestError, ServiceResponseError) as exc:
+        raise _BatchRefused(str(exc)) from None
+    if status != 200:
+        raise _BatchRefused(f"HTTP {status}")
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        raise _BatchRefused("not JSON") from None
+    responses = doc.get("responses") if isinstance(doc, dict) else None
+    if not isinstance(responses, list) or len(responses) != len(inners):
+        raise _BatchRefused("no responses")
+    by_name = {str(r.get("name")): r for r in responses if isinstance(r, dict)}
+    if set(by_name) != {str(i) for i in range(len(inners))}:
+        raise _BatchRefused("responses do not match the requests")
+    return [by_name[str(i)] for i in range(len(inners))]
+
+
+def run_batch(arm: HttpClient, tasks: list[ListTask], opts: BatchOptions) -> list[TaskResult]:
+    """List every task through ARM batches; results in the order of `tasks`."""
+    inners = [
+        _Inner(t, f"{t.path}?{urlencode({'api-version': t.api_version})}", TaskResult(t))
+        for t in tasks
+    ]
+    todo = list(inners)
+    plain: list[_Inner] = []
+    while todo:
+        chunk, todo = todo[: opts.size], todo[opts.size :]
+        try:
+            answers = _post_batch(arm, chunk)
+        except _BatchRefused:
+            plain.extend(chunk)
+            continue
+        wait_s = 0.0
+        for inner, ans in zip(chunk, answers, strict=True):
+            status = ans.get("httpStatusCode")
+            content = ans.get("content")
+            url = arm.url(inner.url)
+            if not isinstance(status, int) or status == 401 or 300 <= status < 400:
+                plain.append(inner)
+                continue
+            if status == 429 or status >= 500:
+                arm.stats.add("throttled" if status == 429 else "server_errors")
+                now = time.monotonic()
+                if inner.attempts == 0:
+                    inner.failing_since = now
+                inner.attempts += 1
+                left = opts.budget - (now - inner.failing_since)
+                if left <= 0:
+                    _fail(
+                        inner,
+                        ApiError(
+                            0,
+                            RETRY_BUDGET,
+                            f"gave up after retrying for the "
+                            f"{opts.budget:g} s budget (--retry-budget)",
+                            url,
+                        ),
+                    )
+                    continue
+                if inner.attempts <= opts.retries:
+                    arm.stats.add("manual_retries")
+                    wait_s = max(wait_s, min(left, _retry_wait(inner, ans.get("headers"), opts)))
+                    todo.append(inner)
+                    continue
+            if status >= 400:
+                body = json.dumps(content).encode() if content is not None else b""
+                _fail(inner, cut_short(error_from_body(status, body, url), inner.pages))
+                continue
+            if content is None:
+                content = {}
+            if not isinstance(content, dict):
+                # HTML from a proxy, a bare list...: that list alone fails, as a plain GET does.
+                text = content if isinstance(content, str) else type(content).__name__
+                snippet = " ".join(text[:60].split())
+                _fail(
+                    inner,
+                    ApiError(
+                        200, MALFORMED, f"the answer is not JSON (starts with {snippet!r})", url
+                    ),
+                )
+                continue
+            inner.attempts = 0
+            inner.pages += 1
+            inner.seen.add(url)
+            value = content.get("value")
+            if isinstance(value, list):
+                inner.result.rows.extend(v for v in value if isinstance(v, dict))
+            nxt = content.get("nextLink")
+            if not isinstance(nxt, str) or not nxt:
+                continue
+            try:
+                arm.check_link(nxt)
+            except ApiError as exc:
+                _fail(inner, exc)
+                continue
+            if arm.url(nxt) in inner.seen:
+                _fail(
+                    inner,
+                    ApiError(
+                        200,
+                        PAGING_LOOP,
+                        f"stopped after {inner.pages} pages: nextLink repeats",
+                        nxt,
+                    ),
+                )
+            elif inner.pages >= arm.max_pages:
+                _fail(
+                    inner,
+                    ApiError(
+                        200,
+                        PAGE_LIMIT,
+                        f"stopped at the page limit ({arm.max_pages} pages, --max-pages)",
+                        nxt,
+                    ),
+                )
+            else:
+                inner.url = nxt
+                todo.append(inner)
+        if wait_s > 0:
+            arm.stats.add("retry_seconds", wait_s)
+            time.sleep(wait_s)
+    for inner in plain:
+        inner.result = run_task(arm, inner.task)
+    return [inner.result for inner in inners]
+
+
+def _fail(inner: _Inner, exc: ApiError) -> None:
+    # As run_task: paging stopped by a loop or a limit keeps what was read (partial).
+    if exc.code not in PARTIAL_CODES:
+        inner.result.rows = []
+    inner.result.error = exc
+
+
 def fan_out(
     arm: HttpClient,
     tasks: Iterable[ListTask],
     concurrency: int,
     on_done: Callable[[TaskResult], None],
+    batch: BatchOptions | None = None,
 ) -> None:
-    """Run tasks with at most `concurrency` in flight; results are handed over as they finish.
+    """Run tasks with at most `concurrency` requests in flight; results are handed over as they
+    finish. With `batch`, each worker sends its tasks `batch.size` at a time through ARM's
+    batch endpoint.
 
     Only a bounded window of futures exists at any time, so 100k tasks do not queue 100k
     futures. Ctrl-C cancels what has not started and re-raises.
     """
     it = iter(tasks)
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="arm")
-    pending: set[Future[TaskResult]] = set()
+    pending: set[Future[list[TaskResult]]] = set()
+
+    def one(task: ListTask) -> list[TaskResult]:
+        return [run_task(arm, task)]
+
+    def submit(chunk: list[ListTask]) -> None:
+        if batch is None:
+            pending.add(pool.submit(one, chunk[0]))
+        else:
+            pending.add(pool.submit(run_batch, arm, chunk, batch))
+
+    size = 1 if batch is None else max(1, batch.size)
     try:
+        chunk: list[ListTask] = []
         for task in it:
-            pending.add(pool.submit(run_task, arm, task))
+            chunk.append(task)
+            if len(chunk) < size:
+                continue
+            submit(chunk)
+            chunk = []
             if len(pending) >= concurrency * 2:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    on_done(fut.result())
+                    for res in fut.result():
+                        on_done(res)
+        if chunk:
+            submit(chunk)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                on_done(fut.result())
+                for res in fut.result():
+                    on_done(res)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

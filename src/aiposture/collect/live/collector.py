@@ -151,6 +151,8 @@ class CollectOptions:
     retry_budget: float = DEFAULT_RETRY_BUDGET
     max_pages: int = DEFAULT_MAX_PAGES
     diagnostic_targets: DiagnosticTargets | None = None
+    # Per-parent ARM lists go 20 at a time through ARM's batch endpoint (False: one GET each).
+    arm_batch: bool = True
 
 
 @dataclass
@@ -535,7 +537,17 @@ class LiveCollector:
                     st.cover(t.collection, t.scope, CoverageStatus.COMPLETE, count=len(res.rows))
             self.progress.advance("arm")
 
-        arm_mod.fan_out(arm, tasks, o.concurrency, done)
+        batch = (
+            arm_mod.BatchOptions(
+                retries=o.retry_total,
+                backoff_factor=o.backoff_factor,
+                backoff_max=o.backoff_max,
+                budget=o.retry_budget,
+            )
+            if o.arm_batch
+            else None
+        )
+        arm_mod.fan_out(arm, tasks, o.concurrency, done, batch)
         self.progress.finish("arm")
         unread = {
             c.scope.lower(): c.status
