@@ -80,7 +80,7 @@ def _register() -> None:
 
     cli.add_command(scan_cmd.scan)
     cli.add_command(rules_cmd.rules)
-    for name in ("synth_cmd", "live_cmd", "graph_cmd", "detect_cmd"):
+    for name in ("synth_cmd", "live_cmd", "graph_cmd", "detect_cmd", "history_cmd"):
         try:
             module = __import__(f"aiposture.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -25,6 +25,7 @@ from aiposture.cli.common import (
     terminal_output,
     write_output,
 )
+from aiposture.cli.history_cmd import HistoryOptions, history_options
 from aiposture.cli.live_cmd import LiveOptions, live_options
 from aiposture.errors import EXIT_GATE, InputError, short_path
 from aiposture.model.sanitize import one_line
@@ -77,6 +78,7 @@ from aiposture.rules.types import Finding
 @click.option("--verbose", "-v", is_flag=True, help="Terminal: list PASS findings too.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @live_options
+@history_options
 def scan(
     demo: bool,
     inputs: tuple[Path, ...],
@@ -93,6 +95,7 @@ def scan(
     verbose: bool,
     quiet: bool,
     live: LiveOptions,
+    history: HistoryOptions,
 ) -> int:
     """Assess a tenant: the demo, exported JSON or a snapshot."""
     formats = list(dict.fromkeys(f.strip().lower() for f in fmt.split(",") if f.strip()))
@@ -183,6 +186,7 @@ def scan(
             write_output(factory()(result), target)
         if target is not None and not quiet:
             err.print(f"wrote {f} report to {one_line(target)}", markup=False, highlight=False)
+    history.after_scan(result, quiet)  # --store / --notify (cli/history_cmd.py)
     if threshold is not None and (tripped := result.failures(threshold)):
         _gate_line(f"--fail-on {threshold.value}", tripped, "")
         return EXIT_GATE

@@ -26,6 +26,7 @@ AI_PROVIDERS = (
     "microsoft.machinelearningservices/",
     "microsoft.search/",
 )
+_ANY_ADDRESS = frozenset({"0.0.0.0/0", "0.0.0.0"})  # noqa: S104 - compared, never bound
 # Well-known first-party client application ids (Activity Log `claims.appid`).
 _CLIENT_APPS = {
     "c44b4083-3bb0-49c1-b47d-974e53cbdf3c": "Azure Portal",
@@ -71,18 +72,17 @@ def guardrail(c: ChangeRecord) -> str | None:
             return "deployment model swapped"
         if _after(c, "raipolicyname"):
             return "deployment content filter changed"
-    if "diagnosticsettings" in t or "diagnosticsettings/delete" in op:
-        if _deleted(c):
-            return "diagnostic settings deleted"
-    if "roleassignments" in t or "roleassignments/write" in op:
-        if on_ai and not _deleted(c):
-            return "role assignment on an AI resource"
+    if ("diagnosticsettings" in t or "diagnosticsettings/delete" in op) and _deleted(c):
+        return "diagnostic settings deleted"
+    role_write = "roleassignments" in t or "roleassignments/write" in op
+    if role_write and on_ai and not _deleted(c):
+        return "role assignment on an AI resource"
     if any(v == "enabled" for v in _after(c, "publicnetworkaccess")):
         return "public network access enabled"
     if any(v == "allow" for v in _after(c, "networkacls.defaultaction")):
         return "network ACL opened (default action Allow)"
     if (
-        any(v in ("0.0.0.0/0", "0.0.0.0") for v in _after(c, "value"))
+        any(v in _ANY_ADDRESS for v in _after(c, "value"))
         and "iprules" in str([x.path for x in c.properties]).lower()
     ):
         return "network ACL opened (any address)"

@@ -144,8 +144,6 @@ def parse_time(value: str) -> dt.datetime | None:
 
 def from_result(result: ScanResult, extra_changes: Iterable[ChangeRecord] = ()) -> ScanRecord:
     """The record of a finished scan (nothing is re-read from Azure)."""
-    from aiposture.graph.access import access_review
-
     inv = result.inventory
     findings = [
         FindingState(
@@ -163,8 +161,53 @@ def from_result(result: ScanResult, extra_changes: Iterable[ChangeRecord] = ()) 
         for f in result.findings
     ]
     resources = [resource_state(r) for r in _all_resources(inv)]
-    stale = _stale_reasons(inv, result.scanned_at)
-    grants = [
+    grants = access_grants(inv, result.scanned_at)
+    changes = [change_from_inventory(c) for c in inv.resource_changes]
+    changes.extend(extra_changes)
+    meta = ScanMeta(
+        uid=str(uuid.uuid4()),
+        tenant_id=(inv.metadata.tenant_id or "").lower(),
+        scanned_at=result.scanned_at,
+        source=result.source,
+        tool_version=result.tool_version,
+        config_hash=config_hash(result),
+        resource_count=len(resources),
+        counts=counts(findings),
+        coverage=_coverage(inv),
+    )
+    return ScanRecord(meta, resources, findings, grants, changes)
+
+
+def _coverage(inv: Inventory) -> list[dict[str, str]]:
+    return [
+        {"collection": c.collection, "scope": c.scope, "status": c.status.value, "reason": c.reason}
+        for c in inv.coverage.records
+    ]
+
+
+def from_inventory_access(inv: Inventory, source: str) -> tuple[ScanMeta, list[AccessGrant]]:
+    """The access review of an inventory now (for `access --since`), without running rules."""
+    now = dt.datetime.now(dt.UTC)
+    grants = access_grants(inv, now)
+    meta = ScanMeta(
+        uid=str(uuid.uuid4()),
+        tenant_id=(inv.metadata.tenant_id or "").lower(),
+        scanned_at=now,
+        source=source,
+        tool_version="",
+        config_hash="",
+        resource_count=0,
+        counts={},
+        coverage=_coverage(inv),
+    )
+    return meta, grants
+
+
+def access_grants(inv: Inventory, now: dt.datetime) -> list[AccessGrant]:
+    from aiposture.graph.access import access_review
+
+    stale = _stale_reasons(inv, now)
+    return [
         AccessGrant(
             resource_key=e.resource_id.lower(),
             resource_name=e.resource_name,
@@ -181,28 +224,6 @@ def from_result(result: ScanResult, extra_changes: Iterable[ChangeRecord] = ()) 
         )
         for e in access_review(inv)
     ]
-    changes = [change_from_inventory(c) for c in inv.resource_changes]
-    changes.extend(extra_changes)
-    meta = ScanMeta(
-        uid=str(uuid.uuid4()),
-        tenant_id=(inv.metadata.tenant_id or "").lower(),
-        scanned_at=result.scanned_at,
-        source=result.source,
-        tool_version=result.tool_version,
-        config_hash=config_hash(result),
-        resource_count=len(resources),
-        counts=counts(findings),
-        coverage=[
-            {
-                "collection": c.collection,
-                "scope": c.scope,
-                "status": c.status.value,
-                "reason": c.reason,
-            }
-            for c in result.coverage
-        ],
-    )
-    return ScanRecord(meta, resources, findings, grants, changes)
 
 
 def counts(findings: Iterable[FindingState]) -> dict[str, dict[str, int]]:
@@ -224,7 +245,7 @@ def config_hash(result: ScanResult) -> str:
 
 def _all_resources(inv: Inventory) -> Iterable[Resource]:
     seen: set[str] = set()
-    for table in inv._tables():  # noqa: SLF001 - the inventory's own list of typed tables
+    for table in inv._tables():  # the inventory's own list of typed tables
         for r in table.values():
             if r.key not in seen:
                 seen.add(r.key)

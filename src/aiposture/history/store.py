@@ -19,7 +19,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
-from aiposture.errors import InputError
+from aiposture.errors import InputError, StoreError
 from aiposture.history import schema
 from aiposture.history.record import (
     AccessGrant,
@@ -105,7 +105,7 @@ class Store:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, target)
         except sa.exc.OperationalError as exc:
-            raise InputError(
+            raise StoreError(
                 f"store {redact_url(self.url)}: cannot open ({_first_line(exc)}); check the "
                 "path or URL and that the database is reachable"
             ) from None
