@@ -27,6 +27,7 @@ EXTRA_TYPES = {
     "microsoft.resources/subscriptions",
     "microsoft.resources/resourcegroups",
     "microsoft.management/managementgroups",
+    "microsoft.resources/changes",  # change records (history/), not resources
 }
 
 

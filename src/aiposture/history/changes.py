@@ -75,8 +75,11 @@ def guardrail(c: ChangeRecord) -> str | None:
     if ("diagnosticsettings" in t or "diagnosticsettings/delete" in op) and _deleted(c):
         return "diagnostic settings deleted"
     role_write = "roleassignments" in t or "roleassignments/write" in op
-    if role_write and on_ai and not _deleted(c):
-        return "role assignment on an AI resource"
+    if role_write and not _deleted(c):
+        if on_ai:
+            return "role assignment on an AI resource"
+        if _ai_role(c):
+            return "AI role granted"
     if any(v == "enabled" for v in _after(c, "publicnetworkaccess")):
         return "public network access enabled"
     if any(v == "allow" for v in _after(c, "networkacls.defaultaction")):
@@ -91,6 +94,23 @@ def guardrail(c: ChangeRecord) -> str | None:
     if any(v == "true" for v in _after(c, "allowsharedkeyaccess")):
         return "storage shared key access re-enabled"
     return None
+
+
+def _ai_role(c: ChangeRecord) -> bool:
+    """A role assignment change whose role is an AI data or control role (built-in roles of
+    Cognitive Services / Azure AI / Azure Machine Learning / AI Search)."""
+    from aiposture.facts.builtin_roles import builtin_role
+
+    for prop in c.properties:
+        if _norm(prop.path).endswith("roledefinitionid") and prop.after:
+            role = builtin_role(str(prop.after).rsplit("/", 1)[-1])
+            name = role.role_name.lower() if role is not None else ""
+            if any(k in name for k in _AI_ROLE_WORDS):
+                return True
+    return False
+
+
+_AI_ROLE_WORDS = ("cognitive services", "azure ai", "azureml", "machine learning", "search ")
 
 
 def _deleted(c: ChangeRecord) -> bool:

@@ -14,7 +14,7 @@ from aiposture.model.snapshot import Snapshot
 
 DEMO_COLLECTED_AT = "2026-11-02T09:00:00Z"
 # Extra parts, applied in order after the core; each module has build(contoso) -> None.
-PARTS = ("catalog_a", "catalog_b", "paths")
+PARTS = ("catalog_a", "catalog_b", "paths", "changes")
 
 COLLECTIONS = (
     "resources",
@@ -46,6 +46,7 @@ COLLECTIONS = (
     "graph.directoryRoleAssignments",
     "graph.roleEligibilitySchedules",
     "graph.conditionalAccessPolicies",
+    "resourceChanges",
 )
 
 
