@@ -211,8 +211,13 @@ def _explain(
     """Records on the resource (or its children, or its parent); those naming the path first.
     With a path, only records that name it, or that carry no property detail (Activity Log)."""
     found: list[ChangeRecord] = []
+    top = _top(key)
     for target, recs in by_target.items():
         if target == key or target.startswith(key + "/") or key.startswith(target + "/"):
+            found.extend(recs)
+        elif path is None and _top(target) == top and "/microsoft.authorization/" not in target:
+            # A finding on a deployment is explained by a change to its account's content
+            # filter (a sibling under the same top-level resource).
             found.extend(recs)
     if path is not None:
         found = [
@@ -220,8 +225,23 @@ def _explain(
             for c in found
             if not c.properties or any(paths_match(x.path, path) for x in c.properties)
         ]
-    found.sort(key=lambda c: (not c.properties, c.timestamp), reverse=False)
+    found.sort(
+        key=lambda c: (
+            c.target_key != key and not c.target_key.startswith(key + "/"),
+            not c.properties,
+            c.timestamp,
+        )
+    )
     return tuple(found)
+
+
+def _top(key: str) -> str:
+    """The top-level resource of an id (`/subscriptions/s/resourcegroups/g/providers/ns/t/n`),
+    or the id itself when it is not in a resource group."""
+    parts = key.split("/")
+    if len(parts) >= 9 and parts[3] == "resourcegroups" and parts[5] == "providers":
+        return "/".join(parts[:9])
+    return key
 
 
 def _grant_key(g: AccessGrant) -> tuple[str, ...]:
