@@ -6,17 +6,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from live_helpers import collect
-from test_live_cli import _endpoints, runner  # noqa: F401 - the fixture
+from test_live_cli import _endpoints
 
-from aiposture.cli.main import cli
+from aiposture.cli.main import _register, cli
 from aiposture.fakeazure.server import FakeAzure
 from aiposture.history.store import Store, resolve_url
 from aiposture.model.inventory import CoverageIndex
 from aiposture.model.normalize import normalize
 from aiposture.model.snapshot import Snapshot
 from aiposture.model.types import CoverageStatus
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch, clean_fake: FakeAzure) -> CliRunner:
+    _register()
+    monkeypatch.setenv("AZURE_TENANT_ID", clean_fake.tenant_id)
+    monkeypatch.setenv("AZURE_CLIENT_ID", "00000000-0000-0000-0000-0000000000c2")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "not-a-real-secret")
+    return CliRunner()
 
 
 def _changes(snap: Snapshot) -> set[tuple[str, str, str, str]]:
