@@ -145,3 +145,29 @@ def test_unreachable_store_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot open" in err[0] and "secret" not in err[0]
+
+
+def test_scan_store_alone_uses_the_env_or_the_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    args = [
+        "scan",
+        "--demo",
+        "--store",
+        "-q",
+        "--format",
+        "json",
+        "--output",
+        str(tmp_path / "r.json"),
+    ]
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 0
+    assert (tmp_path / "xdg" / "aiposture" / "history.sqlite").is_file()
+    monkeypatch.setenv("AIPOSTURE_STORE", str(tmp_path / "env.sqlite"))
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 0
+    with Store(resolve_url(str(tmp_path / "env.sqlite"))) as store:
+        assert len(store.scans()) == 1

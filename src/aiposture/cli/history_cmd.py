@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -73,7 +74,9 @@ class HistoryOptions:
         err = stderr_console(quiet)
         previous: ScanRecord | None = None
         if self.store is not None:
-            with _open(None if self.store == "default" else self.store) as store:
+            # `--store` alone: AIPOSTURE_STORE when set, else the default SQLite file.
+            url = os.environ.get(STORE_ENV) or None if self.store == "default" else self.store
+            with _open(url) as store:
                 before = store.latest(1, record.meta.tenant_id)
                 if before:
                     previous = store.load(before[0])
