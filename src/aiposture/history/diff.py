@@ -118,9 +118,9 @@ class ScanDiff:
 def diff(old: ScanRecord, new: ScanRecord, extra_changes: Iterable[ChangeRecord] = ()) -> ScanDiff:
     out = ScanDiff(old.meta, new.meta)
     records = _window(old.meta, new.meta, [*new.changes, *extra_changes])
-    by_target: dict[str, list[ChangeRecord]] = defaultdict(list)
+    by_target = _Targets()
     for c in records:
-        by_target[c.target_key].append(c)
+        by_target.add(c)
 
     before = {r.key: r for r in old.resources}
     after = {r.key: r for r in new.resources}
@@ -205,14 +205,35 @@ def _window(old: ScanMeta, new: ScanMeta, records: Sequence[ChangeRecord]) -> li
     return out
 
 
-def _explain(
-    by_target: dict[str, list[ChangeRecord]], key: str, path: str | None
-) -> tuple[ChangeRecord, ...]:
+class _Targets:
+    """Change records by target, indexed by top-level resource so that explaining one finding
+    or setting looks at the records of its own resource tree only (plus the few records on
+    resource groups and subscriptions, which may be parents of anything)."""
+
+    def __init__(self) -> None:
+        self.by_top: dict[str, dict[str, list[ChangeRecord]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        self.above: dict[str, list[ChangeRecord]] = defaultdict(list)
+
+    def add(self, c: ChangeRecord) -> None:
+        top = _top(c.target_key)
+        if top == c.target_key and "/providers/" not in top:
+            self.above[c.target_key].append(c)
+        else:
+            self.by_top[top][c.target_key].append(c)
+
+    def near(self, key: str) -> list[tuple[str, list[ChangeRecord]]]:
+        tree = self.by_top.get(_top(key), {})
+        return [*tree.items(), *self.above.items()]
+
+
+def _explain(by_target: _Targets, key: str, path: str | None) -> tuple[ChangeRecord, ...]:
     """Records on the resource (or its children, or its parent); those naming the path first.
     With a path, only records that name it, or that carry no property detail (Activity Log)."""
     found: list[ChangeRecord] = []
     top = _top(key)
-    for target, recs in by_target.items():
+    for target, recs in by_target.near(key):
         if target == key or target.startswith(key + "/") or key.startswith(target + "/"):
             found.extend(recs)
         elif path is None and _top(target) == top and "/microsoft.authorization/" not in target:

@@ -205,9 +205,9 @@ class Store:
         if tenant:
             q = q.where(t.c.tenant_id == tenant.lower())
         if since is not None:
-            q = q.where(t.c.scanned_at >= since)
+            q = q.where(t.c.scanned_at >= since.astimezone(dt.UTC))
         if until is not None:
-            q = q.where(t.c.scanned_at <= until)
+            q = q.where(t.c.scanned_at <= until.astimezone(dt.UTC))
         with self.engine.connect() as conn:
             return [_meta(row) for row in conn.execute(q).mappings()]
 
