@@ -164,12 +164,26 @@ def _throwaway_postgres() -> Iterator[str | None]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a `timeout`) unwinds like Ctrl-C, so the throwaway server is stopped."""
+    import signal
+
+    def stop(_sig: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--resources", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--postgres", help="PostgreSQL URL (an empty database)")
+    ap.add_argument(
+        "--backend", choices=("sqlite", "postgresql", "both"), default="both", help="stores to run"
+    )
     args = ap.parse_args(argv)
+    _stop_on_sigterm()
     with tempfile.TemporaryDirectory() as tmp:
         snap = Path(tmp) / "synth.json.gz"
         synth_to(snap, args.resources, args.seed)
@@ -196,10 +210,13 @@ def main(argv: list[str] | None = None) -> int:
             "| settings changed |"
         )
         print("|---|---|---|---|---|---|---|")
-        backends: list[tuple[str, str | None]] = [("SQLite", f"sqlite:///{tmp}/h.sqlite")]
+        backends: list[tuple[str, str | None]] = []
+        if args.backend != "postgresql":
+            backends.append(("SQLite", f"sqlite:///{tmp}/h.sqlite"))
         with contextlib.ExitStack() as stack:
-            pg = args.postgres or stack.enter_context(_throwaway_postgres())
-            backends.append(("PostgreSQL", resolve_url(pg) if pg else None))
+            if args.backend != "sqlite":
+                pg = args.postgres or stack.enter_context(_throwaway_postgres())
+                backends.append(("PostgreSQL", resolve_url(pg) if pg else None))
             for name, url in backends:
                 if url is None:
                     print(f"| {name} | (no server) | | | | | |")
