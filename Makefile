@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench install clean browser kusto azcli
+.PHONY: demo test lint bench install clean browser kusto azcli postgres
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,18 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# PostgreSQL server binaries for the history store tests (Debian package; installed when missing).
+# Only the binaries: no default cluster is created and no service started; tests/history runs a
+# throwaway cluster in a temporary directory on a free loopback port and stops it after.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO mkdir -p /etc/postgresql-common; \
+	  [ -e /etc/postgresql-common/createcluster.conf ] || \
+	    echo 'create_main_cluster = false' | $$SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    -o Dpkg::Options::=--force-confold --no-install-recommends postgresql >/dev/null; }
 
 # Microsoft's Kusto language service (npm, run with node) for the KQL checks in tests/detect.
 # Installed from the committed lock file into tests/kusto/node_modules (ignored by git).
@@ -55,7 +67,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(STAMP) browser kusto azcli lint
+test: $(STAMP) browser kusto azcli postgres lint
 	$(BIN)/pytest -q -n 2
 
 bench: $(STAMP)

@@ -36,6 +36,7 @@ EXTRA_TYPES = {
     "microsoft.securityinsights/onboardingstates",
     "microsoft.cognitiveservices/accounts/defenderforaisettings",
     "microsoft.machinelearningservices/workspaces/connections",
+    "microsoft.resources/changes",  # change records (history/), not resources
 }
 
 

@@ -49,6 +49,18 @@ class OutputError(AiPostureError):
     exit_code = EXIT_USAGE
 
 
+class StoreError(AiPostureError):
+    """The scan history store cannot be opened, read or written (history/)."""
+
+    exit_code = EXIT_USAGE
+
+
+class NotifyError(AiPostureError):
+    """A --notify webhook could not be delivered (the scan itself was stored)."""
+
+    exit_code = EXIT_USAGE
+
+
 class CollectionError(AiPostureError):
     """Nothing could be read or collected (exit code 3)."""
 

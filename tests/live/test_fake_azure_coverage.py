@@ -89,7 +89,11 @@ def test_partial_snapshot_round_trip_equals_the_offline_scan(partial_fake: FakeA
     assert live_index.status("policyStates", ml_sub).status is CS.FAILED
     assert live_index.status("deployments", CHATBOT.lower()).status is CS.PARTIAL
     assert live_index.status("roleDefinitions", ml_sub).status is CS.COMPLETE
-    got = {str(r["id"]).lower() for r in live.iter_resources() if "/deployments/" in r["id"]}
+    got = {
+        str(r["id"]).lower()
+        for r in live.iter_resources()
+        if "/deployments/" in r["id"] and str(r["type"]).lower().endswith("/deployments")
+    }
     assert sum(1 for i in got if i.startswith(CHATBOT.lower())) == 1
 
 

@@ -205,6 +205,8 @@ def graph(
     default="terminal",
     show_default=True,
 )
+@click.option("--since", help="Only what changed since a stored scan (number) or date.")
+@click.option("--store", "store_url", envvar="AIPOSTURE_STORE", help="Store for --since.")
 def access(
     demo: bool,
     inputs: tuple[Path, ...],
@@ -213,12 +215,18 @@ def access(
     quiet: bool,
     resource: str | None,
     fmt: str,
+    since: str | None,
+    store_url: str | None,
 ) -> int:
     """Access review per AI resource: who can use it, read its keys, change its deployments,
     content filters or network, and grant access to it."""
     from aiposture.graph.access import access_review, review_targets
 
     inv, _desc = _load(demo, inputs, quiet)
+    if since is not None:  # access over time (cli/history_cmd.py)
+        from aiposture.cli.history_cmd import access_since
+
+        return access_since(inv, _desc, since, store_url, fmt, output)
     if resource and not review_targets(inv, resource):
         raise InputError(
             f"--resource {resource}: no AI services account, search service or ML workspace "

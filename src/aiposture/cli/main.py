@@ -87,6 +87,7 @@ def _register() -> None:
         "detect_cmd",
         "permissions_cmd",
         "export_cmd",
+        "history_cmd",
     ):
         try:
             module = __import__(f"aiposture.cli.{name}", fromlist=["register"])

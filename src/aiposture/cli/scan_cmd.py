@@ -27,6 +27,7 @@ from aiposture.cli.common import (
     terminal_output,
     write_output,
 )
+from aiposture.cli.history_cmd import HistoryOptions, history_options
 from aiposture.cli.live_cmd import LiveOptions, live_options
 from aiposture.errors import EXIT_GATE, InputError, short_path
 from aiposture.model.sanitize import one_line
@@ -148,6 +149,7 @@ _FRAMEWORK_HELP = (
 @click.option("--verbose", "-v", is_flag=True, help="Terminal: list PASS findings too.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @live_options
+@history_options
 def scan(
     demo: bool,
     inputs: tuple[Path, ...],
@@ -172,6 +174,7 @@ def scan(
     verbose: bool,
     quiet: bool,
     live: LiveOptions,
+    history: HistoryOptions,
 ) -> int:
     """Assess a tenant: the demo, exported JSON or a snapshot.
 
@@ -345,6 +348,7 @@ def scan(
                 click.echo(f"aiposture: wrote {f} report to {one_line(target)}", err=True)
             else:
                 err.print(f"wrote {f} report to {one_line(target)}", markup=False, highlight=False)
+    history.after_scan(result, quiet)  # --store / --notify (cli/history_cmd.py)
     for gate in gates:
         _gate_line(gate)
     return EXIT_GATE if gates else 0

@@ -36,6 +36,7 @@ TEAMS = ("payments", "retail", "hr", "finance", "marketing", "research", "platfo
 
 # Collections a synthetic snapshot covers completely (what a full live collection records).
 COLLECTIONS = (
+    "resourceChanges",
     "resources",
     "subscriptions",
     "managementGroups",
@@ -156,6 +157,7 @@ class _Synth:
         self.rg_seq = 0
         self.law_id = ""
         self.seq = 0
+        self.change_targets: list[str] = []  # AI accounts that get change records (history/)
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -802,6 +804,8 @@ class _Synth:
                 POLICY_AI_LOCAL_AUTH: props.get("disableLocalAuth") is True,
             },
         )
+        if len(self.change_targets) < _MAX_CHANGE_TARGETS:
+            self.change_targets.append(acc["id"])
         if kind not in ("OpenAI", "AIServices"):
             return
         # Defender for AI settings: ARM lists one "Default" per OpenAI / AI Services account.
@@ -1283,6 +1287,7 @@ class _Synth:
                         funcs[i]()
                         break
             self.rg_left -= self.stats.resources - before
+        _resource_changes(self)
 
     def graph(self) -> dict[str, Iterator[Row]]:
         rng = random.Random(self.seed + 1)
@@ -1409,6 +1414,40 @@ class _Synth:
             "roleEligibilitySchedules": dir_eligible(),
             "conditionalAccessPolicies": ca(),
         }
+
+
+_MAX_CHANGE_TARGETS = 64
+
+
+def _resource_changes(gen: _Synth) -> None:
+    """Resource Graph change records (`resourcechanges` rows) for a few AI accounts: guardrail
+    changes (network opened, key auth re-enabled) by named users in the two weeks before
+    collection. A random generator of their own keeps the rest of the tenant unchanged."""
+    from aiposture.collect.demo.changes import change_row
+
+    rng = random.Random(gen.seed + 2)
+    kinds = (
+        ("properties.publicNetworkAccess", "Disabled", "Enabled"),
+        ("properties.networkAcls.defaultAction", "Deny", "Allow"),
+        ("properties.disableLocalAuth", "True", "False"),
+    )
+    for i, target in enumerate(gen.change_targets[::4]):
+        path, before, after = kinds[i % len(kinds)]
+        day, sec = rng.randint(1, 13), rng.randint(0, 86399)
+        when = f"2026-10-{31 - day:02d}T{sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}Z"
+        gen._emit(
+            change_row(
+                target,
+                "microsoft.cognitiveservices/accounts",
+                "Update",
+                when,
+                f"user{rng.randint(1, 500)}@contoso.com",
+                rng.choice(("Azure Portal", "Azure CLI", "ARM Template")),
+                "Microsoft.CognitiveServices/accounts/write",
+                {path: (before, after)},
+                tenant_id=gen.tenant,
+            )
+        )
 
 
 def synth_to(target: Path | IO[bytes], resources: int, seed: int) -> SynthStats:

@@ -42,6 +42,7 @@ SECURITY_TYPES = {
     "microsoft.security/assessments",
     "microsoft.security/securescores",
 }
+CHANGE_TYPE = "microsoft.resources/changes"
 # Child types Resource Graph does index in `resources` (everything else nested is ARM-only).
 ARG_CHILD_TYPES = {
     "microsoft.machinelearningservices/workspaces/onlineendpoints",
@@ -63,6 +64,8 @@ CANONICAL = {
 
 def arg_table(type_l: str, id_l: str) -> str | None:
     """The Resource Graph table a row lives in, or None when only ARM serves it."""
+    if type_l == CHANGE_TYPE:
+        return "resourcechanges"  # change records (Microsoft.Resources/changes)
     if type_l in CONTAINER_TYPES:
         return "resourcecontainers"
     if type_l in AUTHORIZATION_TYPES:

@@ -229,6 +229,7 @@ _TABLE_COLLECTIONS = {
         "policyStates",
     ),
     "securityresources": ("pricings", "securityAssessments"),
+    "resourcechanges": ("resourceChanges",),
 }
 
 
@@ -257,6 +258,7 @@ def parse_query(text: str) -> ArgQuery:
         "authorizationresources",
         "policyresources",
         "securityresources",
+        "resourcechanges",
     ):
         raise HttpError(400, "BadRequest", f"Table '{parts[0]}' is not supported by this fake")
     q = ArgQuery(table, [])

@@ -604,3 +604,31 @@ class Tenant(Resource):
     """The tenant itself, as the target of tenant-wide rules (Conditional Access, ...)."""
 
     tenant_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyChange:
+    """One property of a change record: its path and the values before and after (as Resource
+    Graph gives them, usually strings; None when absent)."""
+
+    path: str
+    before: object = None
+    after: object = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResourceChange:
+    """A Resource Graph `resourcechanges` row (type Microsoft.Resources/changes): which resource
+    changed, how, who changed it, when and through which client. Kept apart from resources: a
+    change record is not a resource and never feeds a rule."""
+
+    id: str
+    target_key: str  # lower-cased id of the changed resource
+    target_type: str  # lower case
+    change_type: str  # Create | Update | Delete
+    timestamp: str  # ISO 8601
+    changed_by: str = ""
+    changed_by_type: str = ""
+    client_type: str = ""
+    operation: str = ""
+    changes: tuple[PropertyChange, ...] = ()

@@ -36,6 +36,7 @@ from aiposture.model.entities import (
     PrivateEndpoint,
     RaiPolicy,
     Resource,
+    ResourceChange,
     ResourceGroup,
     RoleAssignment,
     RoleDefinition,
@@ -188,6 +189,8 @@ class Inventory:
     other: list[Resource] = field(default_factory=list)  # unmodeled types, kept and counted
     other_type_counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     ai_linked: dict[str, set[str]] = field(default_factory=dict)  # linked key -> AI keys using it
+    # Resource Graph change records (who changed what); never read by rules (see history/).
+    resource_changes: list[ResourceChange] = field(default_factory=list)
 
     # ---- lookup ---------------------------------------------------------------------------
 

@@ -54,8 +54,10 @@ from aiposture.model.entities import (
     Principal,
     PrivateEndpoint,
     PrivateEndpointConnection,
+    PropertyChange,
     RaiPolicy,
     Resource,
+    ResourceChange,
     ResourceGroup,
     RoleAssignment,
     RoleDefinition,
@@ -895,6 +897,35 @@ def _solution(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
         inv.sentinel.setdefault(ws, SentinelOnboarding(**base, workspace_key=ws))
 
 
+def _resource_change(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
+    """A `resourcechanges` row: kept as a change record, not as a resource."""
+    pr = _props(row)
+    attrs = p.get(pr, "changeAttributes")
+    changes = p.get(pr, "changes")
+    inv.resource_changes.append(
+        ResourceChange(
+            id=base["id"],
+            target_key=p.lower(p.get(pr, "targetResourceId")) or "",
+            target_type=p.lower(p.get(pr, "targetResourceType")) or "",
+            change_type=p.text(p.get(pr, "changeType")) or "",
+            timestamp=p.text(p.get(attrs, "timestamp")) or "",
+            changed_by=p.text(p.get(attrs, "changedBy")) or "",
+            changed_by_type=p.text(p.get(attrs, "changedByType")) or "",
+            client_type=p.text(p.get(attrs, "clientType")) or "",
+            operation=p.text(p.get(attrs, "operation")) or "",
+            changes=tuple(
+                PropertyChange(
+                    path=str(k),
+                    before=p.get(v, "previousValue"),
+                    after=p.get(v, "newValue"),
+                )
+                for k, v in (changes.items() if isinstance(changes, Mapping) else ())
+                if isinstance(v, Mapping)
+            ),
+        )
+    )
+
+
 _HANDLERS: dict[str, Handler] = {
     "microsoft.cognitiveservices/accounts": _account,
     "microsoft.cognitiveservices/accounts/deployments": _deployment,
@@ -938,6 +969,7 @@ _HANDLERS: dict[str, Handler] = {
     "microsoft.securityinsights/onboardingstates": _sentinel,
     "microsoft.managedidentity/userassignedidentities": _user_assigned_identity,
     "microsoft.operationsmanagement/solutions": _solution,
+    "microsoft.resources/changes": _resource_change,
 }
 
 

@@ -711,6 +711,7 @@ _CHILD_COLLECTIONS = {
     "microsoft.management/managementgroups": "managementGroups",
     "microsoft.securityinsights/onboardingstates": "sentinel",
     "microsoft.security/assessments": "securityAssessments",
+    "microsoft.resources/changes": "resourceChanges",
 }
 
 

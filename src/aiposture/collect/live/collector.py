@@ -101,6 +101,8 @@ TABLES = (
         tenant_level=True,
     ),
     TableQuery("securityresources", ("microsoft.security/pricings",)),
+    # Change records (who changed what, 14 days): read by history/ only, never by rules.
+    TableQuery("resourcechanges", ("microsoft.resources/changes",)),
 )
 CHILD_COLLECTIONS = (
     "deployments",
