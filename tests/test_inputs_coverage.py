@@ -194,6 +194,29 @@ def test_tenant_level_rows_are_partial(tmp_path: Path) -> None:
     assert cov(snap) == {("roleAssignments", "tenant", CoverageStatus.PARTIAL)}
 
 
+def test_management_group_rows_a_manifest_states_complete_leave_no_doubt(tmp_path: Path) -> None:
+    """The export script lists PIM eligibility per management group and says so in its
+    manifest: those rows are then accounted for (no tenant-level partial), as in a live scan.
+    A row under a management group the manifest does not state keeps the tenant doubt."""
+    mg = "/providers/Microsoft.Management/managementGroups/mg-corp"
+
+    def elig(scope: str, name: str) -> dict[str, Any]:
+        return {
+            "id": f"{scope}/providers/Microsoft.Authorization/roleEligibilitySchedules/{name}",
+            "type": "Microsoft.Authorization/roleEligibilitySchedules",
+            "properties": {"principalId": "p", "roleDefinitionId": "r", "scope": scope},
+        }
+
+    write(tmp_path / "e.json", [elig(mg, "e-1")])
+    write(tmp_path / MANIFEST, manifest(("roleEligibilitySchedules", mg, "complete")))
+    assert cov(load(tmp_path)) == {
+        ("roleEligibilitySchedules", mg.lower(), CoverageStatus.COMPLETE)
+    }
+    other = "/providers/Microsoft.Management/managementGroups/mg-other"
+    write(tmp_path / "e.json", [elig(mg, "e-1"), elig(other, "e-2")])
+    assert ("roleEligibilitySchedules", "tenant", CoverageStatus.PARTIAL) in cov(load(tmp_path))
+
+
 @pytest.mark.parametrize(
     "doc",
     [

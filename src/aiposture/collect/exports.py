@@ -332,6 +332,8 @@ class _Evidence:
     gaps: list[tuple[CoverageStatus, str]] = field(default_factory=list)  # shown gaps
     weak: list[str] = field(default_factory=list)  # reasons nothing proves it complete
     count: int = 0
+    # Tenant-level rows only: the management group each was read at (None: none shown).
+    management_groups: set[str | None] = field(default_factory=set)
 
     def record(self, collection: str, scope: str) -> Coverage:
         if self.gaps:
@@ -361,6 +363,29 @@ def list_scope(collection: str, type_lower: str, key: str) -> str | None:
     """The scope a complete list of `collection` holding this row covers, or None when the
     row cannot show it (tenant-level rows)."""
     return _list_scopes(collection, type_lower, key)[0]
+
+
+def _management_group(key: str) -> str | None:
+    """The management-group scope a (lower-case) row id sits under, if any."""
+    parts = key.split("/", 5)
+    if len(parts) > 4 and parts[1:4] == ["providers", "microsoft.management", "managementgroups"]:
+        return "/".join(parts[:5])
+    return None
+
+
+def _settle_management_group_rows(evidence: dict[tuple[str, str], _Evidence]) -> None:
+    """Rows read at management groups prove nothing by themselves (a subscription's list also
+    returns the assignments inherited from above), so they leave their collection partial at
+    tenant level; but when a manifest states each of those management groups' lists complete,
+    the rows are accounted for and the tenant-level doubt goes."""
+    for (col, scope), ev in list(evidence.items()):
+        if scope != "tenant" or ev.gaps or ev.complete or not ev.management_groups:
+            continue
+        if all(
+            mg is not None and (found := evidence.get((col, mg))) is not None and found.complete
+            for mg in ev.management_groups
+        ):
+            del evidence[(col, scope)]
 
 
 def _list_scopes(collection: str, type_lower: str, key: str) -> tuple[str | None, str | None]:
@@ -586,6 +611,7 @@ def _combine(
                 ev.complete.append(reason)
             else:
                 ev.gaps.append((status, reason))
+    _settle_management_group_rows(evidence)
 
     resources: list[Mapping[str, Any]] = []
     for key in sorted(pool):
@@ -682,6 +708,7 @@ def _read_export(
                 f"rows in {path} do not show which subscription the list covered"
             )
             evidence[(col, "tenant")].count += 1
+            evidence[(col, "tenant")].management_groups.add(_management_group(key))
             continue
         if group is not None:
             groups[(col, scope)].add(group)

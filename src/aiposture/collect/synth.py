@@ -908,6 +908,9 @@ class _Synth:
         if self._chance(0.6):
             props["publicNetworkAccess"] = self._public()
         props["privateEndpointConnections"] = []
+        # Returned by API 2024-04-01 and later (AIP-DAT-009). Chosen from the name sequence, not
+        # the random stream, so that adding it left the rest of the tenant unchanged.
+        props["systemDatastoresAuthMode"] = "identity" if self.seq % 3 else "accesskey"
         if self._chance(0.4):
             props["managedNetwork"] = {
                 "isolationMode": self._pick(
@@ -971,6 +974,8 @@ class _Synth:
             }
             if ci:
                 cprops["sshSettings"] = {"sshPublicAccess": self._pick(("Enabled", "Disabled"))}
+                # AIP-GOV-010; from the name sequence, like systemDatastoresAuthMode above.
+                cprops["osImageMetadata"] = {"isLatestOsImageVersion": self.seq % 4 != 0}
             else:
                 cprops["scaleSettings"] = {
                     "minNodeCount": 0,
@@ -995,6 +1000,10 @@ class _Synth:
             "hostingMode": "default",
             "networkRuleSet": {"ipRules": []},
             "privateEndpointConnections": [],
+            # AIP-DAT-010; ARM returns it (Unspecified when never set). From the name sequence.
+            "encryptionWithCmk": {
+                "enforcement": ("Unspecified", "Enabled", "Disabled")[self.seq % 3]
+            },
         }
         if self._chance(0.7):
             props["publicNetworkAccess"] = self._pick(("enabled", "disabled"))
