@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from aiposture.facts.content_safety import protected_material, prompt_shields
+from aiposture.facts.content_safety import prompt_shields, protected_material
 from aiposture.facts.exposure import account_exposure
 from aiposture.facts.permissions import (
     BLOB_WRITE,
