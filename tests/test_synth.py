@@ -237,3 +237,15 @@ def test_complete_tenant_leaves_nothing_unknown(tmp_path: Path) -> None:
     decided = {f.rule.id for f in result.findings if f.status in (Status.PASS, Status.FAIL)}
     for rule_id in ("AIP-GOV-002", "AIP-GOV-005", "AIP-GOV-006", "AIP-MON-006", "AIP-MON-008"):
         assert rule_id in decided, rule_id
+
+
+def test_carries_idle_shutdown_and_protected_material(
+    tenant: tuple[Path, list[dict[str, Any]]],
+) -> None:
+    """AIP-GOV-011 and AIP-MDL-010 decide both ways on the synthetic tenant (issue 18)."""
+    path, _ = tenant
+    result = scan_inventory(normalize(load_snapshot(path)), Settings(), "synth", now=NOW)
+    for rule_id in ("AIP-GOV-011", "AIP-MDL-010"):
+        seen = {f.status for f in result.findings if f.rule.id == rule_id}
+        assert {Status.PASS, Status.FAIL} <= seen, (rule_id, seen)
+        assert Status.UNKNOWN not in seen, rule_id

@@ -52,3 +52,10 @@ def test_rules_markdown_has_the_parity_view() -> None:
         "| Azure Databricks Workspaces should use private link (Preview) | Medium | none:" in text
     )
     assert "`930f48f9-f07e-427c-9494-52603581c6a9` | [AIP-MDL-003](#aip-mdl-003)" in text
+
+
+def test_idle_shutdown_and_protected_material_policies_point_to_their_rules() -> None:
+    by_key = {c.key: c for c in policy_coverage(all_rules())}
+    assert by_key["679ddf89-ab8f-48a5-9029-e76054077449"].rules == ("AIP-GOV-011",)
+    assert by_key["af253d37-136a-42f8-a1fc-30010c083d41"].rules == ("AIP-MDL-010",)
+    assert by_key["af253d37-136a-42f8-a1fc-30010c083d41"].reason is None

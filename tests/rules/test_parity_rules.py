@@ -167,3 +167,143 @@ def test_compute_instance_os_image() -> None:
         ("ci-new", "PASS"),
         ("ci-unknown", "UNKNOWN"),
     }
+
+
+def test_compute_instance_idle_shutdown() -> None:
+    rows = [
+        workspace("hub"),
+        compute("ci-idle", idleTimeBeforeShutdown="PT60M"),
+        compute("ci-none"),  # absent: the policy (679ddf89) decides on existence
+        compute("ci-empty", idleTimeBeforeShutdown=""),
+        compute("cluster", compute_type="AmlCompute"),
+    ]
+    result = run_rules(rows, complete=("resources", "computes"))
+    assert statuses(result, "AIP-GOV-011") == {
+        ("ci-idle", "PASS"),
+        ("ci-none", "FAIL"),
+        ("ci-empty", "FAIL"),
+        ("cluster", "NOT_APPLICABLE"),
+    }
+    (ok,) = [f for f in result.findings if f.rule.id == "AIP-GOV-011" and f.status.value == "PASS"]
+    assert [(e.path, e.value) for e in ok.evidence] == [
+        ("properties.properties.idleTimeBeforeShutdown", "PT60M")
+    ]
+
+
+def test_compute_instance_idle_shutdown_unknown_when_computes_not_collected() -> None:
+    rows = [workspace("hub"), compute("ci-none")]
+    result = run_rules(rows, complete=("resources",))
+    assert statuses(result, "AIP-GOV-011") == {("ci-none", "UNKNOWN")}
+    (f,) = [f for f in result.findings if f.rule.id == "AIP-GOV-011"]
+    assert "computes" in f.missing
+
+
+ACCOUNT = f"{RG}/providers/Microsoft.CognitiveServices/accounts/oai"
+
+
+def account() -> dict[str, Any]:
+    return {
+        "id": ACCOUNT,
+        "name": "oai",
+        "type": "Microsoft.CognitiveServices/accounts",
+        "kind": "OpenAI",
+        "location": "westeurope",
+        "properties": {"publicNetworkAccess": "Disabled"},
+    }
+
+
+def rai(name: str, *filters: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": f"{ACCOUNT}/raiPolicies/{name}",
+        "name": name,
+        "type": "Microsoft.CognitiveServices/accounts/raiPolicies",
+        "properties": {"basePolicyName": "Microsoft.DefaultV2", "contentFilters": list(filters)},
+    }
+
+
+def pm(kind: str, enabled: bool | None = True, blocking: bool | None = True) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": f"Protected Material {kind}", "source": "Completion"}
+    if enabled is not None:
+        out["enabled"] = enabled
+    if blocking is not None:
+        out["blocking"] = blocking
+    return out
+
+
+def deployment(name: str, policy: str | None, model: str = "gpt-4o") -> dict[str, Any]:
+    props: dict[str, Any] = {"model": {"format": "OpenAI", "name": model, "version": "1"}}
+    if policy is not None:
+        props["raiPolicyName"] = policy
+    return {
+        "id": f"{ACCOUNT}/deployments/{name}",
+        "name": name,
+        "type": "Microsoft.CognitiveServices/accounts/deployments",
+        "sku": {"name": "Standard", "capacity": 10},
+        "properties": props,
+    }
+
+
+def test_protected_material_filters() -> None:
+    rows = [
+        account(),
+        rai("both", pm("Text"), pm("Code")),
+        rai("text-only", pm("Text")),
+        rai("code-annotate", pm("Text"), pm("Code", blocking=False)),
+        rai("text-off", pm("Text", enabled=False), pm("Code")),
+        rai("flags-absent", pm("Text", None, None), pm("Code")),
+        # snake_case spelling from the REST spec examples, other sources ignored
+        rai(
+            "snake",
+            {
+                "name": "protected_material_text",
+                "enabled": True,
+                "blocking": True,
+                "source": "Completion",
+            },
+            {
+                "name": "protected_material_code",
+                "enabled": True,
+                "blocking": True,
+                "source": "Prompt",
+            },
+        ),
+        deployment("d-both", "both"),
+        deployment("d-text-only", "text-only"),
+        deployment("d-code-annotate", "code-annotate"),
+        deployment("d-text-off", "text-off"),
+        deployment("d-flags-absent", "flags-absent"),
+        deployment("d-snake", "snake"),
+        deployment("d-default", "Microsoft.DefaultV2"),
+        deployment("d-account-default", None),
+        deployment("d-nil", "Microsoft.Nil"),
+        deployment("d-gone", "not-collected"),
+        deployment("d-embed", "Microsoft.Nil", model="text-embedding-3-large"),
+    ]
+    full = ("resources", "deployments", "raiPolicies")
+    assert statuses(run_rules(rows, complete=full), "AIP-MDL-010") == {
+        ("d-both", "PASS"),
+        ("d-text-only", "FAIL"),
+        ("d-code-annotate", "FAIL"),
+        ("d-text-off", "FAIL"),
+        ("d-flags-absent", "FAIL"),
+        ("d-snake", "FAIL"),  # code only on prompts: not a completion filter
+        ("d-default", "PASS"),  # Microsoft's default policy has both on completions
+        ("d-account-default", "PASS"),
+        ("d-nil", "FAIL"),
+        ("d-gone", "UNKNOWN"),  # a name not among the raiPolicies: unresolved, as for MDL-001
+        ("d-embed", "NOT_APPLICABLE"),
+    }
+
+
+def test_protected_material_unknown_when_rai_policies_not_collected() -> None:
+    rows = [account(), deployment("d-custom", "custom-filter")]
+    result = run_rules(rows, complete=("resources", "deployments"))
+    assert statuses(result, "AIP-MDL-010") == {("d-custom", "UNKNOWN")}
+    (f,) = [f for f in result.findings if f.rule.id == "AIP-MDL-010"]
+    assert f.missing == ("raiPolicies",)
+
+
+def test_demo_has_a_pass_and_a_fail_for_the_second_batch(demo_result: ScanResult) -> None:
+    for rid in ("AIP-GOV-011", "AIP-MDL-010"):
+        seen = {f.status.value for f in demo_result.findings if f.rule.id == rid}
+        assert {"PASS", "FAIL"} <= seen, rid

@@ -855,6 +855,16 @@ class _Synth:
                             "blocking": blocking,
                             "source": "Prompt",
                         },
+                        # AIP-MDL-010; from the name sequence, not the random stream.
+                        *(
+                            {
+                                "name": f"Protected Material {kind}",
+                                "enabled": True,
+                                "blocking": self.seq % 3 != 0,
+                                "source": "Completion",
+                            }
+                            for kind in ("Text", "Code")
+                        ),
                     ],
                 },
                 parent=acc,
@@ -976,6 +986,8 @@ class _Synth:
                 cprops["sshSettings"] = {"sshPublicAccess": self._pick(("Enabled", "Disabled"))}
                 # AIP-GOV-010; from the name sequence, like systemDatastoresAuthMode above.
                 cprops["osImageMetadata"] = {"isLatestOsImageVersion": self.seq % 4 != 0}
+                if self.seq % 5:  # AIP-GOV-011; absent means no idle shutdown
+                    cprops["idleTimeBeforeShutdown"] = ("PT30M", "PT60M", "PT2H")[self.seq % 3]
             else:
                 cprops["scaleSettings"] = {
                     "minNodeCount": 0,

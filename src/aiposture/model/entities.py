@@ -222,6 +222,7 @@ class MLCompute(Resource):
     is_attached: bool | None = None
     compute_resource_id: str | None = None
     os_image_is_latest: bool | None = None  # properties.osImageMetadata.isLatestOsImageVersion
+    idle_time_before_shutdown: str | None = None  # properties.idleTimeBeforeShutdown (ISO 8601)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

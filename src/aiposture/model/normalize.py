@@ -412,6 +412,7 @@ def _compute(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
         is_attached=p.boolean(p.get(pr, "isAttachedCompute")),
         compute_resource_id=p.lower(p.get(pr, "resourceId")),
         os_image_is_latest=p.boolean(p.path(inner, "osImageMetadata.isLatestOsImageVersion")),
+        idle_time_before_shutdown=p.text(p.get(inner, "idleTimeBeforeShutdown")),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from aiposture.facts.content_safety import prompt_shields
+from aiposture.facts.content_safety import prompt_shields, protected_material
 from aiposture.facts.exposure import account_exposure
 from aiposture.facts.permissions import (
     BLOB_WRITE,
@@ -971,3 +971,69 @@ def cost_cap(dep: Deployment, ctx: RuleContext) -> Verdict:
         else "rate limits set",
         *evidence,
     )
+
+
+@rule(
+    id="AIP-MDL-010",
+    title="Model deployment does not block protected material (text, code) in completions",
+    pillar=Pillar.MODEL,
+    severity=Severity.LOW,
+    target=Deployment,
+    requires=("deployments",),
+    remediation=_filter_remediation(
+        "Use a content filter on deployment <NAME> whose Protected Material Text and Protected "
+        "Material Code filters run on completions, enabled and blocking (the Microsoft default "
+        "policy has both; Microsoft.Nil and custom filters without them do not): the commands "
+        "create aiposture-guarded with the recommended settings on <PARENT> and attach it.",
+        "Foundry portal > resource '<PARENT>' > Guardrails + controls > Content filters > "
+        "Create content filter > Output filter: Protected material for text and Protected "
+        "material for code = Annotate and block > Deployment: <NAME> > Create.",
+        tuple(
+            PolicyFix(
+                COMPLETION_FILTER_POLICY,
+                "Audit",
+                COMPLETION_FILTER_NAME + f" (one assignment per filter: {name})",
+                (
+                    ("filterName", name),
+                    ("allowedEnabledForCompletion", ("true",)),
+                    ("allowedBlockingForCompletion", ("true",)),
+                ),
+            )
+            for name in ("Protected Material Text", "Protected Material Code")
+        ),
+    ),
+    references=Refs(
+        mcsb=("AI-2",),
+        azure_policy=(COMPLETION_FILTER_POLICY,),
+        other=(
+            "Microsoft Learn: Default content safety policies (Protected Material - Text and "
+            "Protected Material - Code on completions)",
+            "Microsoft Learn: Protected material detection filter",
+        ),
+    ),
+)
+def protected_material_filter(dep: Deployment, ctx: RuleContext) -> Verdict:
+    """The protected-material filters stop a completion that reproduces known text (lyrics,
+    articles, recipes, selected web content) or code from public GitHub repositories. Without
+    them the model can hand users copyrighted text or licensed code verbatim, which the
+    organisation then publishes or ships: an intellectual-property and licence-compliance
+    exposure, and one that an attacker can provoke on purpose. Annotate-only flags the match
+    after the user already has it. Microsoft's default policy includes both filters on
+    completions (documented for text models), so a deployment on Microsoft.Default/DefaultV2
+    or on the account default passes; Microsoft.Nil and custom filters that leave them out
+    fail. Policy af253d37 audits the same entries (one filterName per assignment, enabled and
+    blocking required by its defaults): assign it twice, for Text and for Code. The fact is
+    facts/content_safety.protected_material, next to Prompt Shields."""
+    cf, verdict = _filter_or_verdict(dep)
+    if verdict is not None or cf is None:
+        return verdict or unknown("content filter not resolved", "raiPolicies")
+    fact = protected_material(dep)
+    if fact.is_unknown:
+        return unknown(fact.reason, *fact.missing)
+    evidence = [
+        ev("properties.raiPolicyName", dep.rai_policy_name),
+        *(ev(path, value) for path, value in fact.evidence),
+    ]
+    if fact.is_true:
+        return passed(fact.reason, *evidence)
+    return failed(fact.reason, *evidence)
