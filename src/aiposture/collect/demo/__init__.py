@@ -15,7 +15,16 @@ from aiposture.model.snapshot import Snapshot
 DEMO_COLLECTED_AT = "2026-11-02T09:00:00Z"
 # Extra parts, applied in order after the core; each module has build(contoso) -> None.
 # arm_defaults comes last: it fills the fields ARM always returns into what the others wrote.
-PARTS = ("catalog_a", "catalog_b", "paths", "catalog_c", "builtin_roles", "changes", "arm_defaults")
+PARTS = (
+    "catalog_a",
+    "catalog_b",
+    "paths",
+    "catalog_c",
+    "catalog_d",
+    "builtin_roles",
+    "changes",
+    "arm_defaults",
+)
 
 COLLECTIONS = (
     "resources",
