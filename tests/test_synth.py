@@ -37,6 +37,10 @@ EXTRA_TYPES = {
     "microsoft.cognitiveservices/accounts/defenderforaisettings",
     "microsoft.machinelearningservices/workspaces/connections",
     "microsoft.resources/changes",  # change records (history/), not resources
+    # One model endpoint per ML workspace (AIP-MDL-011), written as per-resource extras.
+    "microsoft.machinelearningservices/workspaces/serverlessendpoints",
+    "microsoft.machinelearningservices/workspaces/onlineendpoints",
+    "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments",
 }
 
 
@@ -185,6 +189,7 @@ CORE_RULES = (
     "AIP-MDL-001",
     "AIP-MON-001",
     "AIP-MON-003",
+    "AIP-MDL-011",
 )
 
 

@@ -11,6 +11,8 @@ approved = [{ publisher = "OpenAI", name = "gpt-4o", version = "2024-08-06" }]
 admins = ["<object id>"]
 max_admins = 5
 retirements = [{ name = "gpt-35-turbo", version = "0613", retires = "2025-02-13" }]
+allowed_registries = ["azureml", "azure-openai"]
+registries_only = false
 [regions]
 allowed = ["westeurope", "swedencentral"]
 [[suppress]]
@@ -36,6 +38,16 @@ from aiposture.errors import ConfigError, describe_os_error, short_path
 from aiposture.model.types import Severity
 
 DEFAULT_REQUIRED_TAGS = ("owner", "environment", "data-classification")
+# AIP-MDL-011: Azure ML registries whose models endpoints may serve. Microsoft's curated
+# catalog registries (the model catalog's azureml / azure-openai, and the partner collections
+# Microsoft publishes for Meta, Mistral and Cohere).
+DEFAULT_ALLOWED_REGISTRIES = (
+    "azureml",
+    "azure-openai",
+    "azureml-meta",
+    "azureml-mistral",
+    "azureml-cohere",
+)
 MAX_CONFIG_BYTES = 1 << 20  # a real aiposture.toml is a few KiB
 
 
@@ -86,6 +98,8 @@ class Settings:
     model_admins: frozenset[str] = frozenset()
     max_model_admins: int = 5
     model_retirements: tuple[ModelRetirement, ...] = ()
+    allowed_registries: tuple[str, ...] = DEFAULT_ALLOWED_REGISTRIES  # lower-case
+    registries_only: bool = False  # AIP-MDL-011: workspace (non-registry) models fail too
     allowed_regions: tuple[str, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     source: str = ""  # the config file, for messages
@@ -141,6 +155,10 @@ class _Models(msgspec.Struct, forbid_unknown_fields=True):
     admins: list[str] = []
     max_admins: int = 5
     retirements: list[_Retirement] = []
+    allowed_registries: list[str] = msgspec.field(
+        default_factory=lambda: list(DEFAULT_ALLOWED_REGISTRIES)
+    )
+    registries_only: bool = False
 
 
 class _Regions(msgspec.Struct, forbid_unknown_fields=True):
@@ -195,6 +213,8 @@ def settings_from_mapping(data: Mapping[str, Any], source: str = "<config>") -> 
         model_retirements=tuple(
             ModelRetirement(r.name, r.version, r.retires) for r in f.models.retirements
         ),
+        allowed_registries=tuple(r.strip().lower() for r in f.models.allowed_registries),
+        registries_only=f.models.registries_only,
         allowed_regions=tuple(r.lower().replace(" ", "") for r in f.regions.allowed),
         suppressions=tuple(
             Suppression(rule=s.rule, resource=s.resource, reason=s.reason, expires=s.expires)

@@ -1006,6 +1006,53 @@ class _Synth:
                 identity_p=0.3,
                 ai=True,
             )
+        self._ml_endpoint(ws)
+
+    def _ml_endpoint(self, ws: Row) -> None:
+        """One serverless endpoint or online deployment per workspace (AIP-MDL-011), chosen
+        from the name sequence and written as per-resource extras (no role assignments, not
+        in N, no random draws), so adding them left the rest of the tenant unchanged."""
+        registry = ("azureml-meta", "azureml", "hf-community-share", "azureml-mistral")[
+            self.seq % 4
+        ]
+        model = f"azureml://registries/{registry}/models/model-{self.seq % 7}"
+        name = f"ep-{self.seq:07d}"
+        base = {"location": self.location, "tags": dict(ws.get("tags") or {})}
+        if self.seq % 2:
+            self._emit(
+                {
+                    "id": f"{ws['id']}/serverlessEndpoints/{name}",
+                    "name": name,
+                    "type": f"{ws['type']}/serverlessEndpoints",
+                    **base,
+                    "sku": {"name": "Consumption"},
+                    "properties": {"authMode": "Key", "modelSettings": {"modelId": model}},
+                }
+            )
+            return
+        ep_id = f"{ws['id']}/onlineEndpoints/{name}"
+        self._emit(
+            {
+                "id": ep_id,
+                "name": name,
+                "type": f"{ws['type']}/onlineEndpoints",
+                **base,
+                "properties": {"authMode": "AADToken", "traffic": {"blue": 100}},
+            }
+        )
+        self._emit(
+            {
+                "id": f"{ep_id}/deployments/blue",
+                "name": "blue",
+                "type": f"{ws['type']}/onlineEndpoints/deployments",
+                **base,
+                "sku": {"name": "Default", "capacity": 1},
+                "properties": {
+                    "endpointComputeType": "Managed",
+                    "model": f"{model}/versions/1",
+                },
+            }
+        )
 
     def w_search(self) -> None:
         props: dict[str, Any] = {

@@ -226,6 +226,19 @@ class MLCompute(Resource):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MLModelEndpoint(Resource):
+    """A model an Azure ML / Foundry workspace serves: a serverless endpoint
+    (workspaces/serverlessEndpoints, properties.modelSettings.modelId) or an online endpoint
+    deployment (workspaces/onlineEndpoints/deployments, properties.model). Both are asset ids:
+    `azureml://registries/<registry>/models/<name>[/versions/<v>]` for a registry model, a
+    workspace model's ARM id or `azureml:<name>:<version>` otherwise."""
+
+    workspace_key: str
+    endpoint_kind: str  # "serverless" or "online"
+    model_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MLConnection(Resource):
     workspace_key: str
     category: str | None = None

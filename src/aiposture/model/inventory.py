@@ -65,6 +65,7 @@ AI_TYPES = frozenset(
         "microsoft.machinelearningservices/workspaces/computes",
         "microsoft.machinelearningservices/workspaces/connections",
         "microsoft.machinelearningservices/workspaces/onlineendpoints",
+        "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments",
         "microsoft.machinelearningservices/workspaces/batchendpoints",
         "microsoft.machinelearningservices/workspaces/serverlessendpoints",
         "microsoft.machinelearningservices/registries",

@@ -40,6 +40,7 @@ from aiposture.model.entities import (
     ManagementGroup,
     MLCompute,
     MLConnection,
+    MLModelEndpoint,
     MLWorkspace,
     NetworkAcls,
     NetworkSecurityGroup,
@@ -424,6 +425,26 @@ def _connection(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
         category=p.text(p.get(pr, "category")),
         auth_type=p.text(p.get(pr, "authType")),
         target=p.text(p.get(pr, "target")),
+    )
+
+
+def _serverless_endpoint(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
+    pr = _props(row)
+    inv.other_ai[base["key"]] = MLModelEndpoint(
+        **base,
+        workspace_key=_parent(base["key"]),
+        endpoint_kind="serverless",
+        model_id=p.text(p.path(pr, "modelSettings.modelId")),
+    )
+
+
+def _online_deployment(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
+    pr = _props(row)
+    inv.other_ai[base["key"]] = MLModelEndpoint(
+        **base,
+        workspace_key=_parent(base["key"], 2),
+        endpoint_kind="online",
+        model_id=p.text(p.get(pr, "model")),
     )
 
 
@@ -938,7 +959,8 @@ _HANDLERS: dict[str, Handler] = {
     "microsoft.machinelearningservices/workspaces/connections": _connection,
     "microsoft.machinelearningservices/workspaces/onlineendpoints": _other_ai,
     "microsoft.machinelearningservices/workspaces/batchendpoints": _other_ai,
-    "microsoft.machinelearningservices/workspaces/serverlessendpoints": _other_ai,
+    "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments": _online_deployment,
+    "microsoft.machinelearningservices/workspaces/serverlessendpoints": _serverless_endpoint,
     "microsoft.machinelearningservices/registries": _other_ai,
     "microsoft.search/searchservices": _search,
     "microsoft.containerservice/managedclusters": _aks,

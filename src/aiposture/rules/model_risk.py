@@ -6,6 +6,7 @@ import re
 
 from aiposture.facts.content_safety import prompt_shields, protected_material
 from aiposture.facts.exposure import account_exposure
+from aiposture.facts.model_source import serves_allowed_model
 from aiposture.facts.permissions import (
     BLOB_WRITE,
     CS_DEPLOYMENT_WRITE,
@@ -20,6 +21,7 @@ from aiposture.model.entities import (
     CognitiveAccount,
     Deployment,
     EffectiveContentFilter,
+    MLModelEndpoint,
     StorageAccount,
 )
 from aiposture.model.types import Pillar, Severity
@@ -1037,3 +1039,109 @@ def protected_material_filter(dep: Deployment, ctx: RuleContext) -> Verdict:
     if fact.is_true:
         return passed(fact.reason, *evidence)
     return failed(fact.reason, *evidence)
+
+
+# ---- AIP-MDL-011: registry models served by ML / Foundry endpoints --------------------------
+
+REGISTRY_MODELS_POLICY = "12e5dd16-d201-47ff-849b-8454061c293d"
+REGISTRY_MODELS_NAME = (
+    "[Preview]: Azure Machine Learning Deployments should only use approved Registry Models"
+)
+ALLOWED_REGISTRY_POLICY = "19539b54-c61e-4196-9a38-67598701be90"
+ALLOWED_REGISTRY_NAME = (
+    "[Preview]: Azure Machine Learning Model Registry Deployments are restricted except for "
+    "the allowed Registry"
+)
+
+
+@rule(
+    id="AIP-MDL-011",
+    title="ML endpoint serves a model from a registry outside the allowed list",
+    pillar=Pillar.MODEL,
+    severity=Severity.MEDIUM,
+    target=MLModelEndpoint,
+    target_label="ML serverless endpoint or online deployment",
+    requires=("resources",),
+    remediation=Remediation(
+        summary="Serve a model from an allowed registry on <NAME> (or add its registry to "
+        "[models] allowed_registries after review), and enforce it with the built-in "
+        "registry-model policies.",
+        az_cli="# online deployment: point it at a model from an allowed registry\n"
+        "az resource update --ids <ID> --api-version 2024-04-01 "
+        "--set properties.model={{APPROVED_MODEL_ID}}\n"
+        "# serverless endpoint (its model cannot change): delete it, then re-create it from "
+        "the approved model with the Bicep form\n"
+        "# az resource delete --ids <ID> --api-version 2024-04-01",
+        bicep="// serverless endpoint (an online deployment sets properties.model instead)\n"
+        "resource ep 'Microsoft.MachineLearningServices/workspaces/serverlessEndpoints"
+        "@2024-04-01' = {\n"
+        "  parent: workspace // '<PARENT>'\n  name: '<NAME>'\n  location: '<LOCATION>'\n"
+        "  sku: { name: 'Consumption' }\n"
+        "  properties: {\n    authMode: 'Key'\n"
+        "    modelSettings: { modelId: '{{APPROVED_MODEL_ID}}' }\n  }\n}",
+        terraform='resource "azapi_resource" "serverless_endpoint" {\n'
+        '  type      = "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints'
+        '@2024-04-01"\n'
+        '  name      = "<NAME>"\n'
+        '  parent_id = "<PARENT_ID>"\n'
+        '  location  = "<LOCATION>"\n'
+        "  body = {\n"
+        '    sku        = { name = "Consumption" }\n'
+        "    properties = {\n"
+        '      authMode      = "Key"\n'
+        '      modelSettings = { modelId = "{{APPROVED_MODEL_ID}}" }\n'
+        "    }\n  }\n}",
+        portal="Azure AI Foundry portal > project on workspace '<PARENT>' > Models + endpoints "
+        "> <NAME>: delete it, then Deploy model > pick the model from the catalog of an "
+        "allowed registry; Azure portal > Policy > assign the two Machine Learning registry "
+        "model policies (effect Deny) with your registry.",
+        policy=(
+            PolicyFix(
+                ALLOWED_REGISTRY_POLICY,
+                "Deny",
+                ALLOWED_REGISTRY_NAME,
+                parameters=(("allowedRegistryName", "azureml"), ("restrictedModels", ())),
+            ),
+            PolicyFix(
+                REGISTRY_MODELS_POLICY,
+                "Deny",
+                REGISTRY_MODELS_NAME,
+                parameters=(
+                    ("allowedPublishers", ()),
+                    (
+                        "allowedAssetIds",
+                        ("azureml://registries/azureml/", "azureml://registries/azure-openai/"),
+                    ),
+                ),
+            ),
+        ),
+    ),
+    references=Refs(
+        mcsb=("AI-1",),
+        azure_policy=(ALLOWED_REGISTRY_POLICY, REGISTRY_MODELS_POLICY),
+        owasp_llm=("LLM03",),
+        atlas=("AML.T0010",),
+    ),
+)
+def endpoint_registry_model(ep: MLModelEndpoint, ctx: RuleContext) -> Verdict:
+    """A model pulled from an arbitrary Azure ML registry (another tenant's, a community
+    share, a typo-squatted name) is third-party code and weights: it can carry a backdoor or
+    poisoned behaviour, an unsafe pickle, or licence terms nobody reviewed, and it then
+    answers the organisation's users. Serverless endpoints and online deployments name the
+    model they serve as an asset id; a registry model is
+    `azureml://registries/<registry>/...`. The allowed registries come from aiposture.toml
+    [models] allowed_registries (default: Microsoft's curated catalog registries azureml,
+    azure-openai, azureml-meta, azureml-mistral, azureml-cohere); a workspace's own model is
+    not a registry model and passes unless [models] registries_only is set. Azure Policy
+    19539b54 (Deny outside one allowedRegistryName) and 12e5dd16 (allowedPublishers /
+    allowedAssetIds, partial asset ids allowed) enforce the same at deployment time."""
+    fact = serves_allowed_model(
+        ep, ctx.settings.allowed_registries, registries_only=ctx.settings.registries_only
+    )
+    evidence = [ev(path, value) for path, value in fact.evidence]
+    evidence.append(ev("settings.models.allowed_registries", list(ctx.settings.allowed_registries)))
+    if fact.is_unknown:
+        return unknown(fact.reason, *fact.missing, evidence=evidence)
+    if fact.is_false:
+        return failed(fact.reason, *evidence)
+    return passed(fact.reason, *evidence)

@@ -40,6 +40,8 @@ PLACEHOLDERS = ("<NAME>", "<RG>", "<SUB>", "<ID>", "<LOCATION>", "<PARENT>", "<P
 USER_CHOICES: Mapping[str, str] = {
     "APIM": "the name of the API Management gateway to put in front of the account",
     "APP_ID": "the application (client) id of the app registration",
+    "APPROVED_MODEL_ID": "a model asset id from an allowed registry, e.g. "
+    "azureml://registries/azureml-meta/models/Meta-Llama-3.1-8B-Instruct",
     "APIM_RG": "the resource group of that API Management gateway",
     "APIM_ID": "the resource id of that API Management gateway",
     "CIDR": "the public IP range(s) allowed to reach the API server, e.g. 203.0.113.0/24",

@@ -23,6 +23,7 @@ PARTS = (
     "builtin_roles",
     "changes",
     "catalog_d",
+    "catalog_e",
     "arm_defaults",
 )
 
