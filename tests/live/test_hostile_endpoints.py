@@ -201,7 +201,14 @@ def test_the_page_limit_caps_every_api(clean_fake: FakeAzure) -> None:
 def test_an_html_answer_fails_only_that_call(
     clean_fake: FakeAzure, match: str, collection: str
 ) -> None:
-    clean_fake.faults = Faults(html_burst=1, html_match=match)
+    burst = 1
+    if collection == "deployments":
+        # One account's list, answered with HTML however often it is asked: the collector may
+        # first ask inside an ARM batch and then alone (issue 14), and a single HTML answer
+        # to the batched ask would be healed by the plain GET, depending on timing.
+        match = sorted(_deployment_parents(clean_fake))[0] + "/deployments"
+        burst = 1000
+    clean_fake.faults = Faults(html_burst=burst, html_match=match)
     collector, snap = collect(clean_fake)
     assert collector.report.aborted is None
     failed = [
