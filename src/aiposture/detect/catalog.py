@@ -319,7 +319,7 @@ _CALLER_ENTITIES = (
     EntityMapping("IP", "Address", "CallerIp"),
 )
 
-DETECTIONS: tuple[Detection, ...] = (
+DETECTIONS: tuple[Detection, ...] = (  # in id order
     Detection(
         id="AIP-DET-001",
         title="Abnormal model invocation rate by a caller",
@@ -447,11 +447,6 @@ DETECTIONS: tuple[Detection, ...] = (
         query_frequency=_HOUR,
         query_period=_HOUR,
     ),
-)
-
-
-DETECTIONS = (
-    *DETECTIONS,
     Detection(
         id="AIP-DET-006",
         title="Unusual Key Vault secret reads by an AI workload identity",
@@ -483,11 +478,6 @@ DETECTIONS = (
         query_frequency=_HOUR,
         query_period=14 * _DAY,
     ),
-)
-
-
-DETECTIONS = (
-    *DETECTIONS,
     Detection(
         id="AIP-DET-007",
         title="Unusual blob reads by an AI workload identity",
@@ -520,11 +510,6 @@ DETECTIONS = (
         query_frequency=_HOUR,
         query_period=14 * _DAY,
     ),
-)
-
-
-DETECTIONS = (
-    *DETECTIONS,
     Detection(
         id="AIP-DET-008",
         title="Defender for AI alerts on an AI resource",
@@ -551,11 +536,6 @@ DETECTIONS = (
         query_frequency=_HOUR,
         query_period=_HOUR,
     ),
-)
-
-
-DETECTIONS = (
-    *DETECTIONS,
     Detection(
         id="AIP-DET-009",
         title="Token consumption spike on an AI account (platform metrics)",
