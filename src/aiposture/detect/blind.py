@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiposture.detect.model import Detection
+from aiposture.facts.defender import plan_on
 from aiposture.model.inventory import Inventory
 
 
@@ -64,7 +65,7 @@ def _defender_ai(inv: Inventory, det: Detection) -> list[BlindSpot]:
     for sub in subs:
         key = f"/subscriptions/{sub}"
         pricing = inv.pricing(sub, _DEFENDER_AI_PLAN)
-        if pricing is not None and (pricing.pricing_tier or "").lower() == "standard":
+        if pricing is not None and plan_on(pricing.pricing_tier):
             continue
         coverage = inv.coverage.status("pricings", key)
         if pricing is None and not coverage.complete:

@@ -29,6 +29,10 @@ from aiposture.rules.types import (
 REPORT_SCHEMA_VERSION = "1.0"
 
 
+# Findings whose rules get their detection links in the report (detect/links.py).
+_OPEN = (Status.FAIL, Status.UNKNOWN)
+
+
 def finding_dict(f: Finding, *, keep_remediation: bool = True) -> dict[str, Any]:
     """`keep_remediation=False` renders the fix without caching it on the finding: writing a
     million findings must not leave a million rendered remediations behind in memory."""
@@ -166,8 +170,6 @@ def _report_doc(result: ScanResult, findings: Any) -> dict[str, Any]:
     scrubbed: dict[str, Any] = tree(doc)
     return scrubbed
 
-
-_OPEN = (Status.FAIL, Status.UNKNOWN)
 
 _PLACEHOLDER = "\u0000aiposture-findings\u0000"
 _MARKER = b'"findings": ' + msgspec.json.encode(_PLACEHOLDER)

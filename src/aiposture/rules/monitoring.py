@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from aiposture.config import Settings
+from aiposture.facts.defender import plan_on, plan_tier
 from aiposture.model.entities import (
     CognitiveAccount,
     DiagnosticSetting,
@@ -34,16 +35,6 @@ from aiposture.rules.types import (
 )
 
 
-def _plan_tier(inv: Inventory, subscription_id: str, plan: str) -> str | None:
-    """pricingTier of a Defender plan in a subscription (None when the plan is absent)."""
-    pricing = inv.pricing(subscription_id, plan)
-    return pricing.pricing_tier if pricing else None
-
-
-def _plan_on(tier: str | None) -> bool:
-    return (tier or "").lower() == "standard"
-
-
 def _known_workspace(settings: Iterable[DiagnosticSetting]) -> str | None:
     """A Log Analytics workspace the resource's diagnostic settings already send to (for the
     fix: add the missing categories there); None when none does (the user picks one)."""
@@ -52,9 +43,9 @@ def _known_workspace(settings: Iterable[DiagnosticSetting]) -> str | None:
 
 def _plan_verdict(inv: Inventory, subscription_id: str, plan: str, label: str, on: str) -> Verdict:
     """PASS when the Defender plan is Standard, FAIL otherwise (absent = Free)."""
-    tier = _plan_tier(inv, subscription_id, plan)
+    tier = plan_tier(inv, subscription_id, plan)
     evidence = ev(f"Microsoft.Security/pricings/{plan}.properties.pricingTier", tier)
-    if _plan_on(tier):
+    if plan_on(tier):
         return passed(on, evidence)
     return failed(f"{label} tier is {tier or 'absent (Free)'}", evidence)
 
@@ -339,7 +330,7 @@ def prompt_evidence(sub: Subscription, ctx: RuleContext) -> Verdict:
     (AIPromptSharingWithPurview, AIModelScanner) are not required by this rule. Policy
     359a48a3 keeps it on (DeployIfNotExists, isAIPromptEvidenceEnabled true)."""
     pricing = ctx.inventory.pricing(sub.subscription_id, "AI")
-    if pricing is None or not _plan_on(pricing.pricing_tier):
+    if pricing is None or not plan_on(pricing.pricing_tier):
         return not_applicable("Defender for AI services is not enabled (see AIP-MON-003)")
     ext = next((e for e in pricing.extensions if e.name.lower() == "aipromptevidence"), None)
     evidence = ev(
@@ -571,7 +562,7 @@ def defender_per_account(account: CognitiveAccount, ctx: RuleContext) -> Verdict
     can opt out (defenderForAISettings state Disabled). An opted-out account produces no
     threat alerts while dashboards show the plan as on. Absent setting = Enabled."""
     inv = ctx.inventory
-    if not _plan_on(_plan_tier(inv, account.subscription_id, "AI")):
+    if not plan_on(plan_tier(inv, account.subscription_id, "AI")):
         return not_applicable("the Defender for AI plan is off in this subscription")
     setting = inv.defender_for_ai.get(account.key)
     state = setting.state if setting else None
