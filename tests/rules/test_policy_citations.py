@@ -22,21 +22,6 @@ GENERATOR = ROOT / "tests" / "data" / "azure_policy" / "gen_policy_builtins.py"
 _GUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 _SHORT = re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8}\b")
 
-# Cited outside the AI categories, and not reached through the public-code index in the
-# session that built the data file (their azure-policy paths were not found). Kept exact so
-# the test fails when one is added to the data or a new unsourced citation appears.
-UNSOURCED = frozenset(
-    {
-        "993c2fcd-2b29-49d2-9eb0-df2c3a730c32",  # AKS local accounts (IDN-013)
-        "ac4a19c2-fa67-49b4-8ae5-0b2e78c49457",  # RBAC on Kubernetes Services (IDN-013)
-        "040732e8-d947-40b8-95d6-854c95024bf8",  # AKS private clusters (NET-008)
-        "0e246bcf-5f6f-4f87-bc6f-775d4712c7ea",  # AKS authorized IP ranges (NET-008)
-        "e71308d3-144b-4262-b144-efdc3cc90517",  # subnets with an NSG (NET-011)
-        "2465583e-4e78-4c15-b6be-a36cbc7c8b0f",  # activity log to Log Analytics (MON-007)
-        "cfdc5972-75b3-4418-8ae1-7f5c36839390",  # Defender for Storage (MON-010)
-    }
-)
-
 
 def _cited() -> dict[str, set[str]]:
     """GUID -> ids of the rules citing it (references, policy fixes, rationale)."""
@@ -61,7 +46,7 @@ def test_generated_data_is_current() -> None:
 def test_every_cited_policy_is_a_real_builtin() -> None:
     cited = _cited()
     missing = {g: sorted(ids) for g, ids in cited.items() if builtin_policy(g) is None}
-    assert set(missing) == set(UNSOURCED), missing
+    assert missing == {}
     deprecated = {g: ids for g, ids in cited.items() if (d := builtin_policy(g)) and d.deprecated}
     assert deprecated == {}
 
@@ -71,9 +56,7 @@ def test_policy_fixes_claim_an_allowed_effect_and_the_real_name() -> None:
     for r in all_rules():
         for fix in r.remediation.policy:
             d = builtin_policy(fix.definition_id)
-            if d is None:
-                assert fix.definition_id in UNSOURCED
-                continue
+            assert d is not None, (r.id, fix.definition_id)
             if not d.allows(fix.effect):
                 wrong.append((r.id, fix.definition_id, "effect", fix.effect, d.allowed_effects))
             name = fix.display_name
@@ -142,3 +125,46 @@ def test_issue_18_citations() -> None:
     written = re.search(r"properties\.mode=(\w+)", mdl4.remediation.az_cli)
     assert written is not None and written.group(1) in allowed_modes
     assert "Asynchronous_filter" not in allowed_modes
+
+
+def test_every_definition_names_its_source_file_and_commit() -> None:
+    """Each entry says where it was read: an azure-policy path and a full commit id."""
+    unsourced = [
+        g
+        for g, d in builtin_policies().items()
+        if not d.source_path.startswith("built-in-policies/policyDefinitions/")
+        or not re.fullmatch(r"[0-9a-f]{40}", d.source_commit or "")
+    ]
+    assert unsourced == []
+
+
+def test_non_ai_citations_are_sourced() -> None:
+    """The seven citations outside the AI categories (AKS, subnets, activity log, Defender for
+    Storage), each pinned to its definition file and the effect the citing rule proposes."""
+    expected = {
+        "993c2fcd-2b29-49d2-9eb0-df2c3a730c32": ("AIP-IDN-013", "Kubernetes/", "Deny"),
+        "ac4a19c2-fa67-49b4-8ae5-0b2e78c49457": ("AIP-IDN-013", "Security Center/", "Audit"),
+        "040732e8-d947-40b8-95d6-854c95024bf8": ("AIP-NET-008", "Kubernetes/", "Deny"),
+        "0e246bcf-5f6f-4f87-bc6f-775d4712c7ea": ("AIP-NET-008", "Security Center/", "Audit"),
+        "e71308d3-144b-4262-b144-efdc3cc90517": (
+            "AIP-NET-011",
+            "Security Center/",
+            "AuditIfNotExists",
+        ),
+        "2465583e-4e78-4c15-b6be-a36cbc7c8b0f": ("AIP-MON-007", "Monitoring/", "DeployIfNotExists"),
+        "cfdc5972-75b3-4418-8ae1-7f5c36839390": (
+            "AIP-MON-010",
+            "Security Center/",
+            "DeployIfNotExists",
+        ),
+    }
+    cited = _cited()
+    for guid, (rule_id, folder, effect) in expected.items():
+        d = builtin_policy(guid)
+        assert d is not None, guid
+        assert rule_id in cited[guid]
+        assert d.source_path.startswith("built-in-policies/policyDefinitions/" + folder)
+        assert d.allows(effect) and not d.deprecated
+        r = get_rule(rule_id)
+        assert r is not None
+        assert {p.effect for p in r.remediation.policy if p.definition_id == guid} == {effect}

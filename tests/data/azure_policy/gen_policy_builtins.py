@@ -75,12 +75,16 @@ def from_excerpts(path: Path) -> list[dict[str, Any]]:
 
 
 def from_checkout(root: Path) -> list[dict[str, Any]]:
-    out = []
+    """Every definition of the AI categories, and the other definitions rules cite (the paths
+    sources.json names outside those categories: AKS, networking, monitoring, storage...)."""
     base = root / "built-in-policies" / "policyDefinitions"
-    for category in CATEGORIES:
-        for file in sorted((base / category).glob("*.json")):
-            raw = json.loads(file.read_text(encoding="utf-8"))
-            out.append(definition_record(raw, str(file.relative_to(root)), None))
+    files = [f for category in CATEGORIES for f in sorted((base / category).glob("*.json"))]
+    cited = json.loads((HERE / "sources.json").read_text(encoding="utf-8"))["files"]
+    files += [root / f["path"] for f in cited if (root / f["path"]) not in files]
+    out = []
+    for file in files:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+        out.append(definition_record(raw, file.relative_to(root).as_posix(), None))
     return out
 
 
