@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from aiposture.config import Settings
+from aiposture.model.entities import PolicyAssignment
+from aiposture.rules.governance import INITIATIVES, assigned_definitions
 from root_helpers import run_rules, statuses
 
 TENANT = "00000000-0000-0000-0000-0000000000aa"
@@ -537,3 +539,66 @@ def test_effect_the_definition_cannot_take_guards_nothing() -> None:
         sub, "a", "55d1f543-d1b0-4811-9663-d6d0dbc6326d", params={"effect": "AuditIfNotExists"}
     )
     assert ("AIP-GOV-004", "oai-gov", "PASS") in _gov([aine])
+
+
+# ---- issue 18: Microsoft built-in initiatives (not in the tenant's policySetDefinitions) ------
+
+MCSB = "1f3afdf9-d0c9-4c3d-847f-89da613e70a8"
+MCSB_NETWORK_PARAM = "cognitiveServicesAccountsShouldRestrictNetworkAccessMonitoringEffect"
+
+
+def test_builtin_security_benchmark_initiative_is_recognised() -> None:
+    """The Microsoft cloud security benchmark assigned at a management group: its
+    network-restriction member (effect parameter defaulting to Audit) guards public access, its
+    AI-services local-auth member (no effect parameter: the definition's Audit default) guards
+    local auth; it holds no AI-services diagnostic-settings member, and for search services its
+    resource-log member (AuditIfNotExists by default) guards logging."""
+    complete = (*POLICY, "policyDefinitions")
+    rows = [*base_rows(), SEARCH, assignment(f"{MG}/landingzones", "asc", MCSB, initiative=True)]
+    r = run_rules(rows, complete=complete)
+    assert statuses(r, "AIP-GOV-002") == {("oai-gov", "PASS"), ("srch-gov", "FAIL")}
+    assert statuses(r, "AIP-GOV-003") == {("oai-gov", "PASS"), ("srch-gov", "PASS")}
+    assert statuses(r, "AIP-GOV-004") == {("oai-gov", "FAIL"), ("srch-gov", "PASS")}
+
+
+def test_builtin_initiative_member_switched_off_guards_nothing() -> None:
+    """The same assignment with the member's effect parameter set to Disabled: the network
+    member no longer counts, the others still do."""
+    complete = (*POLICY, "policyDefinitions")
+    off = assignment(
+        f"{MG}/landingzones", "asc", MCSB, initiative=True, params={MCSB_NETWORK_PARAM: "Disabled"}
+    )
+    r = run_rules([*base_rows(), off], complete=complete)
+    assert statuses(r, "AIP-GOV-002") == {("oai-gov", "FAIL")}
+    assert statuses(r, "AIP-GOV-003") == {("oai-gov", "PASS")}
+    deny = assignment(
+        f"{MG}/landingzones", "asc", MCSB, initiative=True, params={MCSB_NETWORK_PARAM: "Deny"}
+    )
+    r = run_rules([*base_rows(), deny], complete=complete)
+    (f,) = [f for f in r.findings if f.rule.id == "AIP-GOV-002"]
+    assert f.status.value == "PASS"
+    (ev_,) = [e for e in f.evidence if e.path == "policyAssignments[effective]"]
+    assert {(x["definition"], x["effect"]) for x in ev_.value} == {(NETWORK, "Deny")}
+
+
+def test_builtin_initiative_parameter_defaulting_to_disabled_guards_nothing() -> None:
+    """Members whose initiative parameter defaults to Disabled (here the ML workspace
+    customer-managed-key member) are off unless the assignment turns them on."""
+    ini = INITIATIVES[MCSB]
+    cmk = "ba769a63-b8cc-4b2d-abf6-ac33c7204be8"
+    param = ini.members[cmk]
+    assert param is not None and ini.defaults[param.lower()] == "Disabled"
+
+    def mcsb(params: dict[str, object]) -> PolicyAssignment:
+        pid = f"/providers/microsoft.authorization/policysetdefinitions/{MCSB}"
+        return PolicyAssignment(
+            id="a",
+            key="a",
+            name="a",
+            type="microsoft.authorization/policyassignments",
+            policy_definition_id=pid,
+            parameters={k: {"value": v} for k, v in params.items()},
+        )
+
+    assert cmk not in assigned_definitions(mcsb({}))
+    assert assigned_definitions(mcsb({param: "Audit"}))[cmk] == "Audit"

@@ -23,7 +23,7 @@ from aiposture.model.entities import (
 from aiposture.model.inventory import Inventory
 from aiposture.model.types import Pillar, Severity
 from aiposture.rules.common import subscriptions_hosting
-from aiposture.rules.policy_builtins import alz_initiatives, builtin_policy
+from aiposture.rules.policy_builtins import alz_initiatives, builtin_initiatives, builtin_policy
 from aiposture.rules.registry import rule
 from aiposture.rules.types import (
     PolicyFix,
@@ -64,7 +64,8 @@ ALLOWED_LOCATIONS = "e56962a6-4747-49cd-b67b-bf8b01975c4c"
 @dataclass(frozen=True)
 class Initiative:
     name: str
-    # member definition guid -> the initiative parameter that sets its effect (None = unknown)
+    # member definition guid -> the initiative parameter that sets its effect (None: the
+    # initiative passes none, so a built-in member runs with its definition's default effect)
     members: dict[str, str | None]
     # initiative parameter -> its default value (an unset parameter takes it)
     defaults: dict[str, str] = field(default_factory=dict)
@@ -85,20 +86,35 @@ def _alz_initiatives() -> dict[str, Initiative]:
     return out
 
 
+def _builtin_initiatives() -> dict[str, Initiative]:
+    """Microsoft built-in initiatives from the generated data, keyed by GUID: the Microsoft
+    cloud security benchmark (1f3afdf9-d0c9-4c3d-847f-89da613e70a8), read from
+    Azure/azure-policy built-in-policies/policySetDefinitions. A tenant's collected
+    policySetDefinitions hold its own initiatives, not Microsoft's, so an assignment of a
+    built-in initiative is resolved here. Several of its effect parameters default to Disabled
+    (e.g. the subnet-NSG and the customer-managed-key members): such a member counts only when
+    the assignment sets its parameter to an enforcing effect."""
+    return {
+        key: Initiative(
+            ini.display_name,
+            {m.definition: m.initiative_parameter for m in ini.members if m.built_in},
+            {k.lower(): v for k, v in ini.parameter_defaults.items()},
+        )
+        for key, ini in builtin_initiatives().items()
+    }
+
+
 # Initiatives whose membership we verified against their published source. Built-ins are keyed
 # by GUID; ALZ initiatives are custom definitions deployed under the ALZ name, so they are keyed
 # by that name. They are the fallback when the snapshot carries no policySetDefinitions; a
-# collected definition always wins. A custom initiative found in neither covers nothing. The
-# Microsoft cloud security benchmark initiative (1f3afdf9-d0c9-4c3d-847f-89da613e70a8) is
-# deliberately not listed: many of its per-policy effect parameters default to Disabled (e.g.
-# cognitiveServicesAccountsShouldRestrictNetworkAccessMonitoringEffect), and we could not verify
-# every AI definition's parameter and default, so counting it would risk a false PASS. An
+# collected definition always wins. A custom initiative found in neither covers nothing. An
 # initiative parameter the assignment does not set takes the initiative's default.
 INITIATIVES: dict[str, Initiative] = {
     # Enforce-Guardrails-CognitiveServices / -OpenAI / -MachineLearning / -BotService, read
     # from Azure/Enterprise-Scale src/resources/Microsoft.Authorization/policySetDefinitions/
     # (path and commit in policy_builtins.json).
     **_alz_initiatives(),
+    **_builtin_initiatives(),
     # Deny-PublicPaaSEndpoints.json (v3.1.0): of the AI types it covers only ML workspaces.
     "deny-publicpaasendpoints": Initiative(
         "ALZ Deny-PublicPaaSEndpoints",
@@ -166,6 +182,8 @@ def assigned_definitions(
             effect = param_value(assignment, param) if param else None
             if effect is None and param:
                 effect = ini.defaults.get(param.lower())
+            if effect is None and not param and (builtin := builtin_policy(guid)) is not None:
+                effect = builtin.default_effect  # the initiative passes no effect
             out[guid] = str(effect) if effect is not None else None
     return {g: e for g, e in out.items() if _in_force(g, e)}
 

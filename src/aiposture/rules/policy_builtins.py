@@ -2,13 +2,15 @@
 
 policy_builtins.json is generated (tests/data/azure_policy/gen_policy_builtins.py) from
 Azure/azure-policy built-in-policies/policyDefinitions (Azure Ai Services, Cognitive Services,
-Machine Learning, Search, Bot Service, and the AI entries of Monitoring and Security Center)
-and Azure/Enterprise-Scale policySetDefinitions (Enforce-Guardrails-CognitiveServices /
--OpenAI / -MachineLearning / -BotService); each entry names the file and commit it was read
-from. Governance rules use it at run time: an assignment that leaves a definition's effect
+Machine Learning, Search, Bot Service, the AI entries of Monitoring and Security Center, and
+the other definitions rules cite), Azure/Enterprise-Scale policySetDefinitions
+(Enforce-Guardrails-CognitiveServices / -OpenAI / -MachineLearning / -BotService) and the
+built-in policySetDefinitions that hold those definitions (the Microsoft cloud security
+benchmark); each entry names the file and commit it was read from. Governance rules use it at run time: an assignment that leaves a definition's effect
 parameter unset runs with the definition's default (a default of Disabled puts nothing in
-force), and an ALZ initiative's membership and parameter defaults come from here when the
-snapshot carries no policySetDefinitions.
+force), and an ALZ or built-in initiative's membership and parameter defaults come from here
+when the snapshot carries no policySetDefinitions (a tenant's collection holds its own custom
+initiatives, not Microsoft's built-in ones).
 """
 
 from __future__ import annotations
@@ -44,11 +46,13 @@ class BuiltinPolicy:
 class InitiativeMember:
     definition: str  # GUID of a built-in, or the name of an ALZ custom definition
     built_in: bool
-    initiative_parameter: str
+    # The initiative parameter the member's effect is set from; None: the initiative passes no
+    # effect, so the member runs with its definition's default.
+    initiative_parameter: str | None
 
 
 @dataclass(frozen=True, slots=True)
-class AlzInitiative:
+class PolicyInitiative:
     name: str
     display_name: str
     version: str
@@ -90,12 +94,9 @@ def builtin_policy(guid: str) -> BuiltinPolicy | None:
     return builtin_policies().get(guid.lower())
 
 
-@cache
-def alz_initiatives() -> dict[str, AlzInitiative]:
-    """The ALZ AI guardrail initiatives, by lower-case name (ALZ deploys them as custom
-    initiatives under these names at the intermediate-root management group)."""
-    out: dict[str, AlzInitiative] = {}
-    for raw in _load()["alzInitiatives"]:
+def _initiatives(key: str) -> dict[str, PolicyInitiative]:
+    out: dict[str, PolicyInitiative] = {}
+    for raw in _load()[key]:
         members = tuple(
             InitiativeMember(
                 definition=m["definition"].lower(),
@@ -104,7 +105,7 @@ def alz_initiatives() -> dict[str, AlzInitiative]:
             )
             for m in raw["members"]
         )
-        out[raw["name"].lower()] = AlzInitiative(
+        out[raw["name"].lower()] = PolicyInitiative(
             name=raw["name"],
             display_name=raw["displayName"],
             version=raw["version"],
@@ -114,3 +115,17 @@ def alz_initiatives() -> dict[str, AlzInitiative]:
             source_commit=raw["source"]["commit"],
         )
     return out
+
+
+@cache
+def alz_initiatives() -> dict[str, PolicyInitiative]:
+    """The ALZ AI guardrail initiatives, by lower-case name (ALZ deploys them as custom
+    initiatives under these names at the intermediate-root management group)."""
+    return _initiatives("alzInitiatives")
+
+
+@cache
+def builtin_initiatives() -> dict[str, PolicyInitiative]:
+    """Microsoft built-in initiatives (policySetDefinitions), by lower-case GUID, with the
+    members rules look for (only those are excerpted) and their effect parameter defaults."""
+    return _initiatives("builtinInitiatives")

@@ -5,12 +5,14 @@ Inputs (see README.md in this folder):
   with its path and commit), or a full checkout with `--checkout PATH/azure-policy` (every
   definition under the AI-related categories is read);
 - the Azure Landing Zones AI guardrail initiatives: `alz_initiatives.json` here (excerpts of
-  Azure/Enterprise-Scale policySetDefinitions).
+  Azure/Enterprise-Scale policySetDefinitions);
+- the built-in initiatives (policySetDefinitions) holding the definitions rules look for:
+  `builtin_initiatives.json` here (excerpts of Azure/azure-policy policySetDefinitions).
 
 Output: one JSON document with, per definition GUID, display name, category, version,
 preview/deprecated flags, the effect parameter and its default and allowed values, and the
-source path and commit it was read from; and per ALZ initiative its members and parameter
-defaults. `python tests/data/azure_policy/gen_policy_builtins.py --check` fails when the
+source path and commit it was read from; and per ALZ or built-in initiative its members and
+parameter defaults. `python tests/data/azure_policy/gen_policy_builtins.py --check` fails when the
 committed file differs from what the inputs give.
 """
 
@@ -120,6 +122,23 @@ def initiatives(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def builtin_initiatives(path: Path, known: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Built-in initiatives, keyed by GUID. A member listed without an initiative parameter
+    runs with its definition's default effect; each member must be a definition read above
+    (the excerpt keeps only those), and each initiative parameter must have its default."""
+    out = initiatives(path)
+    for ini in out:
+        if not _GUID.match(ini["name"]):
+            raise ValueError(f"{ini['source']['path']}: name {ini['name']!r} is not a GUID")
+        for m in ini["members"]:
+            if m["definition"] not in known:
+                raise ValueError(f"{ini['name']}: member {m['definition']} not in sources.json")
+            param = m["initiativeParameter"]
+            if param is not None and param not in ini["parameterDefaults"]:
+                raise ValueError(f"{ini['name']}: parameter {param} has no default")
+    return out
+
+
 def build(definitions: list[dict[str, Any]]) -> dict[str, Any]:
     by_guid: dict[str, dict[str, Any]] = {}
     for d in definitions:
@@ -129,9 +148,11 @@ def build(definitions: list[dict[str, Any]]) -> dict[str, Any]:
         "inputs": [
             "tests/data/azure_policy/sources.json",
             "tests/data/azure_policy/alz_initiatives.json",
+            "tests/data/azure_policy/builtin_initiatives.json",
         ],
         "definitions": [by_guid[g] for g in sorted(by_guid)],
         "alzInitiatives": initiatives(HERE / "alz_initiatives.json"),
+        "builtinInitiatives": builtin_initiatives(HERE / "builtin_initiatives.json", by_guid),
     }
 
 
