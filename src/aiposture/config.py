@@ -99,6 +99,9 @@ class Settings:
     max_model_admins: int = 5
     model_retirements: tuple[ModelRetirement, ...] = ()
     allowed_registries: tuple[str, ...] = DEFAULT_ALLOWED_REGISTRIES  # lower-case
+    # True when the config names allowed_registries; otherwise AIP-MDL-011 takes the allow-list
+    # from the tenant's registry-model policy assignments (19539b54 / 12e5dd16) when it has any.
+    allowed_registries_configured: bool = False
     registries_only: bool = False  # AIP-MDL-011: workspace (non-registry) models fail too
     allowed_regions: tuple[str, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
@@ -155,9 +158,7 @@ class _Models(msgspec.Struct, forbid_unknown_fields=True):
     admins: list[str] = []
     max_admins: int = 5
     retirements: list[_Retirement] = []
-    allowed_registries: list[str] = msgspec.field(
-        default_factory=lambda: list(DEFAULT_ALLOWED_REGISTRIES)
-    )
+    allowed_registries: list[str] | None = None  # None: not named (defaults apply)
     registries_only: bool = False
 
 
@@ -213,7 +214,10 @@ def settings_from_mapping(data: Mapping[str, Any], source: str = "<config>") -> 
         model_retirements=tuple(
             ModelRetirement(r.name, r.version, r.retires) for r in f.models.retirements
         ),
-        allowed_registries=tuple(r.strip().lower() for r in f.models.allowed_registries),
+        allowed_registries=DEFAULT_ALLOWED_REGISTRIES
+        if f.models.allowed_registries is None
+        else tuple(r.strip().lower() for r in f.models.allowed_registries),
+        allowed_registries_configured=f.models.allowed_registries is not None,
         registries_only=f.models.registries_only,
         allowed_regions=tuple(r.lower().replace(" ", "") for r in f.regions.allowed),
         suppressions=tuple(

@@ -129,3 +129,124 @@ def test_normalised_shape() -> None:
     )
     assert (eps["own"].endpoint_kind, eps["own"].workspace_key) == ("online", WS.lower())
     assert eps["absent"].model_id is None
+
+
+# ---- the tenant's own registry-model assignments as the allow-list (issue 18) ----------------
+
+POLICY = ("resources", "subscriptions", "policyAssignments", "policyExemptions")
+DEFS = "/providers/Microsoft.Authorization/policyDefinitions"
+
+
+def registry_assignment(name: str, definition: str, params: dict[str, Any]) -> dict[str, Any]:
+    scope = f"/subscriptions/{SUB}"
+    return {
+        "id": f"{scope}/providers/Microsoft.Authorization/policyAssignments/{name}",
+        "name": name,
+        "type": "Microsoft.Authorization/policyAssignments",
+        "properties": {
+            "displayName": name,
+            "policyDefinitionId": f"{DEFS}/{definition}",
+            "scope": scope,
+            "enforcementMode": "Default",
+            "parameters": {k: {"value": v} for k, v in params.items()},
+        },
+    }
+
+
+SUBSCRIPTION = {
+    "id": f"/subscriptions/{SUB}",
+    "name": "sub-d010",
+    "type": "Microsoft.Resources/subscriptions",
+    "subscriptionId": SUB,
+    "properties": {"state": "Enabled", "managementGroupAncestorsChain": []},
+}
+ONLY_META = registry_assignment(
+    "only-meta",
+    "19539b54-c61e-4196-9a38-67598701be90",
+    {"allowedRegistryName": "azureml-meta", "effect": "Deny"},
+)
+
+
+def test_tenant_allowed_registry_assignment_is_the_allow_list() -> None:
+    """No registries named in the config: the tenant's 19539b54 assignment (allowedRegistryName
+    azureml-meta) decides, so the curated azureml registry now fails and azureml-meta passes."""
+    rows = [SUBSCRIPTION, *ROWS, ONLY_META]
+    r = run_rules(rows, settings_from_mapping({}), complete=POLICY)
+    assert statuses(r, RULE) == {
+        ("meta", "PASS"),
+        ("stranger", "FAIL"),
+        ("absent", "UNKNOWN"),
+        ("catalog", "FAIL"),  # azureml is on the default list, not on the tenant's
+        ("community", "FAIL"),
+        ("own", "PASS"),  # 19539b54 matches registry models only
+        ("short", "PASS"),
+    }
+    (f,) = [f for f in r.findings if f.rule.id == RULE and f.resource_name == "catalog"]
+    evidence = {e.path: e.value for e in f.evidence}
+    assert evidence["allowList"] == "policyAssignments"
+    assert evidence["policyAssignments[registry models]"] == [
+        {
+            "assignment": "only-meta",
+            "definition": "19539b54-c61e-4196-9a38-67598701be90",
+            "allowedRegistryName": "azureml-meta",
+            "restrictedModels": [],
+        }
+    ]
+
+
+def test_configured_registries_win_over_the_tenant_assignment() -> None:
+    rows = [SUBSCRIPTION, *ROWS, ONLY_META]
+    s = settings_from_mapping({"models": {"allowed_registries": ["azureml"]}})
+    r = run_rules(rows, s, complete=POLICY)
+    got = dict(statuses(r, RULE))
+    assert (got["meta"], got["catalog"]) == ("FAIL", "PASS")
+    (f,) = [f for f in r.findings if f.rule.id == RULE and f.resource_name == "catalog"]
+    assert {e.path: e.value for e in f.evidence}["allowList"] == "settings"
+
+
+def test_approved_registry_models_assignment_asset_ids_and_restrictions() -> None:
+    """12e5dd16: partial asset ids allow (case-insensitively); a disabled assignment is not an
+    allow-list; with allowedPublishers set, a model outside the asset ids depends on its
+    publisher, which the endpoint does not carry (UNKNOWN); 19539b54's restrictedModels deny
+    a model even in the allowed registry."""
+    approved = registry_assignment(
+        "approved",
+        "12e5dd16-d201-47ff-849b-8454061c293d",
+        {"allowedAssetIds": ["AzureML://registries/azureml/"], "effect": "Deny"},
+    )
+    r = run_rules([SUBSCRIPTION, *ROWS, approved], settings_from_mapping({}), complete=POLICY)
+    got = dict(statuses(r, RULE))
+    assert (got["catalog"], got["meta"], got["own"]) == ("PASS", "FAIL", "PASS")
+    off = registry_assignment(
+        "approved", "12e5dd16-d201-47ff-849b-8454061c293d", {"effect": "Disabled"}
+    )
+    r = run_rules([SUBSCRIPTION, *ROWS, off], settings_from_mapping({}), complete=POLICY)
+    assert dict(statuses(r, RULE))["meta"] == "PASS"  # back to the default list
+    publishers = registry_assignment(
+        "approved",
+        "12e5dd16-d201-47ff-849b-8454061c293d",
+        {"allowedPublishers": ["Meta"], "allowedAssetIds": []},
+    )
+    r = run_rules([SUBSCRIPTION, *ROWS, publishers], settings_from_mapping({}), complete=POLICY)
+    (f,) = [f for f in r.findings if f.rule.id == RULE and f.resource_name == "meta"]
+    assert (f.status.value, f.missing) == (
+        "UNKNOWN",
+        ("modelPublisher:azureml://registries/azureml-meta/models/Llama-2-7b",),
+    )
+    restricted = registry_assignment(
+        "only-meta",
+        "19539b54-c61e-4196-9a38-67598701be90",
+        {
+            "allowedRegistryName": "azureml-meta",
+            "restrictedModels": ["azureml://registries/azureml-meta/models/Llama-2-7b"],
+            "effect": "Deny",
+        },
+    )
+    r = run_rules([SUBSCRIPTION, *ROWS, restricted], settings_from_mapping({}), complete=POLICY)
+    assert dict(statuses(r, RULE))["meta"] == "FAIL"
+
+
+def test_config_names_registries_or_not() -> None:
+    assert settings_from_mapping({}).allowed_registries_configured is False
+    named = settings_from_mapping({"models": {"allowed_registries": []}})
+    assert (named.allowed_registries, named.allowed_registries_configured) == ((), True)

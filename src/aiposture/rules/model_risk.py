@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from aiposture.facts.content_safety import prompt_shields, protected_material
 from aiposture.facts.exposure import account_exposure
-from aiposture.facts.model_source import serves_allowed_model
+from aiposture.facts.model_source import (
+    ALLOWED_REGISTRY_POLICY,
+    REGISTRY_MODELS_POLICY,
+    RegistryPolicy,
+    serves_allowed_model,
+    serves_policy_allowed_model,
+)
 from aiposture.facts.permissions import (
     BLOB_WRITE,
     CS_DEPLOYMENT_WRITE,
@@ -24,8 +31,9 @@ from aiposture.model.entities import (
     MLModelEndpoint,
     StorageAccount,
 )
+from aiposture.model.inventory import Inventory
 from aiposture.model.types import Pillar, Severity
-from aiposture.rules.governance import effective_policies, param_value
+from aiposture.rules.governance import definition_ref, effective_policies, param_value
 from aiposture.rules.model_retirements import retirement_date
 from aiposture.rules.registry import rule
 from aiposture.rules.types import (
@@ -1043,15 +1051,52 @@ def protected_material_filter(dep: Deployment, ctx: RuleContext) -> Verdict:
 
 # ---- AIP-MDL-011: registry models served by ML / Foundry endpoints --------------------------
 
-REGISTRY_MODELS_POLICY = "12e5dd16-d201-47ff-849b-8454061c293d"
 REGISTRY_MODELS_NAME = (
     "[Preview]: Azure Machine Learning Deployments should only use approved Registry Models"
 )
-ALLOWED_REGISTRY_POLICY = "19539b54-c61e-4196-9a38-67598701be90"
 ALLOWED_REGISTRY_NAME = (
     "[Preview]: Azure Machine Learning Model Registry Deployments are restricted except for "
     "the allowed Registry"
 )
+
+
+def _string_list(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+def registry_policies(inv: Inventory, key: str, now: dt.datetime) -> list[RegistryPolicy]:
+    """The registry-model policies (19539b54, 12e5dd16) assigned directly over `key`, with
+    their allow-list parameters (an unset parameter takes the definition's default: "" / []).
+    An initiative feeding them names the parameters its own way, so only direct assignments
+    give an allow-list."""
+    out = []
+    for p in effective_policies(inv, key, now):
+        a = p.assignment
+        if p.definition not in (ALLOWED_REGISTRY_POLICY, REGISTRY_MODELS_POLICY):
+            continue
+        if definition_ref(a)[0] != "definition":
+            continue
+        label = a.display_name or a.name
+        if p.definition == ALLOWED_REGISTRY_POLICY:
+            registry = param_value(a, "allowedRegistryName")
+            out.append(
+                RegistryPolicy(
+                    label,
+                    p.definition,
+                    allowed_registry=registry if isinstance(registry, str) else "",
+                    restricted_models=_string_list(param_value(a, "restrictedModels")),
+                )
+            )
+        else:
+            out.append(
+                RegistryPolicy(
+                    label,
+                    p.definition,
+                    allowed_publishers=_string_list(param_value(a, "allowedPublishers")),
+                    allowed_asset_ids=_string_list(param_value(a, "allowedAssetIds")),
+                )
+            )
+    return out
 
 
 @rule(
@@ -1129,17 +1174,40 @@ def endpoint_registry_model(ep: MLModelEndpoint, ctx: RuleContext) -> Verdict:
     poisoned behaviour, an unsafe pickle, or licence terms nobody reviewed, and it then
     answers the organisation's users. Serverless endpoints and online deployments name the
     model they serve as an asset id; a registry model is
-    `azureml://registries/<registry>/...`. The allowed registries come from aiposture.toml
-    [models] allowed_registries (default: Microsoft's curated catalog registries azureml,
-    azure-openai, azureml-meta, azureml-mistral, azureml-cohere); a workspace's own model is
-    not a registry model and passes unless [models] registries_only is set. Azure Policy
-    19539b54 (Deny outside one allowedRegistryName) and 12e5dd16 (allowedPublishers /
-    allowedAssetIds, partial asset ids allowed) enforce the same at deployment time."""
-    fact = serves_allowed_model(
-        ep, ctx.settings.allowed_registries, registries_only=ctx.settings.registries_only
+    `azureml://registries/<registry>/...`. The allow-list is aiposture.toml [models]
+    allowed_registries when the config names it; otherwise the tenant's own direct assignments
+    over the endpoint of Azure Policy 19539b54 (Deny outside one allowedRegistryName, and any
+    asset id in restrictedModels) and 12e5dd16 (allowedPublishers / allowedAssetIds, partial
+    asset ids allowed), evaluated as Azure would; otherwise Microsoft's curated catalog
+    registries (azureml, azure-openai, azureml-meta, azureml-mistral, azureml-cohere). A
+    workspace's own model is not a registry model and passes unless [models] registries_only
+    is set."""
+    settings = ctx.settings
+    policies = (
+        []
+        if settings.allowed_registries_configured
+        else registry_policies(ctx.inventory, ep.key, ctx.now)
     )
-    evidence = [ev(path, value) for path, value in fact.evidence]
-    evidence.append(ev("settings.models.allowed_registries", list(ctx.settings.allowed_registries)))
+    if policies:
+        fact = serves_policy_allowed_model(ep, policies, registries_only=settings.registries_only)
+        evidence = [ev(path, value) for path, value in fact.evidence]
+        evidence.append(ev("allowList", "policyAssignments"))
+        evidence.append(
+            ev(
+                "policyAssignments[registry models]",
+                [
+                    {"assignment": p.assignment, "definition": p.definition, **p.parameters()}
+                    for p in policies
+                ],
+            )
+        )
+    else:
+        fact = serves_allowed_model(
+            ep, settings.allowed_registries, registries_only=settings.registries_only
+        )
+        evidence = [ev(path, value) for path, value in fact.evidence]
+        evidence.append(ev("allowList", "settings"))
+        evidence.append(ev("settings.models.allowed_registries", list(settings.allowed_registries)))
     if fact.is_unknown:
         return unknown(fact.reason, *fact.missing, evidence=evidence)
     if fact.is_false:

@@ -6,11 +6,12 @@ Machine Learning, Search, Bot Service, the AI entries of Monitoring and Security
 the other definitions rules cite), Azure/Enterprise-Scale policySetDefinitions
 (Enforce-Guardrails-CognitiveServices / -OpenAI / -MachineLearning / -BotService) and the
 built-in policySetDefinitions that hold those definitions (the Microsoft cloud security
-benchmark); each entry names the file and commit it was read from. Governance rules use it at run time: an assignment that leaves a definition's effect
-parameter unset runs with the definition's default (a default of Disabled puts nothing in
-force), and an ALZ or built-in initiative's membership and parameter defaults come from here
-when the snapshot carries no policySetDefinitions (a tenant's collection holds its own custom
-initiatives, not Microsoft's built-in ones).
+benchmark); each entry names the file and commit it was read from. Governance rules use it at
+run time: an assignment that leaves a definition's effect parameter unset runs with the
+definition's default (a default of Disabled puts nothing in force), and an ALZ or built-in
+initiative's membership and parameter defaults come from here when the snapshot carries no
+policySetDefinitions (a tenant's collection holds its own custom initiatives, not Microsoft's
+built-in ones).
 """
 
 from __future__ import annotations
