@@ -3,8 +3,11 @@ non-deprecated AI policy built-in is covered by a rule or says why not (issue 18
 
 from __future__ import annotations
 
+import re
+
 from aiposture.report.rules_md import rules_markdown
-from aiposture.rules.parity import _data, defender_coverage, policy_coverage
+from aiposture.rules import governance
+from aiposture.rules.parity import _data, defender_coverage, is_ai_policy, policy_coverage
 from aiposture.rules.policy_builtins import builtin_policies
 from aiposture.rules.registry import all_rules
 
@@ -59,3 +62,57 @@ def test_idle_shutdown_and_protected_material_policies_point_to_their_rules() ->
     assert by_key["679ddf89-ab8f-48a5-9029-e76054077449"].rules == ("AIP-GOV-011",)
     assert by_key["af253d37-136a-42f8-a1fc-30010c083d41"].rules == ("AIP-MDL-010",)
     assert by_key["af253d37-136a-42f8-a1fc-30010c083d41"].reason is None
+
+
+# ---- completeness: parity.json names only real rules and definitions, in a closed shape ------
+
+_RULE_ID = r"^AIP-(IDN|DAT|MDL|NET|GOV|MON|PATH|DET)-\d{3}$"
+
+
+def test_every_rule_named_in_parity_exists() -> None:
+    """Defender rows and explicit policy entries (AI or not) name registered rules only."""
+    ids = {r.id for r in all_rules()}
+    data = _data()
+    named = {r for rec in data["defender"]["recommendations"] for r in rec.get("rules", ())}
+    named |= {r for e in data["policies"]["entries"].values() for r in e.get("rules", ())}
+    assert named, "parity.json names no rule"
+    assert sorted(named - ids) == []
+
+
+def test_parity_entries_have_a_closed_shape() -> None:
+    """Each Defender row has a title, a Defender severity, and rules or a reason (a reason only
+    while no rule covers it); each policy entry has rules or a reason, never both, and names a
+    non-deprecated AI definition that the parity view shows (an entry nobody sees is stale)."""
+    data = _data()
+    titles = []
+    for rec in data["defender"]["recommendations"]:
+        assert set(rec) <= {"title", "severity", "rules", "reason", "note"}, rec
+        assert rec["severity"] in {"High", "Medium", "Low"}, rec["title"]
+        assert bool(rec.get("rules")) != bool(rec.get("reason")), rec["title"]
+        assert all(re.match(_RULE_ID, r) for r in rec.get("rules", ())), rec["title"]
+        titles.append(rec["title"])
+    assert len(titles) == len(set(titles))
+    src = data["defender"]["source"]
+    assert re.fullmatch(r"[0-9a-f]{40}", src["commit"]) and src["path"].endswith(".md")
+    shown = {c.key for c in policy_coverage(all_rules())}
+    for guid, entry in data["policies"]["entries"].items():
+        assert set(entry) <= {"rules", "reason", "note"}, guid
+        assert bool(entry.get("rules")) != bool(entry.get("reason")), guid
+        assert guid in shown, f"{guid}: not a non-deprecated AI definition, the entry is unseen"
+
+
+def test_parity_view_lists_exactly_the_non_deprecated_ai_builtins() -> None:
+    expected = {g for g, d in builtin_policies().items() if is_ai_policy(d) and not d.deprecated}
+    assert {c.key for c in policy_coverage(all_rules())} == expected
+    # The AI policies the governance guardrail tables look for are among them, each mapped to
+    # the guardrail rule that uses it.
+    tables = {
+        "AIP-GOV-002": governance.PUBLIC_NETWORK_POLICIES,
+        "AIP-GOV-003": governance.LOCAL_AUTH_POLICIES,
+        "AIP-GOV-004": governance.DIAGNOSTIC_POLICIES,
+    }
+    by_key = {c.key: c for c in policy_coverage(all_rules())}
+    for rule_id, table in tables.items():
+        for guid in {g for gs in table.values() for g in gs}:
+            if guid in by_key:
+                assert rule_id in by_key[guid].rules, (rule_id, guid)
