@@ -602,3 +602,25 @@ def test_builtin_initiative_parameter_defaulting_to_disabled_guards_nothing() ->
 
     assert cmk not in assigned_definitions(mcsb({}))
     assert assigned_definitions(mcsb({param: "Audit"}))[cmk] == "Audit"
+
+
+ALL_LOGS_TO_LAW = "0884adba-2312-4468-abeb-5422caed1038"
+
+
+def test_builtin_all_logs_initiative_guards_diagnostics_for_listed_types() -> None:
+    """'Enable allLogs category group resource logging ... to Log Analytics': its member for a
+    resource type runs with the initiative's effect (DeployIfNotExists by default) only while
+    resourceTypeList holds that type; otherwise, or with effect Disabled, it guards nothing."""
+    complete = (*POLICY, "policyDefinitions")
+    law = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/l"
+    scope = f"{MG}/landingzones"
+
+    def gov4(params: dict[str, Any]) -> set[tuple[str, str]]:
+        a = assignment(scope, "diag", ALL_LOGS_TO_LAW, initiative=True, params=params)
+        return statuses(run_rules([*base_rows(), SEARCH, a], complete=complete), "AIP-GOV-004")
+
+    assert gov4({"logAnalytics": law}) == {("oai-gov", "PASS"), ("srch-gov", "PASS")}
+    only_search = {"logAnalytics": law, "resourceTypeList": ["Microsoft.Search/searchServices"]}
+    assert gov4(only_search) == {("oai-gov", "FAIL"), ("srch-gov", "PASS")}
+    off = {"logAnalytics": law, "effect": "Disabled"}
+    assert gov4(off) == {("oai-gov", "FAIL"), ("srch-gov", "FAIL")}

@@ -68,7 +68,9 @@ class Initiative:
     # initiative passes none, so a built-in member runs with its definition's default effect)
     members: dict[str, str | None]
     # initiative parameter -> its default value (an unset parameter takes it)
-    defaults: dict[str, str] = field(default_factory=dict)
+    defaults: Mapping[str, object] = field(default_factory=dict)
+    # member guid -> (list parameter, value): the member runs only while the list holds it
+    conditions: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _alz_initiatives() -> dict[str, Initiative]:
@@ -88,8 +90,11 @@ def _alz_initiatives() -> dict[str, Initiative]:
 
 def _builtin_initiatives() -> dict[str, Initiative]:
     """Microsoft built-in initiatives from the generated data, keyed by GUID: the Microsoft
-    cloud security benchmark (1f3afdf9-d0c9-4c3d-847f-89da613e70a8), read from
-    Azure/azure-policy built-in-policies/policySetDefinitions. A tenant's collected
+    cloud security benchmark (1f3afdf9-d0c9-4c3d-847f-89da613e70a8) and "Enable allLogs
+    category group resource logging for supported resources to Log Analytics"
+    (0884adba-2312-4468-abeb-5422caed1038, whose diagnostic-settings members run only for the
+    resource types its resourceTypeList holds), read from Azure/azure-policy
+    built-in-policies/policySetDefinitions. A tenant's collected
     policySetDefinitions hold its own initiatives, not Microsoft's, so an assignment of a
     built-in initiative is resolved here. Several of its effect parameters default to Disabled
     (e.g. the subnet-NSG and the customer-managed-key members): such a member counts only when
@@ -99,6 +104,7 @@ def _builtin_initiatives() -> dict[str, Initiative]:
             ini.display_name,
             {m.definition: m.initiative_parameter for m in ini.members if m.built_in},
             {k.lower(): v for k, v in ini.parameter_defaults.items()},
+            {m.definition: m.enabled_if_listed for m in ini.members if m.enabled_if_listed},
         )
         for key, ini in builtin_initiatives().items()
     }
@@ -179,13 +185,22 @@ def assigned_definitions(
         if ini is None:
             return {}
         for guid, param in ini.members.items():
-            effect = param_value(assignment, param) if param else None
-            if effect is None and param:
-                effect = ini.defaults.get(param.lower())
+            effect = _initiative_value(assignment, ini, param) if param else None
             if effect is None and not param and (builtin := builtin_policy(guid)) is not None:
                 effect = builtin.default_effect  # the initiative passes no effect
+            if guid in ini.conditions:
+                list_param, wanted = ini.conditions[guid]
+                listed = _initiative_value(assignment, ini, list_param)
+                if not isinstance(listed, list) or wanted not in {str(x).lower() for x in listed}:
+                    effect = "Disabled"  # [if(contains(list, value), effect, 'Disabled')]
             out[guid] = str(effect) if effect is not None else None
     return {g: e for g, e in out.items() if _in_force(g, e)}
+
+
+def _initiative_value(assignment: PolicyAssignment, ini: Initiative, param: str) -> object:
+    """An initiative parameter as assigned, else the initiative's default."""
+    value = param_value(assignment, param)
+    return ini.defaults.get(param.lower()) if value is None else value
 
 
 def _in_force(guid: str, effect: str | None) -> bool:

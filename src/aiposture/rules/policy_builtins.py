@@ -50,6 +50,9 @@ class InitiativeMember:
     # The initiative parameter the member's effect is set from; None: the initiative passes no
     # effect, so the member runs with its definition's default.
     initiative_parameter: str | None
+    # (list parameter, value): the initiative turns the member on only while that list
+    # parameter holds the value (e.g. a resource type in resourceTypeList), else Disabled.
+    enabled_if_listed: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +60,7 @@ class PolicyInitiative:
     name: str
     display_name: str
     version: str
-    parameter_defaults: dict[str, str]
+    parameter_defaults: dict[str, object]
     members: tuple[InitiativeMember, ...]
     source_path: str
     source_commit: str
@@ -103,6 +106,11 @@ def _initiatives(key: str) -> dict[str, PolicyInitiative]:
                 definition=m["definition"].lower(),
                 built_in=bool(m["builtIn"]),
                 initiative_parameter=m["initiativeParameter"],
+                enabled_if_listed=(
+                    (m["enabledIfListed"]["parameter"], m["enabledIfListed"]["contains"])
+                    if m.get("enabledIfListed")
+                    else None
+                ),
             )
             for m in raw["members"]
         )

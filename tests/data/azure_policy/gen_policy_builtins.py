@@ -96,18 +96,23 @@ def initiatives(path: Path) -> list[dict[str, Any]]:
     for f in data["files"]:
         ex = f["excerpt"]
         members = []
-        for definition_id, effect_param, initiative_param in ex["policyDefinitions"]:
+        for definition_id, effect_param, initiative_param, *condition in ex["policyDefinitions"]:
             ref = str(definition_id).rstrip("/").rsplit("/", 1)[-1].lower()
-            members.append(
-                {
-                    "definition": ref,
-                    "builtIn": str(definition_id)
-                    .lower()
-                    .startswith("/providers/microsoft.authorization/"),
-                    "memberEffectParameter": effect_param,
-                    "initiativeParameter": initiative_param,
+            member = {
+                "definition": ref,
+                "builtIn": str(definition_id)
+                .lower()
+                .startswith("/providers/microsoft.authorization/"),
+                "memberEffectParameter": effect_param,
+                "initiativeParameter": initiative_param,
+            }
+            if condition:  # effect: [if(contains(parameters(P), T), parameters(E), 'Disabled')]
+                (cond,) = condition
+                member["enabledIfListed"] = {
+                    "parameter": cond["parameter"],
+                    "contains": cond["contains"],
                 }
-            )
+            members.append(member)
         out.append(
             {
                 "name": ex["name"],
@@ -133,9 +138,10 @@ def builtin_initiatives(path: Path, known: dict[str, dict[str, Any]]) -> list[di
         for m in ini["members"]:
             if m["definition"] not in known:
                 raise ValueError(f"{ini['name']}: member {m['definition']} not in sources.json")
-            param = m["initiativeParameter"]
-            if param is not None and param not in ini["parameterDefaults"]:
-                raise ValueError(f"{ini['name']}: parameter {param} has no default")
+            params = [m["initiativeParameter"], (m.get("enabledIfListed") or {}).get("parameter")]
+            for param in params:
+                if param is not None and param not in ini["parameterDefaults"]:
+                    raise ValueError(f"{ini['name']}: parameter {param} has no default")
     return out
 
 
