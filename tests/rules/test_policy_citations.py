@@ -14,7 +14,12 @@ from pathlib import Path
 
 from aiposture.facts.builtin_roles import builtin_roles
 from aiposture.rules import governance
-from aiposture.rules.policy_builtins import alz_initiatives, builtin_policies, builtin_policy
+from aiposture.rules.policy_builtins import (
+    alz_initiatives,
+    builtin_initiatives,
+    builtin_policies,
+    builtin_policy,
+)
 from aiposture.rules.registry import all_rules, get_rule
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,3 +173,18 @@ def test_non_ai_citations_are_sourced() -> None:
         r = get_rule(rule_id)
         assert r is not None
         assert {p.effect for p in r.remediation.policy if p.definition_id == guid} == {effect}
+
+
+def test_builtin_initiatives_name_real_definitions_and_defaults() -> None:
+    """Each built-in initiative member is a definition of the data file, and each initiative
+    parameter feeding a member has a default (an unset one is read from it)."""
+    inis = builtin_initiatives()
+    assert {"1f3afdf9-d0c9-4c3d-847f-89da613e70a8", "0884adba-2312-4468-abeb-5422caed1038"} <= set(
+        inis
+    )
+    for ini in inis.values():
+        assert re.fullmatch(r"[0-9a-f]{40}", ini.source_commit), ini.name
+        for m in ini.members:
+            assert m.built_in and builtin_policy(m.definition) is not None, (ini.name, m)
+            for param in (m.initiative_parameter, (m.enabled_if_listed or (None,))[0]):
+                assert param is None or param in ini.parameter_defaults, (ini.name, param)
