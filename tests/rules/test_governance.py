@@ -605,6 +605,7 @@ def test_builtin_initiative_parameter_defaulting_to_disabled_guards_nothing() ->
 
 
 ALL_LOGS_TO_LAW = "0884adba-2312-4468-abeb-5422caed1038"
+AUDIT_LOGS_TO_LAW = "f5b29bc4-feca-4cc6-a58a-772dd5e290a5"
 
 
 def test_builtin_all_logs_initiative_guards_diagnostics_for_listed_types() -> None:
@@ -624,3 +625,8 @@ def test_builtin_all_logs_initiative_guards_diagnostics_for_listed_types() -> No
     assert gov4(only_search) == {("oai-gov", "FAIL"), ("srch-gov", "PASS")}
     off = {"logAnalytics": law, "effect": "Disabled"}
     assert gov4(off) == {("oai-gov", "FAIL"), ("srch-gov", "FAIL")}
+    audit = assignment(
+        scope, "audit", AUDIT_LOGS_TO_LAW, initiative=True, params={"logAnalytics": law}
+    )
+    r = run_rules([*base_rows(), SEARCH, audit], complete=complete)
+    assert statuses(r, "AIP-GOV-004") == {("oai-gov", "PASS"), ("srch-gov", "PASS")}

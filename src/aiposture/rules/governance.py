@@ -92,8 +92,9 @@ def _builtin_initiatives() -> dict[str, Initiative]:
     """Microsoft built-in initiatives from the generated data, keyed by GUID: the Microsoft
     cloud security benchmark (1f3afdf9-d0c9-4c3d-847f-89da613e70a8) and "Enable allLogs
     category group resource logging for supported resources to Log Analytics"
-    (0884adba-2312-4468-abeb-5422caed1038, whose diagnostic-settings members run only for the
-    resource types its resourceTypeList holds), read from Azure/azure-policy
+    (0884adba-2312-4468-abeb-5422caed1038) and its audit-category-group twin
+    (f5b29bc4-feca-4cc6-a58a-772dd5e290a5), whose diagnostic-settings members run only for the
+    resource types their resourceTypeList holds, read from Azure/azure-policy
     built-in-policies/policySetDefinitions. A tenant's collected
     policySetDefinitions hold its own initiatives, not Microsoft's, so an assignment of a
     built-in initiative is resolved here. Several of its effect parameters default to Disabled
