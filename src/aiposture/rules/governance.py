@@ -97,9 +97,9 @@ def _builtin_initiatives() -> dict[str, Initiative]:
     resource types their resourceTypeList holds, read from Azure/azure-policy
     built-in-policies/policySetDefinitions. A tenant's collected
     policySetDefinitions hold its own initiatives, not Microsoft's, so an assignment of a
-    built-in initiative is resolved here. Several of its effect parameters default to Disabled
-    (e.g. the subnet-NSG and the customer-managed-key members): such a member counts only when
-    the assignment sets its parameter to an enforcing effect."""
+    built-in initiative is resolved here. Several of the benchmark's effect parameters default
+    to Disabled (e.g. its subnet-NSG and customer-managed-key members): such a member counts
+    only when the assignment sets its parameter to an enforcing effect."""
     return {
         key: Initiative(
             ini.display_name,
