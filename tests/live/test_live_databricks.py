@@ -5,7 +5,7 @@ the fake Azure over HTTPS; AIP-NET-013..016 and AIP-MON-012 decide as on the sna
 
 from __future__ import annotations
 
-from live_helpers import collect, findings
+from live_helpers import collect, credential_for, findings
 
 from aiposture.fakeazure.server import FakeAzure
 from aiposture.model.snapshot import Snapshot
@@ -53,3 +53,37 @@ def test_databricks_workspaces_arrive_and_decide_like_the_snapshot(
     assert {f for f in findings(demo) if f[0] in RULES} == {
         f for f in findings(live) if f[0] in RULES
     }
+
+
+def test_arm_serves_the_workspace_as_azure_does(clean_fake: FakeAzure, demo: Snapshot) -> None:
+    """An ARM GET of the workspace (Microsoft.Databricks 2024-05-01) by the official SDK
+    returns the row Resource Graph indexes, parameters and private endpoint connections
+    included; listing the subscription's Databricks workspaces finds both."""
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    want = {
+        str(r["id"]).lower(): r
+        for r in demo.iter_resources()
+        if str(r["type"]).lower() == "microsoft.databricks/workspaces"
+    }
+    corp_id = next(i for i in want if i.endswith("/dbw-contoso-features"))
+    sub = corp_id.split("/")[2]
+    client = ResourceManagementClient(
+        credential_for(clean_fake),
+        sub,
+        base_url=clean_fake.url,
+        credential_scopes=["https://management.azure.com/.default"],
+        connection_verify=str(clean_fake.ca_path),
+        retry_total=0,
+    )
+    got = client.resources.get_by_id(corp_id, api_version="2024-05-01")
+    assert got.id.lower() == corp_id
+    assert got.properties["publicNetworkAccess"] == "Disabled"
+    assert got.properties["parameters"]["customVirtualNetworkId"]["value"].endswith(
+        "/vnet-contoso-ai-prod"
+    )
+    listed = {
+        r.id.lower()
+        for r in client.resources.list(filter="resourceType eq 'Microsoft.Databricks/workspaces'")
+    }
+    assert listed == {i for i in want if f"/subscriptions/{sub}/" in i}
