@@ -1038,6 +1038,7 @@ class _Synth:
         else:
             params["vnetAddressPrefix"] = {"type": "String", "value": "10.139"}
         pecs: list[dict[str, Any]] = []
+        net = f"{self.rg}/providers/Microsoft.Network"
         if private or m % 7 == 1:
             pecs.append(
                 {
@@ -1045,9 +1046,7 @@ class _Synth:
                     "name": f"{name}.pe",
                     "type": "Microsoft.Databricks/workspaces/privateEndpointConnections",
                     "properties": {
-                        "privateEndpoint": {
-                            "id": f"{self.rg}/providers/Microsoft.Network/privateEndpoints/pe-{name}"
-                        },
+                        "privateEndpoint": {"id": f"{net}/privateEndpoints/pe-{name}"},
                         "groupIds": ["databricks_ui_api"],
                         "privateLinkServiceConnectionState": {
                             "status": "Approved" if private else "Pending"
