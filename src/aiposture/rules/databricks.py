@@ -102,6 +102,8 @@ def _verdict(fact: Fact, ws: DatabricksWorkspace, *, fail_when: bool) -> Verdict
         mcsb=("NS-2",),
         azure_policy=(PUBLIC_NETWORK_ACCESS,),
         psrule=("Azure.Databricks.PublicAccess",),
+        prowler=("databricks_workspace_public_network_access_disabled",),
+        checkov=("CKV_AZURE_158",),
         other=(
             "https://learn.microsoft.com/azure/databricks/security/network/front-end/"
             "front-end-private-connect",
@@ -152,6 +154,7 @@ def public_access(ws: DatabricksWorkspace, ctx: RuleContext) -> Verdict:
         mcsb=("NS-2",),
         azure_policy=(NO_PUBLIC_IP,),
         psrule=("Azure.Databricks.SecureConnectivity",),
+        prowler=("databricks_workspace_no_public_ip_enabled",),
         other=(
             "https://learn.microsoft.com/azure/databricks/security/network/classic/secure-cluster-connectivity",
         ),
@@ -216,6 +219,7 @@ def cluster_public_ips(ws: DatabricksWorkspace, ctx: RuleContext) -> Verdict:
     references=Refs(
         mcsb=("NS-1",),
         azure_policy=(VNET_INJECTION,),
+        prowler=("databricks_workspace_vnet_injection_enabled",),
         other=(
             "https://learn.microsoft.com/azure/databricks/security/network/classic/vnet-inject",
         ),
