@@ -232,3 +232,24 @@ def test_demo_has_a_pass_and_a_fail_per_rule(demo_result: Any) -> None:
         *((r, "dbw-contoso-features", "PASS") for r in rules),
         *((r, "dbw-sandbox-experiments", "FAIL") for r in rules),
     }
+
+
+def test_a_fail_on_the_standard_tier_names_the_tier_for_premium_only_features() -> None:
+    standard = dbw("std", pecs=[])
+    standard["sku"] = {"name": "standard"}
+    result = run_rules(
+        [standard, dbw("prem", pecs=[])], complete=("resources", "diagnosticSettings")
+    )
+    tiers = {
+        (f.rule.id, f.resource_name): {e.value for e in f.evidence if e.path == "sku.name"}
+        for f in result.findings
+        if f.rule.id in ("AIP-NET-016", "AIP-MON-012", "AIP-NET-013")
+    }
+    assert tiers == {
+        ("AIP-NET-016", "std"): {"standard"},
+        ("AIP-MON-012", "std"): {"standard"},
+        ("AIP-NET-013", "std"): set(),  # disabling public access needs no tier of its own
+        ("AIP-NET-016", "prem"): set(),
+        ("AIP-MON-012", "prem"): set(),
+        ("AIP-NET-013", "prem"): set(),
+    }

@@ -57,13 +57,27 @@ def _linked(ws: DatabricksWorkspace) -> tuple[Evidence, ...]:
     return ()
 
 
-def _verdict(fact: Fact, ws: DatabricksWorkspace, *, fail_when: bool) -> Verdict:
-    """FAIL when the fact has the value `fail_when`, PASS on the other, UNKNOWN when open."""
+def _premium_note(ws: DatabricksWorkspace) -> tuple[str, tuple[Evidence, ...]]:
+    """Private Link and diagnostic logs need the Premium tier: said in a FAIL on another tier,
+    since the fix starts with an upgrade there."""
+    if ws.sku and ws.sku.lower() != "premium":
+        return f" (the {ws.sku} tier has no such feature: upgrade to Premium first)", (
+            ev("sku.name", ws.sku),
+        )
+    return "", ()
+
+
+def _verdict(
+    fact: Fact, ws: DatabricksWorkspace, *, fail_when: bool, premium: bool = False
+) -> Verdict:
+    """FAIL when the fact has the value `fail_when`, PASS on the other, UNKNOWN when open.
+    `premium`: the fix needs the Premium tier (the FAIL says so on another tier)."""
     evidence = (*(ev(path, value) for path, value in fact.evidence), *_linked(ws))
     if fact.value is None:
         return unknown(fact.reason, *fact.missing, evidence=evidence)
     if fact.value is fail_when:
-        return failed(fact.reason, *evidence)
+        note, extra = _premium_note(ws) if premium else ("", ())
+        return failed(fact.reason + note, *evidence, *extra)
     return passed(fact.reason, *evidence)
 
 
@@ -291,7 +305,7 @@ def private_link(ws: DatabricksWorkspace, ctx: RuleContext) -> Verdict:
     the workspace's control plane over its public endpoint, so public access cannot be turned
     off without cutting them off. Only an Approved connection counts (Pending, Rejected and
     Disconnected carry no traffic), exactly as policy 258823f2 counts them."""
-    return _verdict(dbx.has_approved_private_endpoint(ws), ws, fail_when=False)
+    return _verdict(dbx.has_approved_private_endpoint(ws), ws, fail_when=False, premium=True)
 
 
 @rule(
@@ -365,10 +379,15 @@ def resource_logs(ws: DatabricksWorkspace, ctx: RuleContext) -> Verdict:
     if found is not None:
         return passed(f"diagnostic setting {found.name!r} sends resource logs", *evidence)
     workspace = next((s.workspace_id for s in settings if s.workspace_id), None)
+    note, extra = _premium_note(ws)
     return failed(
-        "no diagnostic setting sends resource logs"
-        if not settings
-        else "diagnostic settings exist but none sends a log category to a destination",
+        (
+            "no diagnostic setting sends resource logs"
+            if not settings
+            else "diagnostic settings exist but none sends a log category to a destination"
+        )
+        + note,
         *evidence,
+        *extra,
         fill={"<WORKSPACE_ID>": workspace},
     )
