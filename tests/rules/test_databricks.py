@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from aiposture.model.entities import DatabricksWorkspace
 from root_helpers import make_inventory, run_rules, statuses
 
@@ -253,3 +256,36 @@ def test_a_fail_on_the_standard_tier_names_the_tier_for_premium_only_features() 
         ("AIP-MON-012", "prem"): set(),
         ("AIP-NET-013", "prem"): set(),
     }
+
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+_JSON: st.SearchStrategy[Any] = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_KEYS = st.sampled_from(
+    ["publicNetworkAccess", "parameters", "privateEndpointConnections", "requiredNsgRules"]
+)
+_PARAMS = st.sampled_from(
+    ["enableNoPublicIp", "customVirtualNetworkId", "customPublicSubnetName", "amlWorkspaceId"]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    props=st.dictionaries(_KEYS, _JSON, max_size=4),
+    params=st.dictionaries(_PARAMS, _JSON | st.fixed_dictionaries({"value": _JSON}), max_size=4),
+)
+def test_any_shape_gives_a_verdict_never_an_exception(
+    props: dict[str, Any], params: dict[str, Any]
+) -> None:
+    row = dbw("w")
+    row["properties"] = {**props, "parameters": params} if params else props
+    result = run_rules([row], complete=("resources", "diagnosticSettings"))
+    got = {f.rule.id: f.status.value for f in result.findings if f.resource_name == "w"}
+    rules = ("AIP-NET-013", "AIP-NET-014", "AIP-NET-015", "AIP-NET-016", "AIP-MON-012")
+    assert set(got) == set(rules)
+    assert set(got.values()) <= {"PASS", "FAIL", "UNKNOWN"}
