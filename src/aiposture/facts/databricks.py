@@ -35,14 +35,14 @@ PRIVATE_SUBNET = "properties.parameters.customPrivateSubnetName.value"
 PARAMETERS = "properties.parameters"
 PE_STATUS = "properties.privateEndpointConnections[].privateLinkServiceConnectionState.status"
 
-# The REST spec's publicNetworkAccess enum is Enabled | Disabled with no default; a workspace
-# created without it is reachable from the internet ("By default, public network access is
-# enabled"), which is how policy 0e7849de reads the absent value too.
+# The REST spec's publicNetworkAccess (Microsoft.Databricks 2024-05-01) is Enabled | Disabled
+# and documents no default; a workspace created without it answers on its public endpoint,
+# and the built-in policy that audits it counts the absent value as not Disabled.
 PUBLIC_NETWORK_ACCESS = Default(
     PNA,
     "Enabled",
-    "https://learn.microsoft.com/azure/databricks/security/network/front-end/"
-    "front-end-private-connect",
+    "Azure Policy 0e7849de-b939-4c50-ab48-fc6b0f5eeba2 (publicNetworkAccess notEquals "
+    "'Disabled'); azure-rest-api-specs Microsoft.Databricks/stable/2024-05-01/databricks.json",
 )
 
 
@@ -64,7 +64,8 @@ def publicly_reachable(ws: DatabricksWorkspace) -> Fact:
     if not value:
         return known(
             True,
-            "publicNetworkAccess is absent: Enabled, the default (public access is on)",
+            f"publicNetworkAccess is absent: {PUBLIC_NETWORK_ACCESS.value}, as Azure reads it "
+            "(public access is on)",
             (PNA, None),
         )
     low = value.lower()
