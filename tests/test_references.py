@@ -28,6 +28,8 @@ PSRULE_VERIFIED = frozenset(
         "Azure.AKS.LocalAccounts",
         "Azure.AKS.ManagedAAD",
         "Azure.AKS.UseRBAC",
+        "Azure.Databricks.PublicAccess",
+        "Azure.Databricks.SecureConnectivity",
         "Azure.Defender.Cspm",
         "Azure.Defender.Storage",
         "Azure.KeyVault.Firewall",

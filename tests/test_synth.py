@@ -41,6 +41,8 @@ EXTRA_TYPES = {
     "microsoft.machinelearningservices/workspaces/serverlessendpoints",
     "microsoft.machinelearningservices/workspaces/onlineendpoints",
     "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments",
+    # A Databricks workspace next to every other ML workspace (AIP-NET-013..016, AIP-MON-012).
+    "microsoft.databricks/workspaces",
 }
 
 
@@ -190,6 +192,11 @@ CORE_RULES = (
     "AIP-MON-001",
     "AIP-MON-003",
     "AIP-MDL-011",
+    "AIP-NET-013",
+    "AIP-NET-014",
+    "AIP-NET-015",
+    "AIP-NET-016",
+    "AIP-MON-012",
 )
 
 

@@ -107,3 +107,15 @@ def test_cyclonedx_escapes_hostile_names() -> None:
     doc = json.loads(text)
     assert [s["name"] for s in doc["services"]] == ['oai"<x>&']
     assert "injected" not in {p["name"] for s in doc["services"] for p in s["properties"]}
+
+
+def test_bom_lists_databricks_workspaces_with_their_exposure(bom: AiBom) -> None:
+    got = {
+        (r.name, r.category, r.public_network)
+        for r in bom.resources
+        if r.type == "microsoft.databricks/workspaces"
+    }
+    assert got == {
+        ("dbw-contoso-features", "databricks", False),
+        ("dbw-sandbox-experiments", "databricks", True),
+    }

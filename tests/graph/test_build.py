@@ -401,3 +401,29 @@ def test_internet_edges_follow_the_exposure_fact() -> None:
     assert sg.exposure_unknown[nsp_search.lower()].missing == (
         "networkSecurityPerimeters/profiles/accessRules",
     )
+
+
+def test_internet_edge_to_a_public_databricks_workspace() -> None:
+    """Databricks workspaces are AI nodes; Internet -> workspace exactly when AIP-NET-013's
+    fact (facts/databricks.publicly_reachable) is true: absent publicNetworkAccess counts as
+    Enabled, Disabled draws none, an unreadable value is kept as unknown."""
+    dbw = f"{RG}/providers/Microsoft.Databricks/workspaces"
+    inv = make_inventory(
+        [
+            res(f"{dbw}/open", "Microsoft.Databricks/workspaces", {}),
+            res(
+                f"{dbw}/closed",
+                "Microsoft.Databricks/workspaces",
+                {"publicNetworkAccess": "Disabled"},
+            ),
+            res(
+                f"{dbw}/odd",
+                "Microsoft.Databricks/workspaces",
+                {"publicNetworkAccess": "Sometimes"},
+            ),
+        ]
+    )
+    sg = build_graph(inv)
+    assert edges(sg, EdgeKind.PUBLIC_ACCESS) == {(INTERNET, f"{dbw}/open".lower())}
+    assert set(sg.exposure_unknown) == {f"{dbw}/odd".lower()}
+    assert sg.node(f"{dbw}/closed".lower()).ai

@@ -45,6 +45,7 @@ def test_every_defender_recommendation_is_mapped_or_has_a_reason() -> None:
         assert c.rules or c.reason, c.title
         assert set(c.rules) <= ids, c.title
     new_rules = {"AIP-DAT-009", "AIP-MON-011", "AIP-NET-012"}
+    new_rules |= {"AIP-MON-012", "AIP-NET-013", "AIP-NET-014", "AIP-NET-015", "AIP-NET-016"}
     assert new_rules <= {r for c in recs for r in c.rules}
 
 
@@ -52,8 +53,10 @@ def test_rules_markdown_has_the_parity_view() -> None:
     text = rules_markdown(all_rules())
     assert "## Microsoft parity" in text
     assert (
-        "| Azure Databricks Workspaces should use private link (Preview) | Medium | none:" in text
+        "| Azure Databricks Workspaces should use private link (Preview) | Medium | "
+        "[AIP-NET-016](#aip-net-016) |" in text
     )
+    assert "| `1d413020-63de-11ea-bc55-0242ac130003` | none: enforceSetting:" in text
     assert "`930f48f9-f07e-427c-9494-52603581c6a9` | [AIP-MDL-003](#aip-mdl-003)" in text
 
 

@@ -68,6 +68,7 @@ DIAGNOSTIC_TYPES = (
     "microsoft.operationalinsights/workspaces",
     "microsoft.apimanagement/service",
     "microsoft.network/networksecuritygroups",
+    "microsoft.databricks/workspaces",
 )
 
 

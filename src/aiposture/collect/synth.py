@@ -1007,6 +1007,73 @@ class _Synth:
                 ai=True,
             )
         self._ml_endpoint(ws)
+        if self.seq % 2 == 0:
+            self._databricks(ws)
+
+    def _databricks(self, ws: Row) -> None:
+        """An Azure Databricks workspace next to every other ML workspace (AIP-NET-013..016,
+        AIP-MON-012), its settings chosen from the name sequence and written as per-resource
+        extras (no role assignments, not in N, no random draws), so adding them left the rest
+        of the tenant unchanged. Proportions as in tenants that grew from the portal's
+        defaults: public access mostly on, secure cluster connectivity mostly on (the default
+        since API 2024-05-01), VNet injection in most, private link only where public access
+        is off."""
+        n = self.seq
+        m = n // 2  # n is even here
+        name = f"dbw-{n:07d}"
+        rid = f"{self.rg}/providers/Microsoft.Databricks/workspaces/{name}"
+        sub = self.rg.rsplit("/resourceGroups/", 1)[0]
+        private = m % 3 == 0
+        params: dict[str, Any] = {
+            "enableNoPublicIp": {"type": "Bool", "value": m % 4 != 2},
+            "prepareEncryption": {"type": "Bool", "value": False},
+            "requireInfrastructureEncryption": {"type": "Bool", "value": m % 2 == 0},
+            "storageAccountName": {"type": "String", "value": f"dbstorage{n:07d}"},
+        }
+        if m % 5 < 3:
+            vnet = f"{self.rg}/providers/Microsoft.Network/virtualNetworks/vnet-{name}"
+            params["customVirtualNetworkId"] = {"type": "String", "value": vnet}
+            params["customPublicSubnetName"] = {"type": "String", "value": "snet-dbx-host"}
+            params["customPrivateSubnetName"] = {"type": "String", "value": "snet-dbx-container"}
+        else:
+            params["vnetAddressPrefix"] = {"type": "String", "value": "10.139"}
+        pecs: list[dict[str, Any]] = []
+        net = f"{self.rg}/providers/Microsoft.Network"
+        if private or m % 7 == 1:
+            pecs.append(
+                {
+                    "id": f"{rid}/privateEndpointConnections/{name}.pe",
+                    "name": f"{name}.pe",
+                    "type": "Microsoft.Databricks/workspaces/privateEndpointConnections",
+                    "properties": {
+                        "privateEndpoint": {"id": f"{net}/privateEndpoints/pe-{name}"},
+                        "groupIds": ["databricks_ui_api"],
+                        "privateLinkServiceConnectionState": {
+                            "status": "Approved" if private else "Pending"
+                        },
+                    },
+                }
+            )
+        self._emit(
+            {
+                "id": rid,
+                "name": name,
+                "type": "Microsoft.Databricks/workspaces",
+                "location": self.location,
+                "tags": dict(ws.get("tags") or {}),
+                "sku": {"name": "premium" if m % 6 else "standard"},
+                "properties": {
+                    "managedResourceGroupId": f"{sub}/resourceGroups/databricks-rg-{name}",
+                    "parameters": params,
+                    "provisioningState": "Succeeded",
+                    "publicNetworkAccess": "Disabled" if private else "Enabled",
+                    "requiredNsgRules": "NoAzureDatabricksRules" if private else "AllRules",
+                    "privateEndpointConnections": pecs,
+                },
+            }
+        )
+        if self.law_id and m % 8 < 5:
+            self._diag(rid, "to-law", ["accounts", "clusters", "jobs", "notebook", "secrets"])
 
     def _ml_endpoint(self, ws: Row) -> None:
         """One serverless endpoint or online deployment per workspace (AIP-MDL-011), chosen

@@ -21,10 +21,12 @@ from typing import Any
 
 from aiposture.facts import defaults as d
 from aiposture.facts.base import Fact, known, unknown_fact
+from aiposture.facts.databricks import publicly_reachable, workspaces
 from aiposture.model.entities import (
     AksCluster,
     CognitiveAccount,
     ContainerRegistry,
+    DatabricksWorkspace,
     KeyVault,
     MLWorkspace,
     NetworkAcls,
@@ -289,6 +291,8 @@ def exposure(inv: Inventory, res: Resource) -> Fact | None:
         return registry_exposure(res)
     if isinstance(res, AksCluster):
         return aks_exposure(res)
+    if isinstance(res, DatabricksWorkspace):
+        return publicly_reachable(res)
     return None
 
 
@@ -303,6 +307,7 @@ def exposed_resources(inv: Inventory) -> list[tuple[Resource, Fact]]:
         inv.key_vaults,
         inv.registries,
         inv.aks_clusters,
+        {w.key: w for w in workspaces(inv)},
     )
     for group in groups:
         for res in group.values():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from aiposture.facts import databricks
 from aiposture.facts.content_safety import prompt_shields
 from aiposture.facts.exposure import (
     account_exposure,
@@ -20,6 +21,7 @@ from aiposture.graph.build import CAPABILITIES, SecurityGraph
 from aiposture.model.entities import (
     AksCluster,
     CognitiveAccount,
+    DatabricksWorkspace,
     Deployment,
     MLCompute,
     MLWorkspace,
@@ -99,7 +101,7 @@ class BomLink:
 class BomResource:
     id: str
     name: str
-    category: str  # ai-account | workspace | hub | project | search | aks | ai-other
+    category: str  # ai-account | workspace | hub | project | search | aks | databricks | ai-other
     type: str
     kind: str
     location: str
@@ -163,7 +165,10 @@ def build_bom(inv: Inventory, sg: SecurityGraph | None = None, source: str = "")
         if inv.is_ai(aks):
             resources.append(_aks(inv, sg, aks))
     for res in sorted(inv.other_ai.values(), key=lambda r: r.key):
-        if not isinstance(res, (MLCompute, Deployment)):
+        if isinstance(res, DatabricksWorkspace):
+            public = databricks.publicly_reachable(res).value
+            resources.append(_base(inv, sg, res, "databricks", public=public, local_auth=None))
+        elif not isinstance(res, (MLCompute, Deployment)):
             resources.append(_base(inv, sg, res, "ai-other", public=None, local_auth=None))
     stores: list[BomStore] = []
     for key in sorted(inv.ai_linked):

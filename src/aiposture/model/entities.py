@@ -239,6 +239,25 @@ class MLModelEndpoint(Resource):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DatabricksWorkspace(Resource):
+    """Microsoft.Databricks/workspaces (REST 2024-05-01): `properties.publicNetworkAccess`
+    (Enabled | Disabled), `properties.requiredNsgRules`, `properties.privateEndpointConnections`
+    and the creation parameters under `properties.parameters.<name>.value`
+    (enableNoPublicIp, customVirtualNetworkId, customPublicSubnetName, customPrivateSubnetName,
+    amlWorkspaceId). `parameters_read` is False when the row carried no `parameters` object."""
+
+    public_network_access: str | None = None
+    required_nsg_rules: str | None = None
+    parameters_read: bool = False
+    enable_no_public_ip: bool | None = None
+    custom_virtual_network_id: str | None = None  # lower-cased
+    custom_public_subnet: str | None = None
+    custom_private_subnet: str | None = None
+    aml_workspace_id: str | None = None  # lower-cased: the linked Azure ML workspace, if any
+    private_endpoint_connections: tuple[PrivateEndpointConnection, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MLConnection(Resource):
     workspace_key: str
     category: str | None = None

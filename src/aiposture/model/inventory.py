@@ -70,6 +70,7 @@ AI_TYPES = frozenset(
         "microsoft.machinelearningservices/workspaces/serverlessendpoints",
         "microsoft.machinelearningservices/registries",
         "microsoft.search/searchservices",
+        "microsoft.databricks/workspaces",  # an ML platform: every workspace is in scope
     }
 )
 AI_TAG_KEYS = ("workload", "ai-workload", "purpose", "app-type", "workload-type")

@@ -28,6 +28,7 @@ from aiposture.model.entities import (
     ContainerRegistry,
     ContentFilterSetting,
     Credential,
+    DatabricksWorkspace,
     DefenderForAISetting,
     Deployment,
     DiagnosticSetting,
@@ -445,6 +446,27 @@ def _online_deployment(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
         workspace_key=_parent(base["key"], 2),
         endpoint_kind="online",
         model_id=p.text(p.get(pr, "model")),
+    )
+
+
+def _databricks(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
+    pr = _props(row)
+    params = p.get(pr, "parameters")
+
+    def param(name: str) -> Any:
+        return p.get(p.get(params, name), "value")
+
+    inv.other_ai[base["key"]] = DatabricksWorkspace(
+        **base,
+        public_network_access=p.text(p.get(pr, "publicNetworkAccess")),
+        required_nsg_rules=p.text(p.get(pr, "requiredNsgRules")),
+        parameters_read=isinstance(params, Mapping),
+        enable_no_public_ip=p.boolean(param("enableNoPublicIp")),
+        custom_virtual_network_id=p.lower(param("customVirtualNetworkId")),
+        custom_public_subnet=p.text(param("customPublicSubnetName")),
+        custom_private_subnet=p.text(param("customPrivateSubnetName")),
+        aml_workspace_id=p.lower(param("amlWorkspaceId")),
+        private_endpoint_connections=_pecs(p.get(pr, "privateEndpointConnections")),
     )
 
 
@@ -963,6 +985,7 @@ _HANDLERS: dict[str, Handler] = {
     "microsoft.machinelearningservices/workspaces/serverlessendpoints": _serverless_endpoint,
     "microsoft.machinelearningservices/registries": _other_ai,
     "microsoft.search/searchservices": _search,
+    "microsoft.databricks/workspaces": _databricks,
     "microsoft.containerservice/managedclusters": _aks,
     "microsoft.storage/storageaccounts": _storage,
     "microsoft.keyvault/vaults": _key_vault,

@@ -2,6 +2,7 @@
 
 from aiposture.rules import (  # noqa: F401 - imported for their @rule registrations
     data,
+    databricks,
     governance,
     identity,
     model_risk,

@@ -46,6 +46,10 @@ USER_CHOICES: Mapping[str, str] = {
     "APIM_ID": "the resource id of that API Management gateway",
     "CIDR": "the public IP range(s) allowed to reach the API server, e.g. 203.0.113.0/24",
     "DATA_CLASSIFICATION": "the data classification of the resource, e.g. confidential",
+    "DBX_CONTAINER_SUBNET": "the name of the Databricks container (private) subnet, delegated "
+    "to Microsoft.Databricks/workspaces",
+    "DBX_HOST_SUBNET": "the name of the Databricks host (public) subnet, delegated to "
+    "Microsoft.Databricks/workspaces",
     "ENVIRONMENT": "the environment of the resource, e.g. prod or dev",
     "EXPIRES_ON": "the date the exemption ends, e.g. 2027-06-30T00:00:00Z (review it then)",
     "FQDN": "a host name the account may call out to, e.g. your search service's host",
@@ -73,6 +77,7 @@ USER_CHOICES: Mapping[str, str] = {
     "VERSION": "the model version of the deployment",
     "VM_SIZE": "the VM size of the compute, e.g. Standard_DS3_v2",
     "VNET": "the name of the virtual network for the private endpoint or compute",
+    "VNET_ID": "the resource id of the virtual network to deploy into",
     "WORKSPACE_ID": "the resource id of the Log Analytics workspace to send the logs to",
 }
 

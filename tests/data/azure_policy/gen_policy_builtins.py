@@ -30,6 +30,7 @@ ROOT = HERE.parents[2]
 OUTPUT = ROOT / "src" / "aiposture" / "rules" / "policy_builtins.json"
 CATEGORIES = (
     "Azure Ai Services",
+    "Azure Databricks",
     "Cognitive Services",
     "Machine Learning",
     "Search",

@@ -24,6 +24,7 @@ PARTS = (
     "changes",
     "catalog_d",
     "catalog_e",
+    "catalog_f",
     "arm_defaults",
 )
 
