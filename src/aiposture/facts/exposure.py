@@ -19,10 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from aiposture.facts import botservice
 from aiposture.facts import defaults as d
 from aiposture.facts.base import Fact, known, unknown_fact
 from aiposture.model.entities import (
     AksCluster,
+    BotService,
     CognitiveAccount,
     ContainerRegistry,
     KeyVault,
@@ -289,6 +291,8 @@ def exposure(inv: Inventory, res: Resource) -> Fact | None:
         return registry_exposure(res)
     if isinstance(res, AksCluster):
         return aks_exposure(res)
+    if isinstance(res, BotService):
+        return botservice.public_exposure(res)
     return None
 
 
@@ -303,6 +307,7 @@ def exposed_resources(inv: Inventory) -> list[tuple[Resource, Fact]]:
         inv.key_vaults,
         inv.registries,
         inv.aks_clusters,
+        inv.bot_services,
     )
     for group in groups:
         for res in group.values():

@@ -24,6 +24,7 @@ PARTS = (
     "changes",
     "catalog_d",
     "catalog_e",
+    "catalog_g",
     "arm_defaults",
 )
 
