@@ -100,11 +100,17 @@ def local_auth_enabled(bot: BotService) -> Fact:
     """True when channel secrets (Direct Line, Web Chat keys) still authenticate callers:
     disableLocalAuth is anything but true."""
     value = bot.disable_local_auth
-    evidence: tuple[str, Any] = ("properties.disableLocalAuth", value)
+    evidence = (
+        ("properties.disableLocalAuth", value),
+        # Context, not decisive: creating MultiTenant bots is deprecated since 31 July 2025.
+        ("properties.msaAppType", bot.msa_app_type),
+    )
     if value is True:
-        return known(False, "disableLocalAuth is true: only Entra ID tokens are accepted", evidence)
+        return known(
+            False, "disableLocalAuth is true: only Entra ID tokens are accepted", *evidence
+        )
     shown = "false" if value is False else "absent (local authentication stays on)"
-    return known(True, f"disableLocalAuth is {shown}", evidence)
+    return known(True, f"disableLocalAuth is {shown}", *evidence)
 
 
 def customer_managed_key(bot: BotService) -> Fact:
