@@ -21,7 +21,7 @@ def test_bots_arrive_and_decide_like_the_snapshot(clean_fake: FakeAzure, demo: S
         for r in live.iter_resources()
         if BOT in str(r["id"]).lower()
     }
-    assert set(rows) == {"bot-claims-assistant", "bot-contoso-webchat"}
+    assert set(rows) == {"bot-claims-assistant", "bot-sandbox-agent"}
     corp = rows["bot-claims-assistant"]
     assert str(corp["type"]) == "microsoft.botservice/botservices"  # Resource Graph casing
     pec = corp["properties"]["privateEndpointConnections"][0]
@@ -36,6 +36,6 @@ def test_bots_arrive_and_decide_like_the_snapshot(clean_fake: FakeAzure, demo: S
             (rule, "bot-claims-assistant", "PASS")
             for rule in (*RULES, "AIP-GOV-002", "AIP-GOV-003")
         ),
-        *((rule, "bot-contoso-webchat", "FAIL") for rule in (*RULES, "AIP-GOV-002", "AIP-GOV-003")),
+        *((rule, "bot-sandbox-agent", "FAIL") for rule in (*RULES, "AIP-GOV-002", "AIP-GOV-003")),
     }
     assert {f for f in findings(demo) if BOT in f[1]} == {f for f in findings(live) if BOT in f[1]}

@@ -5,10 +5,10 @@
   messaging endpoint, a user-assigned managed identity as its app; the resource group carries
   the ALZ Enforce-Guardrails-BotService initiative. PASS on AIP-NET-013/014, AIP-IDN-015,
   AIP-DAT-011/012 and on the governance rules' Bot Service guardrails (AIP-GOV-002/003).
-- bot-contoso-webchat (online, rg-chatbot): the public chatbot's channel registration, shipped
-  in a hurry (wrong on purpose): public network access left at its default, local (Direct
-  Line secret) authentication on, Microsoft-managed keys, a plain-HTTP messaging endpoint, a
-  multi-tenant app registration, and no guardrail policy. FAIL on all of the above.
+- bot-sandbox-agent (sandbox, rg-ml-experiments): the web-chat front of an experimental agent,
+  wired up in a hurry (wrong on purpose): public network access left at its default, local
+  (Direct Line secret) authentication on, Microsoft-managed keys, a plain-HTTP messaging
+  endpoint, a multi-tenant app registration, and no guardrail policy. FAIL on all of the above.
 
 Bots are tracked resources (location "global"): Resource Graph returns them in the
 `resources` table, with their privateEndpointConnections inline.
@@ -93,17 +93,17 @@ def build(c: Contoso) -> None:
         }
     )
 
-    rg_online = c.rgs["online"]
-    online_bot = b.resource(
-        rg_online,
+    rg_sandbox = c.rgs["sandbox"]
+    sandbox_bot = b.resource(
+        rg_sandbox,
         _BOT,
-        "bot-contoso-webchat",
+        "bot-sandbox-agent",
         "global",
         {
-            "displayName": "Contoso web chat",
-            "endpoint": "http://app-contoso-chatbot.azurewebsites.net/api/messages",
+            "displayName": "Sandbox agent",
+            "endpoint": "http://app-sandbox-agent.azurewebsites.net/api/messages",
             "msaAppType": "MultiTenant",
-            "msaAppId": guid("bot-app", "bot-contoso-webchat"),
+            "msaAppId": guid("bot-app", "bot-sandbox-agent"),
             "msaAppTenantId": "",
             "tenantId": b.tenant_id,
             "isCmekEnabled": False,
@@ -116,6 +116,6 @@ def build(c: Contoso) -> None:
         },
         kind="azurebot",
         sku={"name": "F0"},
-        tags=dict(c.res["bot_account"].get("tags") or {}),
+        tags=dict(c.res["sb_workspace"].get("tags") or {}),
     )
-    c.res["online_bot"] = online_bot
+    c.res["sandbox_bot"] = sandbox_bot
