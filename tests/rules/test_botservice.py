@@ -42,7 +42,8 @@ _ABSENT = object()
 
 def pec(status: str) -> dict[str, Any]:
     return {
-        "id": f"{RG}/providers/Microsoft.BotService/botServices/x/privateEndpointConnections/{status}",
+        "id": f"{RG}/providers/Microsoft.BotService/botServices/x/privateEndpointConnections/"
+        f"{status}",
         "properties": {
             "privateEndpoint": {"id": f"{PE}/pe-{status}"},
             "privateLinkServiceConnectionState": {"status": status},
