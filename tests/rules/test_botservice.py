@@ -12,6 +12,7 @@ from aiposture.graph.build import INTERNET, build_graph
 from aiposture.model.entities import BotService
 from aiposture.model.snapshot import Coverage
 from aiposture.model.types import CoverageStatus
+from aiposture.report.graph_export import node_kinds
 from root_helpers import make_inventory, run_rules, statuses
 
 SUB = "00000000-0000-0000-0000-00000000b071"
@@ -193,6 +194,8 @@ def test_graph_draws_internet_to_public_bots_only() -> None:
     reached = {dst.name: e.guard for src, dst, e in sg.edges() if src.key == INTERNET}
     assert reached.get("public") == "keys+entra"  # channel secrets still authenticate
     assert "isolated" not in reached
+    (node,) = [n for n in sg.nodes() if n.name == "public"]
+    assert node.ai and node_kinds(node)[0] == "AIPBotService"
 
 
 ALZ_SET = (
