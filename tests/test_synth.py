@@ -249,6 +249,21 @@ def test_complete_tenant_leaves_nothing_unknown(tmp_path: Path) -> None:
 BOT_RULES = ("AIP-NET-013", "AIP-NET-014", "AIP-IDN-015", "AIP-DAT-011", "AIP-DAT-012")
 
 
+def test_bots_see_pass_and_fail_of_their_guardrails(
+    tenant: tuple[Path, list[dict[str, Any]]],
+) -> None:
+    """AIP-GOV-002/003 on Bot Service: the ALZ initiative covers some bots, not others."""
+    path, _ = tenant
+    result = scan_inventory(normalize(load_snapshot(path)), Settings(), "synth", now=NOW)
+    for rule_id in ("AIP-GOV-002", "AIP-GOV-003"):
+        seen = {
+            f.status
+            for f in result.findings
+            if f.rule.id == rule_id and "/botservices/" in f.resource_id.lower()
+        }
+        assert seen == {Status.PASS, Status.FAIL}, (rule_id, seen)
+
+
 def test_carries_idle_shutdown_and_protected_material(
     tenant: tuple[Path, list[dict[str, Any]]],
 ) -> None:

@@ -465,6 +465,8 @@ class _Synth:
                 False,
             )
             self.sub_policies[aid] = (POLICY_AI_LOCAL_AUTH, True)
+        if first or uuid.uuid5(NAMESPACE, f"bot-guardrails/{scope}").int % 3 == 0:
+            self._bot_guardrails(scope)
         if self._chance(0.3) or first:
             # A custom role scoped to this subscription, and who may hold Owner through PIM.
             self._custom_role(scope)
@@ -475,6 +477,28 @@ class _Synth:
         for _ in range(self.rng.randint(1, 3)):
             self._role_assignment(scope, self._role(), *self._principal())
         self.rg_left = 0
+
+    def _bot_guardrails(self, scope: str) -> None:
+        """The ALZ Enforce-Guardrails-BotService initiative on a third of the subscriptions (GOV-002
+        and -003 PASS for their bots); no random draws, so the rest of the tenant is unchanged."""
+        name = "enforce-gr-botservice"
+        self._emit(
+            {
+                "id": f"{scope}/providers/Microsoft.Authorization/policyAssignments/{name}",
+                "name": name,
+                "type": "Microsoft.Authorization/policyAssignments",
+                "properties": {
+                    "displayName": "Enforce recommended guardrails for Bot Service",
+                    "policyDefinitionId": f"/providers/Microsoft.Management/managementGroups/"
+                    f"{self.tenant}/providers/Microsoft.Authorization/policySetDefinitions/"
+                    "Enforce-Guardrails-BotService",
+                    "scope": scope,
+                    "notScopes": [],
+                    "enforcementMode": "Default",
+                    "parameters": {},
+                },
+            }
+        )
 
     def _custom_role(self, scope: str) -> None:
         guid_ = str(uuid.uuid5(NAMESPACE, f"customrole/{scope}"))
