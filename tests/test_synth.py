@@ -43,6 +43,8 @@ EXTRA_TYPES = {
     "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments",
     # A Databricks workspace next to every other ML workspace (AIP-NET-013..016, AIP-MON-012).
     "microsoft.databricks/workspaces",
+    # An Azure Bot in front of two in five OpenAI / AI Services accounts, written as an extra.
+    "microsoft.botservice/botservices",
 }
 
 
@@ -251,13 +253,31 @@ def test_complete_tenant_leaves_nothing_unknown(tmp_path: Path) -> None:
         assert rule_id in decided, rule_id
 
 
+BOT_RULES = ("AIP-NET-017", "AIP-NET-018", "AIP-IDN-015", "AIP-DAT-011", "AIP-DAT-012")
+
+
+def test_bots_see_pass_and_fail_of_their_guardrails(
+    tenant: tuple[Path, list[dict[str, Any]]],
+) -> None:
+    """AIP-GOV-002/003 on Bot Service: the ALZ initiative covers some bots, not others."""
+    path, _ = tenant
+    result = scan_inventory(normalize(load_snapshot(path)), Settings(), "synth", now=NOW)
+    for rule_id in ("AIP-GOV-002", "AIP-GOV-003"):
+        seen = {
+            f.status
+            for f in result.findings
+            if f.rule.id == rule_id and "/botservices/" in f.resource_id.lower()
+        }
+        assert seen == {Status.PASS, Status.FAIL}, (rule_id, seen)
+
+
 def test_carries_idle_shutdown_and_protected_material(
     tenant: tuple[Path, list[dict[str, Any]]],
 ) -> None:
     """AIP-GOV-011 and AIP-MDL-010 decide both ways on the synthetic tenant (issue 18)."""
     path, _ = tenant
     result = scan_inventory(normalize(load_snapshot(path)), Settings(), "synth", now=NOW)
-    for rule_id in ("AIP-GOV-011", "AIP-MDL-010"):
+    for rule_id in ("AIP-GOV-011", "AIP-MDL-010", *BOT_RULES):
         seen = {f.status for f in result.findings if f.rule.id == rule_id}
         assert {Status.PASS, Status.FAIL} <= seen, (rule_id, seen)
         assert Status.UNKNOWN not in seen, rule_id

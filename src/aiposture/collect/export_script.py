@@ -60,6 +60,7 @@ DIAGNOSTIC_TYPES = (
     "microsoft.machinelearningservices/workspaces",
     "microsoft.machinelearningservices/registries",
     "microsoft.search/searchservices",
+    "microsoft.botservice/botservices",
     "microsoft.containerservice/managedclusters",
     "microsoft.storage/storageaccounts",
     "microsoft.keyvault/vaults",

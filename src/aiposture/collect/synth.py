@@ -465,6 +465,8 @@ class _Synth:
                 False,
             )
             self.sub_policies[aid] = (POLICY_AI_LOCAL_AUTH, True)
+        if first or uuid.uuid5(NAMESPACE, f"bot-guardrails/{scope}").int % 3 == 0:
+            self._bot_guardrails(scope)
         if self._chance(0.3) or first:
             # A custom role scoped to this subscription, and who may hold Owner through PIM.
             self._custom_role(scope)
@@ -475,6 +477,28 @@ class _Synth:
         for _ in range(self.rng.randint(1, 3)):
             self._role_assignment(scope, self._role(), *self._principal())
         self.rg_left = 0
+
+    def _bot_guardrails(self, scope: str) -> None:
+        """The ALZ Enforce-Guardrails-BotService initiative on a third of the subscriptions (GOV-002
+        and -003 PASS for their bots); no random draws, so the rest of the tenant is unchanged."""
+        name = "enforce-gr-botservice"
+        self._emit(
+            {
+                "id": f"{scope}/providers/Microsoft.Authorization/policyAssignments/{name}",
+                "name": name,
+                "type": "Microsoft.Authorization/policyAssignments",
+                "properties": {
+                    "displayName": "Enforce recommended guardrails for Bot Service",
+                    "policyDefinitionId": f"/providers/Microsoft.Management/managementGroups/"
+                    f"{self.tenant}/providers/Microsoft.Authorization/policySetDefinitions/"
+                    "Enforce-Guardrails-BotService",
+                    "scope": scope,
+                    "notScopes": [],
+                    "enforcementMode": "Default",
+                    "parameters": {},
+                },
+            }
+        )
 
     def _custom_role(self, scope: str) -> None:
         guid_ = str(uuid.uuid5(NAMESPACE, f"customrole/{scope}"))
@@ -808,6 +832,8 @@ class _Synth:
             self.change_targets.append(acc["id"])
         if kind not in ("OpenAI", "AIServices"):
             return
+        if uuid.uuid5(NAMESPACE, f"bot/{acc['id']}").int % 5 < 2:
+            self._bot(acc)
         # Defender for AI settings: ARM lists one "Default" per OpenAI / AI Services account.
         self._child(
             acc,
@@ -901,6 +927,59 @@ class _Synth:
                 },
                 ai=True,
             )
+
+    def _bot(self, acc: Row) -> None:
+        """An Azure Bot (agent channel) in front of two in five OpenAI / AI Services accounts,
+        its settings chosen from a hash of the account id and written as a per-resource extra (no
+        role assignments, not in N, no random draws), so the rest of the tenant is unchanged.
+        About a third are isolated with an approved private endpoint, half have local auth
+        disabled, one in five uses a customer-managed key, one in seven still posts to a
+        plain-HTTP endpoint; a few use a multi-tenant app registration."""
+        h = uuid.uuid5(NAMESPACE, f"bot/{acc['id']}").int // 5
+        name = f"bot-{acc['name']}"
+        rid = f"{self.rg}/providers/Microsoft.BotService/botServices/{name}"
+        n = h % 2520  # divisible by 9, 7, 5 and 4: the choices below are independent
+        isolated = n % 9 in (0, 4, 7)
+        props: dict[str, Any] = {
+            "displayName": name,
+            "endpoint": f"{'http' if n % 7 == 3 else 'https'}://app-{name}.azurewebsites.net"
+            "/api/messages",
+            "msaAppType": ("UserAssignedMSI", "SingleTenant", "MultiTenant")[n % 5 % 3],
+            "msaAppId": str(uuid.uuid5(NAMESPACE, f"bot-app/{rid}")),
+            "tenantId": self.tenant,
+            "isCmekEnabled": n % 5 == 0,
+            "privateEndpointConnections": [],
+        }
+        if props["isCmekEnabled"]:
+            props["cmekKeyVaultUrl"] = f"https://kv-{name}.vault.azure.net/keys/bot"
+        if n % 4:  # absent on one in four: the REST default (Enabled) applies
+            props["publicNetworkAccess"] = "Disabled" if isolated else "Enabled"
+        if n % 2 == 0:
+            props["disableLocalAuth"] = True
+        if isolated:
+            pe = f"{self.rg}/providers/Microsoft.Network/privateEndpoints/pe-{name}"
+            props["privateEndpointConnections"] = [
+                {
+                    "id": f"{rid}/privateEndpointConnections/pe-{name}",
+                    "properties": {
+                        "privateEndpoint": {"id": pe},
+                        "privateLinkServiceConnectionState": {"status": "Approved"},
+                        "groupIds": ["Bot"],
+                    },
+                }
+            ]
+        self._emit(
+            {
+                "id": rid,
+                "name": name,
+                "type": "Microsoft.BotService/botServices",
+                "location": "global",
+                "kind": "azurebot",
+                "sku": {"name": "S1"},
+                "tags": dict(acc.get("tags") or {}),
+                "properties": props,
+            }
+        )
 
     def w_ml(self) -> None:
         st = self._storage()

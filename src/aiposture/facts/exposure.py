@@ -19,11 +19,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from aiposture.facts import botservice
 from aiposture.facts import defaults as d
 from aiposture.facts.base import Fact, known, unknown_fact
 from aiposture.facts.databricks import publicly_reachable, workspaces
 from aiposture.model.entities import (
     AksCluster,
+    BotService,
     CognitiveAccount,
     ContainerRegistry,
     DatabricksWorkspace,
@@ -293,6 +295,8 @@ def exposure(inv: Inventory, res: Resource) -> Fact | None:
         return aks_exposure(res)
     if isinstance(res, DatabricksWorkspace):
         return publicly_reachable(res)
+    if isinstance(res, BotService):
+        return botservice.public_exposure(res)
     return None
 
 
@@ -308,6 +312,7 @@ def exposed_resources(inv: Inventory) -> list[tuple[Resource, Fact]]:
         inv.registries,
         inv.aks_clusters,
         {w.key: w for w in workspaces(inv)},
+        inv.bot_services,
     )
     for group in groups:
         for res in group.values():

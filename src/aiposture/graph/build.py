@@ -20,6 +20,7 @@ from enum import StrEnum
 import rustworkx as rx
 
 from aiposture.facts.base import Fact
+from aiposture.facts.botservice import guard as bot_guard
 from aiposture.facts.exposure import exposed_resources
 from aiposture.facts.permissions import (
     BLOB_READ,
@@ -38,6 +39,7 @@ from aiposture.facts.permissions import (
 )
 from aiposture.model.entities import (
     AksCluster,
+    BotService,
     CognitiveAccount,
     ContainerRegistry,
     KeyVault,
@@ -759,6 +761,8 @@ def _add_caps(
 
 def _guard(res: Resource) -> str:
     """What still authenticates callers of a public endpoint ("anonymous", "keys", "entra")."""
+    if isinstance(res, BotService):
+        return bot_guard(res)
     if isinstance(res, (CognitiveAccount, SearchService)):
         return "entra" if res.disable_local_auth is True else "keys+entra"
     if isinstance(res, StorageAccount):

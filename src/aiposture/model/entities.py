@@ -275,6 +275,30 @@ class SearchService(Resource):
     cmk_enforcement: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BotService(Resource):
+    """Microsoft.BotService/botServices: an Azure Bot (the channel registration of an agent).
+
+    Properties as in the REST spec (Microsoft.BotService 2022-09-15 / 2023-09-15-preview,
+    BotProperties): publicNetworkAccess (Enabled | Disabled | SecuredByPerimeter, default
+    Enabled), disableLocalAuth (no default: local auth is on unless true), isCmekEnabled
+    (default false), cmekKeyVaultUrl, endpoint (required, nullable), msaAppType
+    (UserAssignedMSI | SingleTenant | MultiTenant), msaAppId, msaAppTenantId, tenantId,
+    privateEndpointConnections (read-only)."""
+
+    public_network_access: str | None = None
+    disable_local_auth: bool | None = None
+    is_cmek_enabled: bool | None = None
+    cmek_key_vault_url: str | None = None
+    endpoint: str | None = None
+    endpoint_present: bool = False  # properties.endpoint was in the row (even null)
+    msa_app_type: str | None = None
+    msa_app_id: str | None = None
+    msa_app_tenant_id: str | None = None
+    tenant_id: str | None = None
+    private_endpoint_connections: tuple[PrivateEndpointConnection, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class AgentPool:
     name: str

@@ -12,6 +12,7 @@ from aiposture.model.entities import (
     ApiManagement,
     ApiManagementBackend,
     AppInsights,
+    BotService,
     CognitiveAccount,
     ConditionalAccessPolicy,
     ContainerRegistry,
@@ -71,6 +72,7 @@ AI_TYPES = frozenset(
         "microsoft.machinelearningservices/registries",
         "microsoft.search/searchservices",
         "microsoft.databricks/workspaces",  # an ML platform: every workspace is in scope
+        "microsoft.botservice/botservices",
     }
 )
 AI_TAG_KEYS = ("workload", "ai-workload", "purpose", "app-type", "workload-type")
@@ -155,6 +157,7 @@ class Inventory:
     computes: dict[str, MLCompute] = field(default_factory=dict)
     connections: dict[str, MLConnection] = field(default_factory=dict)
     search_services: dict[str, SearchService] = field(default_factory=dict)
+    bot_services: dict[str, BotService] = field(default_factory=dict)
     aks_clusters: dict[str, AksCluster] = field(default_factory=dict)
     storage_accounts: dict[str, StorageAccount] = field(default_factory=dict)
     key_vaults: dict[str, KeyVault] = field(default_factory=dict)
@@ -211,6 +214,7 @@ class Inventory:
             self.workspaces,
             self.computes,
             self.search_services,
+            self.bot_services,
             self.aks_clusters,
             self.storage_accounts,
             self.key_vaults,
@@ -359,6 +363,7 @@ _TABLE_BY_CLASS: dict[type, str] = {
     MLCompute: "computes",
     MLConnection: "connections",
     SearchService: "search_services",
+    BotService: "bot_services",
     AksCluster: "aks_clusters",
     StorageAccount: "storage_accounts",
     KeyVault: "key_vaults",

@@ -23,6 +23,7 @@ from aiposture.model.entities import (
     ApiManagement,
     ApiManagementBackend,
     AppInsights,
+    BotService,
     CognitiveAccount,
     ConditionalAccessPolicy,
     ContainerRegistry,
@@ -486,6 +487,24 @@ def _search(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
         bypass=p.text(p.path(pr, "networkRuleSet.bypass")),
         private_endpoint_connections=_pecs(p.get(pr, "privateEndpointConnections")),
         cmk_enforcement=p.text(p.path(pr, "encryptionWithCmk.enforcement")),
+    )
+
+
+def _bot_service(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
+    pr = _props(row)
+    inv.bot_services[base["key"]] = BotService(
+        **base,
+        public_network_access=p.text(p.get(pr, "publicNetworkAccess")),
+        disable_local_auth=p.boolean(p.get(pr, "disableLocalAuth")),
+        is_cmek_enabled=p.boolean(p.get(pr, "isCmekEnabled")),
+        cmek_key_vault_url=p.text(p.get(pr, "cmekKeyVaultUrl")),
+        endpoint=p.text(p.get(pr, "endpoint")),
+        endpoint_present=p.has(pr, "endpoint"),
+        msa_app_type=p.text(p.get(pr, "msaAppType")),
+        msa_app_id=p.text(p.get(pr, "msaAppId")),
+        msa_app_tenant_id=p.text(p.get(pr, "msaAppTenantId")),
+        tenant_id=p.text(p.get(pr, "tenantId")),
+        private_endpoint_connections=_pecs(p.get(pr, "privateEndpointConnections")),
     )
 
 
@@ -986,6 +1005,7 @@ _HANDLERS: dict[str, Handler] = {
     "microsoft.machinelearningservices/registries": _other_ai,
     "microsoft.search/searchservices": _search,
     "microsoft.databricks/workspaces": _databricks,
+    "microsoft.botservice/botservices": _bot_service,
     "microsoft.containerservice/managedclusters": _aks,
     "microsoft.storage/storageaccounts": _storage,
     "microsoft.keyvault/vaults": _key_vault,

@@ -46,6 +46,7 @@ _RESOURCE_KINDS = {
     "microsoft.machinelearningservices/workspaces": "AIPMLWorkspace",
     "microsoft.machinelearningservices/workspaces/computes": "AIPCompute",
     "microsoft.search/searchservices": "AIPSearchService",
+    "microsoft.botservice/botservices": "AIPBotService",
     "microsoft.containerservice/managedclusters": "AIPKubernetesCluster",
     "microsoft.storage/storageaccounts": "AIPStorageAccount",
     "microsoft.keyvault/vaults": "AIPKeyVault",

@@ -10,6 +10,7 @@ from typing import TypeVar
 from aiposture.config import Settings
 from aiposture.model.entities import (
     AksCluster,
+    BotService,
     CognitiveAccount,
     MLCompute,
     MLWorkspace,
@@ -382,6 +383,11 @@ PUBLIC_NETWORK_POLICIES = {
         "ee980b6d-0eca-4501-8d54-f6290fd512c3",
         "9cee519f-d9c1-4fd9-9f79-24ec3449ed30",  # modify: publicNetworkAccess Disabled
     ),
+    # Both check publicNetworkAccess notEquals Disabled (isolated mode v2 and public access).
+    "microsoft.botservice/botservices": (
+        "5e8168db-69e3-4beb-9822-57cb59202a9d",
+        "52152f42-0dda-40d9-976e-abb1acdd611e",
+    ),
 }
 LOCAL_AUTH_POLICIES = {
     "microsoft.cognitiveservices/accounts": (
@@ -399,6 +405,7 @@ LOCAL_AUTH_POLICIES = {
         "e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f",
         "a6f9a2d0-cff7-4855-83ad-4cd750666512",  # modify: disables local auth
     ),
+    "microsoft.botservice/botservices": ("ffea632e-4e3a-4424-bf78-10e179bb2e1a",),
 }
 DIAGNOSTIC_POLICIES = {
     "microsoft.cognitiveservices/accounts": (
@@ -506,8 +513,8 @@ def landing_zone(sub: Subscription, ctx: RuleContext) -> Verdict:
     pillar=Pillar.GOVERNANCE,
     severity=Severity.MEDIUM,
     target=Resource,
-    target_label="AI resource (AI services account, ML workspace, AI Search)",
-    select=_select(*GUARDED_TYPES),
+    target_label="AI resource (AI services account, ML workspace, AI Search, Bot Service)",
+    select=_select(*GUARDED_TYPES, BotService),
     requires=POLICY_REQUIRES,
     requires_to_pass=POLICY_REQUIRES_TO_PASS,
     remediation=_policy_remediation(
@@ -526,6 +533,7 @@ def landing_zone(sub: Subscription, ctx: RuleContext) -> Verdict:
             "ALZ Enforce-Guardrails-OpenAI",
             "ALZ Enforce-Guardrails-CognitiveServices",
             "ALZ Enforce-Guardrails-MachineLearning",
+            "ALZ Enforce-Guardrails-BotService",
         ),
     ),
 )
@@ -539,7 +547,8 @@ def public_network_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
     workspaces). An unset effect takes the definition's default. ALZ initiatives count where
     their membership was read from source: Enforce-Guardrails-OpenAI, -CognitiveServices and
     -MachineLearning, and Deny-PublicPaaSEndpoints, which covers only ML workspaces among AI
-    types (not AI services or AI Search)."""
+    types (not AI services or AI Search). Bot Service: 5e8168db and 52152f42 (isolated mode,
+    v2 checks publicNetworkAccess too), alone or through Enforce-Guardrails-BotService."""
     return policy_verdict(res, ctx, PUBLIC_NETWORK_POLICIES.get(res.type, ()), "public access")
 
 
@@ -549,8 +558,8 @@ def public_network_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
     pillar=Pillar.GOVERNANCE,
     severity=Severity.MEDIUM,
     target=Resource,
-    target_label="AI resource (AI services account, AI Search, ML compute)",
-    select=_select(CognitiveAccount, SearchService, MLCompute),
+    target_label="AI resource (AI services account, AI Search, ML compute, Bot Service)",
+    select=_select(CognitiveAccount, SearchService, MLCompute, BotService),
     requires=POLICY_REQUIRES,
     requires_to_pass=POLICY_REQUIRES_TO_PASS,
     remediation=_policy_remediation(
@@ -569,6 +578,7 @@ def public_network_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
             "ALZ Enforce-Guardrails-OpenAI",
             "ALZ Enforce-Guardrails-CognitiveServices",
             "ALZ Enforce-Guardrails-MachineLearning",
+            "ALZ Enforce-Guardrails-BotService",
         ),
     ),
 )
@@ -578,7 +588,8 @@ def local_auth_guardrail(res: Resource, ctx: RuleContext) -> Verdict:
     new resource comes back with keys enabled. The Modify (14de9e63, 4eb216f2, a6f9a2d0) and
     DeployIfNotExists (55eff01b accounts, d45520cb Search) definitions that set
     disableLocalAuth count, as do the ALZ OpenAI, CognitiveServices and MachineLearning
-    guardrail initiatives."""
+    guardrail initiatives. Bot Service: ffea632e, alone or through
+    Enforce-Guardrails-BotService."""
     return policy_verdict(res, ctx, LOCAL_AUTH_POLICIES.get(res.type, ()), "local auth")
 
 

@@ -53,6 +53,9 @@ USER_CHOICES: Mapping[str, str] = {
     "ENVIRONMENT": "the environment of the resource, e.g. prod or dev",
     "EXPIRES_ON": "the date the exemption ends, e.g. 2027-06-30T00:00:00Z (review it then)",
     "FQDN": "a host name the account may call out to, e.g. your search service's host",
+    "HTTPS_ENDPOINT": "the bot's messaging endpoint over HTTPS, e.g. "
+    "https://app-contoso-bot.azurewebsites.net/api/messages",
+    "PE_LOCATION": "the region of the virtual network that holds the private endpoint",
     "KEY_NAME": "the name of the key in the key vault",
     "KEY_URI": "the key identifier, https://VAULT.vault.azure.net/keys/KEY/VERSION",
     "KEY_VAULT_ID": "the resource id of the key vault holding the key (purge protection on)",

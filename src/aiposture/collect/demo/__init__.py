@@ -25,6 +25,7 @@ PARTS = (
     "catalog_d",
     "catalog_e",
     "catalog_f",
+    "catalog_g",
     "arm_defaults",
 )
 
