@@ -16,7 +16,7 @@ deploy such a zone group when one is missing (DeployIfNotExists).
 from __future__ import annotations
 
 from aiposture.facts.base import Fact, known, unknown_fact
-from aiposture.model.entities import PrivateEndpoint
+from aiposture.model.entities import PrivateEndpoint, ai_private_link_type
 from aiposture.model.inventory import Inventory
 
 # Resource types whose private endpoints the DNS-zone policies cover, with their policy.
@@ -30,15 +30,7 @@ ZONE_CONFIGS = "privateDnsZoneGroups[].properties.privateDnsZoneConfigs[].privat
 
 def link_type(target_id: str) -> str | None:
     """The AI resource type a private link service id points at, or None."""
-    low = target_id.lower()
-    for rtype in AI_LINK_TYPES:
-        ns, kind = rtype.split("/")
-        segment = f"/providers/{ns}/{kind}/"
-        at = low.find(segment)
-        # The target itself, not a child of it (private link goes to the resource).
-        if at >= 0 and "/" not in low[at + len(segment) :]:
-            return rtype
-    return None
+    return ai_private_link_type(target_id)
 
 
 def is_ai_endpoint(pe: PrivateEndpoint) -> bool:

@@ -391,6 +391,26 @@ class NetworkSecurityGroup(Resource):
     rules: tuple[SecurityRule, ...] = ()
 
 
+# AI resource types a private endpoint can connect to (its privateLinkServiceId's type).
+AI_PRIVATE_LINK_TYPES = (
+    "microsoft.cognitiveservices/accounts",
+    "microsoft.machinelearningservices/workspaces",
+    "microsoft.search/searchservices",
+)
+
+
+def ai_private_link_type(target_id: str) -> str | None:
+    """The AI resource type a private link service id points at, or None."""
+    low = target_id.lower()
+    for rtype in AI_PRIVATE_LINK_TYPES:
+        segment = "/providers/" + rtype + "/"
+        at = low.find(segment)
+        # The target itself, not a child of it (private link goes to the resource).
+        if at >= 0 and "/" not in low[at + len(segment) :]:
+            return rtype
+    return None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PrivateEndpoint(Resource):
     subnet_id: str | None = None

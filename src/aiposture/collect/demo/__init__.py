@@ -24,6 +24,7 @@ PARTS = (
     "changes",
     "catalog_d",
     "catalog_e",
+    "catalog_h",
     "arm_defaults",
 )
 
@@ -38,6 +39,8 @@ COLLECTIONS = (
     "projects",
     "computes",
     "connections",
+    "datastores",
+    "privateDnsZoneGroups",
     "diagnosticSettings",
     "activityLogExport",
     "pricings",
