@@ -36,6 +36,8 @@ EXTRA_TYPES = {
     "microsoft.securityinsights/onboardingstates",
     "microsoft.cognitiveservices/accounts/defenderforaisettings",
     "microsoft.machinelearningservices/workspaces/connections",
+    "microsoft.machinelearningservices/workspaces/datastores",
+    "microsoft.network/privateendpoints/privatednszonegroups",
     "microsoft.resources/changes",  # change records (history/), not resources
     # One model endpoint per ML workspace (AIP-MDL-011), written as per-resource extras.
     "microsoft.machinelearningservices/workspaces/serverlessendpoints",
@@ -190,6 +192,9 @@ CORE_RULES = (
     "AIP-MON-001",
     "AIP-MON-003",
     "AIP-MDL-011",
+    "AIP-DAT-011",
+    "AIP-DAT-012",
+    "AIP-NET-013",
 )
 
 
