@@ -141,6 +141,14 @@ def _customer_storage(c: Contoso) -> None:
         identity=c.b.system_identity(name),
         tags={"owner": "datascience@contoso.com", "environment": "sandbox"},
     )
+    # Otherwise well kept (no public access, Entra ID only, logs to the SOC workspace), so
+    # customer-owned storage is the one thing wrong with it.
+    c.b.diagnostic_setting(
+        c.res["sb_speech"]["id"],
+        "to-law",
+        workspace_id=c.law_id,
+        logs=[{"categoryGroup": "allLogs", "enabled": True}],
+    )
 
 
 def _private_dns(c: Contoso) -> None:
