@@ -1076,7 +1076,7 @@ def _zone_name(inv: Inventory, target: str) -> str:
         "--zone-name <ZONE_NAME> --private-dns-zone {{PRIVATE_DNS_ZONE_ID}}",
         bicep="resource zoneGroup 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups"
         "@2024-05-01' = {\n  name: '<NAME>/default'\n  properties: {\n"
-        "    privateDnsZoneConfigs: [\n      {\n        name: '<ZONE_NAME>'\n"
+        "    privateDnsZoneConfigs: [\n      {\n        name: 'default'  // zone <ZONE_NAME>\n"
         "        properties: { privateDnsZoneId: '{{PRIVATE_DNS_ZONE_ID}}' }\n      }\n"
         "    ]\n  }\n}",
         terraform='resource "azurerm_private_endpoint" "this" {\n'
