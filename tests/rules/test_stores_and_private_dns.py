@@ -228,3 +228,29 @@ def test_private_dns_zone_group_unknown_without_the_collection() -> None:
         ("pe-srch", "UNKNOWN"),
         ("pe-pending", "UNKNOWN"),
     }
+
+
+def test_connection_state_from_the_target_when_the_endpoint_row_has_none() -> None:
+    """Some exports carry the endpoint without its connection state: the AI resource's own
+    privateEndpointConnections say whether it was approved; with neither it is UNKNOWN."""
+    known = endpoint("pe-known", f"{ACCOUNTS}/oai2")
+    unsaid = endpoint("pe-unsaid", f"{ACCOUNTS}/oai3")
+    for pe in (known, unsaid):
+        del pe["properties"]["privateLinkServiceConnections"][0]["properties"][
+            "privateLinkServiceConnectionState"
+        ]
+    acc = account("oai2", "OpenAI", ["VirtualNetworks"])
+    acc["properties"]["privateEndpointConnections"] = [
+        {
+            "id": f"{ACCOUNTS}/oai2/privateEndpointConnections/pe-known",
+            "properties": {
+                "privateEndpoint": {"id": known["id"]},
+                "privateLinkServiceConnectionState": {"status": "Approved"},
+            },
+        }
+    ]
+    result = run_rules(
+        [known, unsaid, acc, account("oai3", "OpenAI", ["VirtualNetworks"])],
+        complete=("resources", "privateDnsZoneGroups"),
+    )
+    assert statuses(result, "AIP-NET-013") == {("pe-known", "FAIL"), ("pe-unsaid", "UNKNOWN")}

@@ -39,14 +39,29 @@ def is_ai_endpoint(pe: PrivateEndpoint) -> bool:
     return any(link_type(t) is not None for t in pe.target_ids)
 
 
-def approved_ai_targets(pe: PrivateEndpoint) -> tuple[str, ...]:
+def ai_target_states(inv: Inventory, pe: PrivateEndpoint) -> tuple[tuple[str, str | None], ...]:
+    """(AI target id, connection status) of the endpoint's connections: the endpoint row's
+    state, else the state the target resource's privateEndpointConnections give for this
+    endpoint (None when neither says)."""
+    out = []
+    for target, status in pe.target_states:
+        if link_type(target) is None:
+            continue
+        if status is None:
+            res = inv.resource(target)
+            pecs = getattr(res, "private_endpoint_connections", ())
+            status = next(
+                (c.status for c in pecs if (c.private_endpoint_id or "") == pe.key and c.status),
+                None,
+            )
+        out.append((target, status))
+    return tuple(out)
+
+
+def approved_ai_targets(states: tuple[tuple[str, str | None], ...]) -> tuple[str, ...]:
     """AI targets the endpoint's connection to is Approved (auto-approved or approved by the
     resource owner): only then does the endpoint carry traffic that needs the private name."""
-    return tuple(
-        t
-        for t, status in pe.target_states
-        if link_type(t) is not None and (status or "").lower() == "approved"
-    )
+    return tuple(t for t, status in states if (status or "").lower() == "approved")
 
 
 def has_dns_zone_group(inv: Inventory, pe: PrivateEndpoint) -> Fact:

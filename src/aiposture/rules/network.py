@@ -17,6 +17,7 @@ from aiposture.facts.exposure import (
 )
 from aiposture.facts.private_dns import (
     AI_LINK_TYPES,
+    ai_target_states,
     approved_ai_targets,
     has_dns_zone_group,
     is_ai_endpoint,
@@ -1121,10 +1122,22 @@ def private_dns_zone_group(pe: PrivateEndpoint, ctx: RuleContext) -> Verdict:
     connection is not (yet) Approved carry no traffic and are not judged. Policies
     c4bc6f10, ee40564d and fbc14a67 deploy the zone group (DeployIfNotExists)."""
     inv = ctx.inventory
-    approved = approved_ai_targets(pe)
+    states = ai_target_states(inv, pe)
+    approved = approved_ai_targets(states)
     if not approved:
-        states = [s for _, s in pe.target_states]
-        return not_applicable(f"no Approved connection to an AI resource ({states})")
+        seen = [s for _, s in states]
+        if None in seen:
+            return unknown(
+                "the state of the endpoint's connection to the AI resource is not in the data",
+                "resources",
+                evidence=[
+                    ev(
+                        "privateLinkServiceConnections[].privateLinkServiceConnectionState.status",
+                        seen,
+                    )
+                ],
+            )
+        return not_applicable(f"no Approved connection to an AI resource ({seen})")
     fact = has_dns_zone_group(inv, pe)
     evidence = [ev("privateLinkServiceConnections[].privateLinkServiceId", list(approved))]
     evidence += [ev(path, value) for path, value in fact.evidence]
