@@ -192,9 +192,9 @@ CORE_RULES = (
     "AIP-MON-001",
     "AIP-MON-003",
     "AIP-MDL-011",
-    "AIP-DAT-011",
-    "AIP-DAT-012",
-    "AIP-NET-013",
+    "AIP-DAT-013",
+    "AIP-DAT-014",
+    "AIP-NET-019",
 )
 
 

@@ -252,8 +252,8 @@ def test_terminal_report_of_an_export_ends_with_the_gaps(tmp_path: Path) -> None
 
 def test_script_lists_datastores_and_private_dns_zone_groups_never_their_secrets() -> None:
     """Both scripts ask what the collector asks: each ML workspace's datastores (metadata; the
-    listSecrets action never) and each private endpoint's DNS zone groups (AIP-DAT-011,
-    AIP-NET-013)."""
+    listSecrets action never) and each private endpoint's DNS zone groups (AIP-DAT-013,
+    AIP-NET-019)."""
     from aiposture.collect.export_script import build_plan
 
     lists = {

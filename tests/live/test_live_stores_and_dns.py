@@ -1,4 +1,4 @@
-"""AIP-DAT-011, AIP-DAT-012 and AIP-NET-013 through the live path: the real azure-core
+"""AIP-DAT-013, AIP-DAT-014 and AIP-NET-019 through the live path: the real azure-core
 pipeline reads ML datastores (ARM child list per workspace, credential type only: listSecrets
 is never asked), account capabilities (Resource Graph) and the private DNS zone groups of AI
 private endpoints (ARM child list per endpoint) from the fake Azure over HTTPS."""
@@ -14,7 +14,7 @@ from aiposture.collect.live.arm import ai_private_endpoints
 from aiposture.fakeazure.server import FakeAzure
 from aiposture.model.snapshot import Snapshot
 
-RULES = ("AIP-DAT-011", "AIP-DAT-012", "AIP-NET-013")
+RULES = ("AIP-DAT-013", "AIP-DAT-014", "AIP-NET-019")
 
 
 def _tail(rid: str) -> str:
@@ -27,16 +27,16 @@ def test_stores_and_dns_arrive_and_decide_like_the_snapshot(
     _, live = collect(clean_fake)
     got = {(rule, _tail(rid), status) for rule, rid, status in findings(live) if rule in RULES}
     assert got == {
-        ("AIP-DAT-011", "proj-contoso-rag/datastores/claims-documents", "PASS"),
-        ("AIP-DAT-011", "mlw-sandbox-experiments/datastores/partner-share", "FAIL"),
-        ("AIP-DAT-011", "mlw-sandbox-experiments/datastores/lake-curated", "FAIL"),
-        ("AIP-DAT-012", "microsoft.cognitiveservices/accounts/oai-contoso-corp-prod", "PASS"),
-        ("AIP-DAT-012", "microsoft.cognitiveservices/accounts/ais-contoso-chatbot", "PASS"),
-        ("AIP-DAT-012", "microsoft.cognitiveservices/accounts/oai-sandbox-playground", "PASS"),
-        ("AIP-DAT-012", "microsoft.cognitiveservices/accounts/oai-research-legacy", "PASS"),
-        ("AIP-DAT-012", "microsoft.cognitiveservices/accounts/spch-sandbox-callcenter", "FAIL"),
-        ("AIP-NET-013", "microsoft.network/privateendpoints/pe-oai-corp", "PASS"),
-        ("AIP-NET-013", "microsoft.network/privateendpoints/pe-srch-corp", "FAIL"),
+        ("AIP-DAT-013", "proj-contoso-rag/datastores/claims-documents", "PASS"),
+        ("AIP-DAT-013", "mlw-sandbox-experiments/datastores/partner-share", "FAIL"),
+        ("AIP-DAT-013", "mlw-sandbox-experiments/datastores/lake-curated", "FAIL"),
+        ("AIP-DAT-014", "microsoft.cognitiveservices/accounts/oai-contoso-corp-prod", "PASS"),
+        ("AIP-DAT-014", "microsoft.cognitiveservices/accounts/ais-contoso-chatbot", "PASS"),
+        ("AIP-DAT-014", "microsoft.cognitiveservices/accounts/oai-sandbox-playground", "PASS"),
+        ("AIP-DAT-014", "microsoft.cognitiveservices/accounts/oai-research-legacy", "PASS"),
+        ("AIP-DAT-014", "microsoft.cognitiveservices/accounts/spch-sandbox-callcenter", "FAIL"),
+        ("AIP-NET-019", "microsoft.network/privateendpoints/pe-oai-corp", "PASS"),
+        ("AIP-NET-019", "microsoft.network/privateendpoints/pe-srch-corp", "FAIL"),
     }
     assert {f for f in findings(demo) if f[0] in RULES} == {
         f for f in findings(live) if f[0] in RULES

@@ -1,6 +1,6 @@
-"""AIP-DAT-011 (ML / Foundry datastores holding keys, SAS or secrets), AIP-DAT-012 (AI
+"""AIP-DAT-013 (ML / Foundry datastores holding keys, SAS or secrets), AIP-DAT-014 (AI
 services accounts that support customer-owned storage without it, policy 46aa9b05) and
-AIP-NET-013 (private endpoints of AI resources without a private DNS zone group, policies
+AIP-NET-019 (private endpoints of AI resources without a private DNS zone group, policies
 c4bc6f10, ee40564d, fbc14a67): PASS / FAIL / UNKNOWN on tiny Azure-shaped fixtures."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ DATASTORES = [
 
 def test_datastore_credentials_pass_fail_unknown() -> None:
     result = run_rules(DATASTORES, complete=("resources", "datastores"))
-    assert statuses(result, "AIP-DAT-011") == {
+    assert statuses(result, "AIP-DAT-013") == {
         ("identity", "PASS"),
         ("key", "FAIL"),
         ("sas", "FAIL"),
@@ -69,7 +69,7 @@ def test_datastore_credentials_unknown_when_the_list_was_not_complete() -> None:
         complete=("resources",),
         coverage=[gap],
     )
-    found = [f for f in result.findings if f.rule.id == "AIP-DAT-011"]
+    found = [f for f in result.findings if f.rule.id == "AIP-DAT-013"]
     assert {(f.resource_name, f.status.value) for f in found} == {
         ("identity", "UNKNOWN"),
         ("key", "UNKNOWN"),
@@ -131,7 +131,7 @@ def test_customer_owned_storage_pass_fail_unknown() -> None:
         account("lower", "FormRecognizer", ["customermanagedstorage"]),
     ]
     result = run_rules(rows)
-    assert statuses(result, "AIP-DAT-012") == {
+    assert statuses(result, "AIP-DAT-014") == {
         ("speech-own", "PASS"),
         ("speech-ms", "FAIL"),
         ("openai", "PASS"),
@@ -139,13 +139,13 @@ def test_customer_owned_storage_pass_fail_unknown() -> None:
         ("lower", "FAIL"),
     }
     openai = next(
-        f for f in result.findings if f.rule.id == "AIP-DAT-012" and f.resource_name == "openai"
+        f for f in result.findings if f.rule.id == "AIP-DAT-014" and f.resource_name == "openai"
     )
     assert {(e.path, str(e.value)) for e in openai.evidence} >= {
         ("properties.capabilities[].name", "['VirtualNetworks', 'CustomerManagedKey']")
     }
     fail = next(
-        f for f in result.findings if f.rule.id == "AIP-DAT-012" and f.status is Status.FAIL
+        f for f in result.findings if f.rule.id == "AIP-DAT-014" and f.status is Status.FAIL
     )
     assert [p.definition_id for p in fail.rule.remediation.policy] == [
         "46aa9b05-0e60-4eae-a88b-1e9d374fa515"
@@ -203,7 +203,7 @@ ENDPOINTS = [
 
 def test_private_dns_zone_group_pass_fail_not_applicable() -> None:
     result = run_rules(ENDPOINTS, complete=("resources", "privateDnsZoneGroups"))
-    assert statuses(result, "AIP-NET-013") == {
+    assert statuses(result, "AIP-NET-019") == {
         ("pe-oai", "PASS"),
         ("pe-ws", "FAIL"),
         ("pe-srch", "FAIL"),
@@ -212,7 +212,7 @@ def test_private_dns_zone_group_pass_fail_not_applicable() -> None:
     fills = {
         f.resource_name: dict(f.fill)
         for f in result.findings
-        if f.rule.id == "AIP-NET-013" and f.status is Status.FAIL
+        if f.rule.id == "AIP-NET-019" and f.status is Status.FAIL
     }
     assert fills == {
         "pe-ws": {"<ZONE_NAME>": "privatelink.api.azureml.ms"},
@@ -222,7 +222,7 @@ def test_private_dns_zone_group_pass_fail_not_applicable() -> None:
 
 def test_private_dns_zone_group_unknown_without_the_collection() -> None:
     result = run_rules(ENDPOINTS, complete=("resources",))
-    assert statuses(result, "AIP-NET-013") == {
+    assert statuses(result, "AIP-NET-019") == {
         ("pe-oai", "UNKNOWN"),
         ("pe-ws", "UNKNOWN"),
         ("pe-srch", "UNKNOWN"),
@@ -253,4 +253,4 @@ def test_connection_state_from_the_target_when_the_endpoint_row_has_none() -> No
         [known, unsaid, acc, account("oai3", "OpenAI", ["VirtualNetworks"])],
         complete=("resources", "privateDnsZoneGroups"),
     )
-    assert statuses(result, "AIP-NET-013") == {("pe-known", "FAIL"), ("pe-unsaid", "UNKNOWN")}
+    assert statuses(result, "AIP-NET-019") == {("pe-known", "FAIL"), ("pe-unsaid", "UNKNOWN")}

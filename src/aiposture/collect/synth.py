@@ -741,7 +741,7 @@ class _Synth:
                 "subnet": {"id": f"{vnet['id']}/subnets/snet-0"},
             },
         )
-        # AIP-NET-013: one endpoint in three without a zone group, from the target's name
+        # AIP-NET-019: one endpoint in three without a zone group, from the target's name
         # sequence number (the random stream untouched).
         if int("".join(ch for ch in target["name"] if ch.isdigit()) or "0") % 3:
             zone = "privatelink.cognitiveservices.azure.com"
@@ -804,7 +804,7 @@ class _Synth:
         if self._chance(0.2):
             st = self._storage()
             props["userOwnedStorage"] = [{"resourceId": st["id"]}]
-        # AIP-DAT-012: ARM always returns the capabilities; the kinds that can keep their data
+        # AIP-DAT-014: ARM always returns the capabilities; the kinds that can keep their data
         # in customer-owned storage carry CustomerManagedStorage.
         caps = [{"name": "VirtualNetworks"}, {"name": "CustomerManagedKey"}]
         if kind != "OpenAI":
@@ -1085,7 +1085,7 @@ class _Synth:
 
     def _datastores(self, ws: Row, storage: str, auth_mode: str) -> None:
         """System datastores (credential per systemDatastoresAuthMode) and one user datastore
-        (AIP-DAT-011), chosen from the name sequence so the random stream is untouched."""
+        (AIP-DAT-013), chosen from the name sequence so the random stream is untouched."""
         system = "None" if auth_mode == "identity" else "AccountKey"
         user = ("None", "AccountKey", "None", "Sas", "None", "ServicePrincipal")[self.seq % 6]
         for name, cred, container in (

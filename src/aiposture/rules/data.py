@@ -635,7 +635,7 @@ def _user_datastores(inv: Inventory, settings: Settings) -> Iterable[Resource]:
 
 
 @rule(
-    id="AIP-DAT-011",
+    id="AIP-DAT-013",
     title="ML workspace / Foundry datastore holds an account key, SAS or secret",
     pillar=Pillar.DATA,
     severity=Severity.HIGH,
@@ -703,7 +703,7 @@ CUSTOMER_STORAGE = "46aa9b05-0e60-4eae-a88b-1e9d374fa515"
 
 
 @rule(
-    id="AIP-DAT-012",
+    id="AIP-DAT-014",
     title="AI services account that supports customer-owned storage does not use it",
     pillar=Pillar.DATA,
     severity=Severity.LOW,

@@ -1058,7 +1058,7 @@ def _zone_name(inv: Inventory, target: str) -> str:
 
 
 @rule(
-    id="AIP-NET-013",
+    id="AIP-NET-019",
     title="Private endpoint of an AI resource has no private DNS zone group",
     pillar=Pillar.NETWORK,
     severity=Severity.MEDIUM,

@@ -15,7 +15,7 @@ part adds them without changing anything a rule reads:
   `allowBlobPublicAccess`, ...) stay absent.
 * AI services accounts: `capabilities` (read-only; Azure sets them per kind and SKU), a
   shortened list without CustomerManagedStorage where a part did not write its own
-  (AIP-DAT-012 reads it; catalog_h writes the accounts that have it).
+  (AIP-DAT-014 reads it; catalog_h writes the accounts that have it).
 """
 
 from __future__ import annotations

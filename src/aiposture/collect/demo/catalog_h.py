@@ -1,4 +1,4 @@
-"""Demo part for AIP-DAT-011, AIP-DAT-012 and AIP-NET-013 (issue 18).
+"""Demo part for AIP-DAT-013, AIP-DAT-014 and AIP-NET-019 (issue 18).
 
 - Datastores (ARM child list workspaces/datastores; the list carries the credential type, never
   the secret). Every workspace has its system datastores (workspaceblobstore, ...), with the

@@ -501,7 +501,7 @@ class LiveCollector:
         tasks: list[arm_mod.ListTask] = []
         heads = [head(r) for r in st.rows]
         # Private DNS zone groups are asked for the endpoints of AI resources only: the
-        # collection's coverage speaks for those (AIP-NET-013 judges nothing else).
+        # collection's coverage speaks for those (AIP-NET-019 judges nothing else).
         ai_endpoints = arm_mod.ai_private_endpoints(st.rows)
         for h in heads:
             tasks.extend(
