@@ -36,6 +36,8 @@ EXTRA_TYPES = {
     "microsoft.securityinsights/onboardingstates",
     "microsoft.cognitiveservices/accounts/defenderforaisettings",
     "microsoft.machinelearningservices/workspaces/connections",
+    "microsoft.machinelearningservices/workspaces/datastores",
+    "microsoft.network/privateendpoints/privatednszonegroups",
     "microsoft.resources/changes",  # change records (history/), not resources
     # One model endpoint per ML workspace (AIP-MDL-011), written as per-resource extras.
     "microsoft.machinelearningservices/workspaces/serverlessendpoints",
@@ -199,6 +201,9 @@ CORE_RULES = (
     "AIP-NET-015",
     "AIP-NET-016",
     "AIP-MON-012",
+    "AIP-DAT-013",
+    "AIP-DAT-014",
+    "AIP-NET-019",
 )
 
 

@@ -248,3 +248,29 @@ def test_terminal_report_of_an_export_ends_with_the_gaps(tmp_path: Path) -> None
         [sys.executable, "-m", "aiposture", "scan", "--demo"], capture_output=True, text=True
     )
     assert demo.returncode == 0 and "Gaps in the export" not in demo.stdout
+
+
+def test_script_lists_datastores_and_private_dns_zone_groups_never_their_secrets() -> None:
+    """Both scripts ask what the collector asks: each ML workspace's datastores (metadata; the
+    listSecrets action never) and each private endpoint's DNS zone groups (AIP-DAT-013,
+    AIP-NET-019)."""
+    from aiposture.collect.export_script import build_plan
+
+    lists = {
+        (rtype, s.collection, s.suffix, s.api_version)
+        for rtype, _kind, steps in build_plan().children
+        for s in steps
+    }
+    assert {
+        ("microsoft.machinelearningservices/workspaces", "datastores", "/datastores", "2024-10-01"),
+        (
+            "microsoft.network/privateendpoints",
+            "privateDnsZoneGroups",
+            "/privateDnsZoneGroups",
+            "2024-05-01",
+        ),
+    } <= lists
+    for shell in ("bash", "pwsh"):
+        script = render(ExportOptions(shell=shell, subscriptions=(SUB,)))
+        assert "/privateDnsZoneGroups" in script and "/datastores" in script
+        assert "listsecrets" not in script.lower()

@@ -306,6 +306,10 @@ def test_collection_never_asks_for_secrets_and_only_reads(clean_fake: FakeAzure)
     methods = Counter(r.method for r in clean_fake.requests)
     assert set(methods) == {"GET", "POST"}
     assert any(r.batched for r in clean_fake.requests)
+    # Datastores (and connections) are listed, metadata only: their listSecrets action, the
+    # one call that would return the key, SAS or client secret, is never made.
+    listed = {r.path.lower().rsplit("/", 1)[-1] for r in clean_fake.requests}
+    assert {"datastores", "connections"} <= listed
     for req in clean_fake.requests:
         # Inner requests of ARM batches are logged one by one and checked the same way.
         assert not is_secret_request(req.path), req
@@ -328,6 +332,8 @@ def test_collection_never_asks_for_secrets_and_only_reads(clean_fake: FakeAzure)
         "listAdminKeys/",
         "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/"
         "workspaces/w/connections/c/listsecrets",
+        "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/"
+        "workspaces/w/datastores/d/listSecrets",
     ],
 )
 def test_the_secret_endpoint_check_recognises_secret_actions(path: str) -> None:

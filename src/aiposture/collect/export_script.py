@@ -50,6 +50,10 @@ _PARENT_TYPES = (
     "microsoft.machinelearningservices/workspaces",
     "microsoft.apimanagement/service",
     "microsoft.operationalinsights/workspaces",
+    # Private DNS zone groups: the script lists them for every private endpoint (the live
+    # collector only for those of AI resources; a script cannot read the connection targets
+    # without a JSON parser), a superset the scan reads the same way.
+    "microsoft.network/privateendpoints",
 )
 # Resources whose diagnostic settings the script lists. The live collector asks the rules
 # which resources they check (cli/live_cmd.rule_diagnostic_targets); a script cannot, so it

@@ -80,6 +80,8 @@ _PARENT_SCOPED = frozenset(
         "projects",
         "computes",
         "connections",
+        "datastores",
+        "privateDnsZoneGroups",
     }
 )
 # Extension resources listed per target resource (`<target>/providers/<ns>/<type>/<name>`).

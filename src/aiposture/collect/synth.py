@@ -47,6 +47,8 @@ COLLECTIONS = (
     "projects",
     "computes",
     "connections",
+    "datastores",
+    "privateDnsZoneGroups",
     "apiManagementBackends",
     "diagnosticSettings",
     "activityLogExport",
@@ -763,6 +765,26 @@ class _Synth:
                 "subnet": {"id": f"{vnet['id']}/subnets/snet-0"},
             },
         )
+        # AIP-NET-019: one endpoint in three without a zone group, from the target's name
+        # sequence number (the random stream untouched).
+        if int("".join(ch for ch in target["name"] if ch.isdigit()) or "0") % 3:
+            zone = "privatelink.cognitiveservices.azure.com"
+            self._child(
+                pe,
+                "privateDnsZoneGroups",
+                "default",
+                {
+                    "privateDnsZoneConfigs": [
+                        {
+                            "name": zone.replace(".", "-"),
+                            "properties": {
+                                "privateDnsZoneId": f"{vnet['id'].split('/providers/')[0]}"
+                                f"/providers/Microsoft.Network/privateDnsZones/{zone}"
+                            },
+                        }
+                    ]
+                },
+            )
         return {
             "id": f"{target['id']}/privateEndpointConnections/{pe['name']}",
             "properties": {
@@ -806,6 +828,12 @@ class _Synth:
         if self._chance(0.2):
             st = self._storage()
             props["userOwnedStorage"] = [{"resourceId": st["id"]}]
+        # AIP-DAT-014: ARM always returns the capabilities; the kinds that can keep their data
+        # in customer-owned storage carry CustomerManagedStorage.
+        caps = [{"name": "VirtualNetworks"}, {"name": "CustomerManagedKey"}]
+        if kind != "OpenAI":
+            caps.append({"name": "CustomerManagedStorage"})
+        props["capabilities"] = caps
         acc_id = f"{self.rg}/providers/Microsoft.CognitiveServices/accounts/{name}"
         # Built before the account so the account row carries its connection.
         props["privateEndpointConnections"] = (
@@ -1031,6 +1059,7 @@ class _Synth:
                 identity_p=0.95,
                 ai=True,
             )
+        self._datastores(ws, st["name"], props["systemDatastoresAuthMode"])
         for i in range(self.rng.randint(0, 3)):
             category, auth = self._pick(
                 (
@@ -1199,6 +1228,30 @@ class _Synth:
                 },
             }
         )
+
+    def _datastores(self, ws: Row, storage: str, auth_mode: str) -> None:
+        """System datastores (credential per systemDatastoresAuthMode) and one user datastore
+        (AIP-DAT-013), chosen from the name sequence so the random stream is untouched."""
+        system = "None" if auth_mode == "identity" else "AccountKey"
+        user = ("None", "AccountKey", "None", "Sas", "None", "ServicePrincipal")[self.seq % 6]
+        for name, cred, container in (
+            ("workspaceblobstore", system, "azureml-blobstore"),
+            (f"data-{self.seq}", user, "training-data"),
+        ):
+            self._child(
+                ws,
+                "datastores",
+                name,
+                {
+                    "datastoreType": "AzureBlob",
+                    "accountName": storage,
+                    "containerName": container,
+                    "endpoint": "core.windows.net",
+                    "protocol": "https",
+                    "isDefault": name == "workspaceblobstore",
+                    "credentials": {"credentialsType": cred},
+                },
+            )
 
     def w_search(self) -> None:
         props: dict[str, Any] = {

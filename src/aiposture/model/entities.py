@@ -115,6 +115,9 @@ class CognitiveAccount(Resource):
     endpoint: str | None = None
     user_owned_storage: tuple[str, ...] = ()  # lower-cased storage account ids
     dynamic_throttling_enabled: bool | None = None
+    # properties.capabilities[].name (read-only, set by Azure per kind/SKU); None when the row
+    # carries no capabilities list at all (an export that dropped it): not the same as [].
+    capabilities: tuple[str, ...] | None = None
 
     @property
     def is_openai_capable(self) -> bool:
@@ -263,6 +266,19 @@ class MLConnection(Resource):
     category: str | None = None
     auth_type: str | None = None
     target: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MLDatastore(Resource):
+    """Microsoft.MachineLearningServices/workspaces/datastores: a storage target a workspace
+    (or Foundry hub / project) reads data from. The list returns the credential TYPE only; the
+    secret comes from the listSecrets action, which aiposture never calls."""
+
+    workspace_key: str
+    datastore_type: str | None = None  # AzureBlob | AzureDataLakeGen1 | AzureDataLakeGen2 | ...
+    credentials_type: str | None = None  # properties.credentials.credentialsType
+    is_default: bool | None = None
+    account_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -418,10 +434,41 @@ class NetworkSecurityGroup(Resource):
     rules: tuple[SecurityRule, ...] = ()
 
 
+# AI resource types a private endpoint can connect to (its privateLinkServiceId's type).
+AI_PRIVATE_LINK_TYPES = (
+    "microsoft.cognitiveservices/accounts",
+    "microsoft.machinelearningservices/workspaces",
+    "microsoft.search/searchservices",
+)
+
+
+def ai_private_link_type(target_id: str) -> str | None:
+    """The AI resource type a private link service id points at, or None."""
+    low = target_id.lower()
+    for rtype in AI_PRIVATE_LINK_TYPES:
+        segment = "/providers/" + rtype + "/"
+        at = low.find(segment)
+        # The target itself, not a child of it (private link goes to the resource).
+        if at >= 0 and "/" not in low[at + len(segment) :]:
+            return rtype
+    return None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PrivateEndpoint(Resource):
     subnet_id: str | None = None
     target_ids: tuple[str, ...] = ()  # lower-cased private link service ids
+    # (lower-cased target id, connection status) per private link service connection
+    target_states: tuple[tuple[str, str | None], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrivateDnsZoneGroup(Resource):
+    """Microsoft.Network/privateEndpoints/privateDnsZoneGroups: the private DNS zones Azure
+    keeps the endpoint's A records in (privateDnsZoneConfigs[].privateDnsZoneId)."""
+
+    endpoint_key: str
+    zone_ids: tuple[str, ...] = ()  # lower-cased privateDnsZones ids
 
 
 # ---------------------------------------------------------------------------------------------

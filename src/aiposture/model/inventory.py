@@ -26,6 +26,7 @@ from aiposture.model.entities import (
     ManagementGroup,
     MLCompute,
     MLConnection,
+    MLDatastore,
     MLWorkspace,
     NetworkSecurityGroup,
     PolicyAssignment,
@@ -34,6 +35,7 @@ from aiposture.model.entities import (
     PolicyState,
     Pricing,
     Principal,
+    PrivateDnsZoneGroup,
     PrivateEndpoint,
     RaiPolicy,
     Resource,
@@ -65,6 +67,7 @@ AI_TYPES = frozenset(
         "microsoft.machinelearningservices/workspaces",
         "microsoft.machinelearningservices/workspaces/computes",
         "microsoft.machinelearningservices/workspaces/connections",
+        "microsoft.machinelearningservices/workspaces/datastores",
         "microsoft.machinelearningservices/workspaces/onlineendpoints",
         "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments",
         "microsoft.machinelearningservices/workspaces/batchendpoints",
@@ -156,6 +159,7 @@ class Inventory:
     workspaces: dict[str, MLWorkspace] = field(default_factory=dict)
     computes: dict[str, MLCompute] = field(default_factory=dict)
     connections: dict[str, MLConnection] = field(default_factory=dict)
+    datastores: dict[str, MLDatastore] = field(default_factory=dict)
     search_services: dict[str, SearchService] = field(default_factory=dict)
     bot_services: dict[str, BotService] = field(default_factory=dict)
     aks_clusters: dict[str, AksCluster] = field(default_factory=dict)
@@ -169,6 +173,10 @@ class Inventory:
     subnets: dict[str, Subnet] = field(default_factory=dict)
     nsgs: dict[str, NetworkSecurityGroup] = field(default_factory=dict)
     private_endpoints: dict[str, PrivateEndpoint] = field(default_factory=dict)
+    # private endpoint key -> its private DNS zone groups (not resources of their own here)
+    dns_zone_groups: dict[str, list[PrivateDnsZoneGroup]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     other_ai: dict[str, Resource] = field(default_factory=dict)  # endpoints, projects, registries
     subscriptions: dict[str, Subscription] = field(default_factory=dict)  # by subscription id
     management_groups: dict[str, ManagementGroup] = field(default_factory=dict)  # by MG name
@@ -222,6 +230,7 @@ class Inventory:
             self.app_insights,
             self.log_workspaces,
             self.connections,
+            self.datastores,
             self.rai_policies,
             self.api_managements,
             self.subnets,
@@ -362,6 +371,7 @@ _TABLE_BY_CLASS: dict[type, str] = {
     MLWorkspace: "workspaces",
     MLCompute: "computes",
     MLConnection: "connections",
+    MLDatastore: "datastores",
     SearchService: "search_services",
     BotService: "bot_services",
     AksCluster: "aks_clusters",

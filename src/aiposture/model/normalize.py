@@ -42,6 +42,7 @@ from aiposture.model.entities import (
     ManagementGroup,
     MLCompute,
     MLConnection,
+    MLDatastore,
     MLModelEndpoint,
     MLWorkspace,
     NetworkAcls,
@@ -55,6 +56,7 @@ from aiposture.model.entities import (
     Pricing,
     PricingExtension,
     Principal,
+    PrivateDnsZoneGroup,
     PrivateEndpoint,
     PrivateEndpointConnection,
     PropertyChange,
@@ -298,7 +300,15 @@ def _account(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
             if v
         ),
         dynamic_throttling_enabled=p.boolean(p.get(pr, "dynamicThrottlingEnabled")),
+        capabilities=_capabilities(p.get(pr, "capabilities")),
     )
+
+
+def _capabilities(raw: object) -> tuple[str, ...] | None:
+    """properties.capabilities[].name; None when the row carries no list at all."""
+    if not isinstance(raw, list):
+        return None
+    return tuple(n for n in (p.text(p.get(c, "name")) for c in p.dicts(raw)) if n)
 
 
 def _deployment(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
@@ -416,6 +426,18 @@ def _compute(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
         compute_resource_id=p.lower(p.get(pr, "resourceId")),
         os_image_is_latest=p.boolean(p.path(inner, "osImageMetadata.isLatestOsImageVersion")),
         idle_time_before_shutdown=p.text(p.get(inner, "idleTimeBeforeShutdown")),
+    )
+
+
+def _datastore(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
+    pr = _props(row)
+    inv.datastores[base["key"]] = MLDatastore(
+        **base,
+        workspace_key=_parent(base["key"]),
+        datastore_type=p.text(p.get(pr, "datastoreType")),
+        credentials_type=p.text(p.path(pr, "credentials.credentialsType")),
+        is_default=p.boolean(p.get(pr, "isDefault")),
+        account_name=p.text(p.get(pr, "accountName")),
     )
 
 
@@ -672,13 +694,35 @@ def _nsg(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
 def _private_endpoint(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
     pr = _props(row)
     targets = []
+    states: list[tuple[str, str | None]] = []
     for key in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
         for c in p.dicts(p.get(pr, key)):
-            t = p.lower(p.path(_props(c) or c, "privateLinkServiceId"))
+            cp = _props(c) or c
+            t = p.lower(p.path(cp, "privateLinkServiceId"))
             if t:
                 targets.append(t)
+                states.append((t, p.text(p.path(cp, "privateLinkServiceConnectionState.status"))))
     inv.private_endpoints[base["key"]] = PrivateEndpoint(
-        **base, subnet_id=p.lower(p.path(pr, "subnet.id")), target_ids=tuple(targets)
+        **base,
+        subnet_id=p.lower(p.path(pr, "subnet.id")),
+        target_ids=tuple(targets),
+        target_states=tuple(states),
+    )
+
+
+def _dns_zone_group(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
+    pr = _props(row)
+    zones = tuple(
+        z
+        for z in (
+            p.lower(p.path(_props(c) or c, "privateDnsZoneId"))
+            for c in p.dicts(p.get(pr, "privateDnsZoneConfigs"))
+        )
+        if z
+    )
+    endpoint = _parent(base["key"])
+    inv.dns_zone_groups[endpoint].append(
+        PrivateDnsZoneGroup(**base, endpoint_key=endpoint, zone_ids=zones)
     )
 
 
@@ -998,6 +1042,7 @@ _HANDLERS: dict[str, Handler] = {
     "microsoft.machinelearningservices/workspaces": _workspace,
     "microsoft.machinelearningservices/workspaces/computes": _compute,
     "microsoft.machinelearningservices/workspaces/connections": _connection,
+    "microsoft.machinelearningservices/workspaces/datastores": _datastore,
     "microsoft.machinelearningservices/workspaces/onlineendpoints": _other_ai,
     "microsoft.machinelearningservices/workspaces/batchendpoints": _other_ai,
     "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments": _online_deployment,
@@ -1018,6 +1063,7 @@ _HANDLERS: dict[str, Handler] = {
     "microsoft.network/virtualnetworks/subnets": _subnet,
     "microsoft.network/networksecuritygroups": _nsg,
     "microsoft.network/privateendpoints": _private_endpoint,
+    "microsoft.network/privateendpoints/privatednszonegroups": _dns_zone_group,
     "microsoft.resources/subscriptions": _subscription,
     "microsoft.management/managementgroups": _management_group,
     "microsoft.resources/subscriptions/resourcegroups": _resource_group,

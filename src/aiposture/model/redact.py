@@ -64,6 +64,11 @@ SECRET_NAMES = frozenset(
     )
 )
 
+# Members of a secret-named object that only name the kind of credential (ML / Foundry datastore
+# `properties.credentials.credentialsType`: AccountKey | Sas | ServicePrincipal | Certificate |
+# None; `secrets.secretsType`): kept, string values only, while every other member is masked.
+KIND_NAMES = frozenset({"credentialstype", "secretstype"})
+
 # Secrets inside any string: (pattern, replacement). Each pattern keeps the label and masks
 # the value up to the next separator.
 _VALUE = r"(?!\[REDACTED\])[^;&\s\"'<>,]+"
@@ -135,7 +140,7 @@ def redact_value(value: Any) -> tuple[Any, int]:
         total = 0
         for k, v in value.items():
             if isinstance(k, str) and k.lower() in SECRET_NAMES and holds_value(v):
-                new: Any = REDACTED
+                new: Any = _mask_keeping_kind(v)
                 n = 1
             else:
                 new, n = redact_value(v)
@@ -157,6 +162,21 @@ def redact_value(value: Any) -> tuple[Any, int]:
                 items[i] = new
         return (value if items is None else items), total
     return value, 0
+
+
+def _mask_keeping_kind(value: Any) -> Any:
+    """REDACTED, or for an object naming its credential kind, that object with only the kind
+    kept: `{"credentialsType": "Sas", "secrets": "[REDACTED]"}`."""
+    if not isinstance(value, Mapping):
+        return REDACTED
+    kinds = {
+        k: v
+        for k, v in value.items()
+        if isinstance(k, str) and k.lower() in KIND_NAMES and isinstance(v, str)
+    }
+    if not kinds:
+        return REDACTED
+    return {k: kinds.get(k, REDACTED) for k in value}
 
 
 def redact_row(row: Mapping[str, Any]) -> tuple[Mapping[str, Any], int]:

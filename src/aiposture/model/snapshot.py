@@ -696,6 +696,8 @@ _CHILD_COLLECTIONS = {
     "microsoft.cognitiveservices/accounts/privateendpointconnections": "resources",
     "microsoft.machinelearningservices/workspaces/computes": "computes",
     "microsoft.machinelearningservices/workspaces/connections": "connections",
+    "microsoft.machinelearningservices/workspaces/datastores": "datastores",
+    "microsoft.network/privateendpoints/privatednszonegroups": "privateDnsZoneGroups",
     "microsoft.security/pricings": "pricings",
     "microsoft.authorization/roleassignments": "roleAssignments",
     "microsoft.authorization/roledefinitions": "roleDefinitions",

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from aiposture.config import Settings
+from aiposture.facts.data_stores import customer_storage, datastore_keyless, is_system_datastore
 from aiposture.facts.foundry import default_storage_keyless
 from aiposture.model.entities import (
     CognitiveAccount,
     KeyVault,
     MLConnection,
+    MLDatastore,
     MLWorkspace,
     Resource,
     SearchService,
@@ -625,3 +627,131 @@ def search_cmk(svc: SearchService, ctx: RuleContext) -> Verdict:
     if value.lower() == "enabled":
         return passed("customer-managed-key encryption is enforced", evidence)
     return failed(f"customer-managed-key encryption is not enforced ({value})", evidence)
+
+
+def _user_datastores(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    # The workspace's own system datastores are AIP-DAT-009's (systemDatastoresAuthMode).
+    return [d for d in inv.datastores.values() if not is_system_datastore(d)]
+
+
+@rule(
+    id="AIP-DAT-013",
+    title="ML workspace / Foundry datastore holds an account key, SAS or secret",
+    pillar=Pillar.DATA,
+    severity=Severity.HIGH,
+    target=MLDatastore,
+    target_label="ML / Foundry datastore (system datastores: AIP-DAT-009)",
+    select=_user_datastores,
+    requires=("datastores",),  # the deciding property is in the datastore row
+    remediation=Remediation(
+        summary="Recreate datastore <NAME> of workspace <PARENT> with identity-based access "
+        "(credentials None), give the users and the workspace / project identity a data role "
+        "(Storage Blob Data Reader or Contributor) on the storage, then rotate the key, SAS "
+        "token or client secret the datastore stored.",
+        az_cli="az ml datastore create --workspace-name <PARENT> --resource-group <RG> "
+        "--subscription <SUB> --file datastore.yml  "
+        "# datastore.yml: name <NAME>, same type, account and container, no credentials "
+        "section (identity-based access)",
+        bicep="resource ds 'Microsoft.MachineLearningServices/workspaces/datastores"
+        "@2024-10-01' = {\n  name: '<PARENT>/<NAME>'\n  properties: {\n"
+        "    datastoreType: datastoreType\n    accountName: accountName\n"
+        "    containerName: containerName\n    credentials: { credentialsType: 'None' }\n"
+        "  }\n}",
+        terraform="# identity-based: no account key or SAS in the azurerm datastore resource; "
+        "azapi shown\n"
+        'resource "azapi_resource" "datastore" {\n'
+        '  type      = "Microsoft.MachineLearningServices/workspaces/datastores@2024-10-01"\n'
+        '  name      = "<NAME>"\n'
+        '  parent_id = "<PARENT_ID>"\n'
+        "  body = { properties = { datastoreType = var.datastore_type, accountName = "
+        "var.account_name, containerName = var.container_name, credentials = { "
+        'credentialsType = "None" } } }\n}',
+        portal="Azure Machine Learning studio (or Foundry portal > Management center) > "
+        "workspace <PARENT> > Data > Datastores > <NAME> > Update authentication: 'Save "
+        "credentials with the datastore for data access' No (identity-based) > Save.",
+    ),
+    references=Refs(
+        mcsb=("IM-1", "IM-3", "DP-3"),
+        owasp_llm=("LLM02",),
+        other=(
+            "Defender for Cloud: Microsoft Entra ID should be used when connecting to data "
+            "stores on Azure AI Foundry project (High)",
+        ),
+    ),
+)
+def datastore_credentials(ds: MLDatastore, ctx: RuleContext) -> Verdict:
+    """A datastore created with an account key, SAS token, service-principal secret or
+    certificate keeps that secret in the workspace's key vault and uses it for every job,
+    notebook and prompt flow that reads the data: anyone who can use the datastore (or read
+    the vault) reads the storage with no Entra ID sign-in, no Conditional Access and no
+    per-user audit, and an account key or SAS keeps working outside Azure until rotated.
+    Identity-based datastores (credentialsType None) use the caller's or the workspace's
+    Entra ID identity. Defender for Cloud rates this High; no built-in Azure Policy audits it.
+    The list aiposture reads returns the credential type only (the secret would need the
+    listSecrets action, which aiposture never calls). Connections are AIP-DAT-008; the
+    workspace's system datastores follow systemDatastoresAuthMode (AIP-DAT-009)."""
+    fact = datastore_keyless(ds)
+    evidence = [ev(path, value) for path, value in fact.evidence]
+    if fact.is_unknown:
+        return unknown(fact.reason, *fact.missing, evidence=evidence)
+    if fact.is_false:
+        return failed(fact.reason, *evidence)
+    return passed(fact.reason, *evidence)
+
+
+CUSTOMER_STORAGE = "46aa9b05-0e60-4eae-a88b-1e9d374fa515"
+
+
+@rule(
+    id="AIP-DAT-014",
+    title="AI services account that supports customer-owned storage does not use it",
+    pillar=Pillar.DATA,
+    severity=Severity.LOW,
+    target=CognitiveAccount,
+    remediation=Remediation(
+        summary="Link a storage account you own to <NAME> (userOwnedStorage) so the data it "
+        "keeps at rest (audio, custom models, uploaded documents, logs) stays under your "
+        "keys, network rules and retention; give the account's managed identity Storage Blob "
+        "Data Contributor on it. Some kinds accept it only at creation: recreate the account "
+        "with it then.",
+        az_cli="az cognitiveservices account update --name <NAME> --resource-group <RG> "
+        '--subscription <SUB> --storage \'[{"resourceId": "{{OWNED_STORAGE_ID}}"}]\'',
+        bicep="resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {\n"
+        "  name: '<NAME>'\n  location: '<LOCATION>'\n  identity: { type: 'SystemAssigned' }\n"
+        "  properties: {\n    userOwnedStorage: [\n"
+        "      { resourceId: '{{OWNED_STORAGE_ID}}' }\n    ]\n  }\n}",
+        terraform='resource "azurerm_cognitive_account" "this" {\n'
+        '  name = "<NAME>"\n'
+        "  storage {\n"
+        '    storage_account_id = "{{OWNED_STORAGE_ID}}"\n  }\n'
+        "  # ... other arguments unchanged\n}",
+        portal="Azure portal > <NAME>: customer-owned storage is set when the resource is "
+        "created (Create > Storage / 'Bring your own storage'): create the account anew with "
+        "your storage account and move the workload to it.",
+        policy=(
+            PolicyFix(
+                CUSTOMER_STORAGE,
+                "Audit",
+                "Cognitive Services accounts should use customer owned storage",
+            ),
+        ),
+    ),
+    references=Refs(mcsb=("DP-4", "DP-5"), azure_policy=(CUSTOMER_STORAGE,)),
+)
+def customer_owned_storage(account: CognitiveAccount, ctx: RuleContext) -> Verdict:
+    """Accounts whose kind supports it (Speech, Language, Document Intelligence, ... : the
+    CustomerManagedStorage capability) can keep the data they hold at rest (recordings,
+    transcripts, custom models, batch documents) in a storage account the customer owns,
+    under the customer's encryption keys, network rules, retention and access reviews; without
+    it that data sits in Microsoft-managed storage the tenant cannot inspect, restrict or
+    delete on its own schedule. Like customer-managed keys (AIP-DAT-001) it matters where
+    compliance requires data residency and control. As policy 46aa9b05 (v2.0.0) does, the rule
+    asks for userOwnedStorage only where the capability is present; an account without it
+    PASSes with the capabilities as evidence."""
+    fact = customer_storage(account)
+    evidence = [ev(path, value) for path, value in fact.evidence]
+    if fact.is_unknown:
+        return unknown(fact.reason, *fact.missing, evidence=evidence)
+    if fact.is_false:
+        return failed(fact.reason, *evidence)
+    return passed(fact.reason, *evidence)

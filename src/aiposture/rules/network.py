@@ -15,6 +15,14 @@ from aiposture.facts.exposure import (
     storage_exposure,
     workspace_exposure,
 )
+from aiposture.facts.private_dns import (
+    AI_LINK_TYPES,
+    ai_target_states,
+    approved_ai_targets,
+    has_dns_zone_group,
+    is_ai_endpoint,
+    link_type,
+)
 from aiposture.facts.subjects import ai_clusters
 from aiposture.model.entities import (
     AksCluster,
@@ -23,6 +31,7 @@ from aiposture.model.entities import (
     MLCompute,
     MLWorkspace,
     NetworkSecurityGroup,
+    PrivateEndpoint,
     PrivateEndpointConnection,
     Resource,
     SearchService,
@@ -1022,3 +1031,118 @@ def private_link(res: Resource, ctx: RuleContext) -> Verdict:
             fill=fill,
         )
     return failed("no private endpoint connection", *evidence, fill=fill)
+
+
+def _ai_private_endpoints(inv: Inventory, settings: Settings) -> Iterable[Resource]:
+    return [pe for pe in inv.private_endpoints.values() if is_ai_endpoint(pe)]
+
+
+# The privatelink zone each AI target resolves through (Microsoft's "Azure Private Endpoint
+# DNS zone values": AI + Machine Learning, Web). Accounts of kind OpenAI use the openai zone;
+# AIServices accounts need the cognitiveservices, openai and services.ai zones.
+_PRIVATE_ZONE = {
+    "microsoft.cognitiveservices/accounts": "privatelink.cognitiveservices.azure.com",
+    "microsoft.machinelearningservices/workspaces": "privatelink.api.azureml.ms",
+    "microsoft.search/searchservices": "privatelink.search.windows.net",
+}
+COGNITIVE_DNS_DINE = AI_LINK_TYPES["microsoft.cognitiveservices/accounts"]
+ML_DNS_DINE = AI_LINK_TYPES["microsoft.machinelearningservices/workspaces"]
+SEARCH_DNS_DINE = AI_LINK_TYPES["microsoft.search/searchservices"]
+
+
+def _zone_name(inv: Inventory, target: str) -> str:
+    res = inv.resource(target)
+    if res is not None and res.kind.lower() == "openai":
+        return "privatelink.openai.azure.com"
+    return _PRIVATE_ZONE.get(link_type(target) or "", "{{ZONE_NAME}}")
+
+
+@rule(
+    id="AIP-NET-019",
+    title="Private endpoint of an AI resource has no private DNS zone group",
+    pillar=Pillar.NETWORK,
+    severity=Severity.MEDIUM,
+    target=PrivateEndpoint,
+    target_label="private endpoint of an AI services account, ML workspace or AI Search service",
+    select=_ai_private_endpoints,
+    requires=("privateDnsZoneGroups",),
+    remediation=Remediation(
+        summary="Add a private DNS zone group to private endpoint <NAME> naming the "
+        "<ZONE_NAME> zone linked to the client virtual networks (ML workspaces also "
+        "privatelink.notebooks.azure.net; AIServices accounts also privatelink.openai.azure.com "
+        "and privatelink.services.ai.azure.com), so Azure keeps the endpoint's A records, and "
+        "remove hand-made records for it.",
+        az_cli="az network private-endpoint dns-zone-group create --endpoint-name <NAME> "
+        "--resource-group <RG> --subscription <SUB> --name default "
+        "--zone-name <ZONE_NAME> --private-dns-zone {{PRIVATE_DNS_ZONE_ID}}",
+        bicep="resource zoneGroup 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups"
+        "@2024-05-01' = {\n  name: '<NAME>/default'\n  properties: {\n"
+        "    privateDnsZoneConfigs: [\n      {\n        name: 'default'  // zone <ZONE_NAME>\n"
+        "        properties: { privateDnsZoneId: '{{PRIVATE_DNS_ZONE_ID}}' }\n      }\n"
+        "    ]\n  }\n}",
+        terraform='resource "azurerm_private_endpoint" "this" {\n'
+        '  name = "<NAME>"\n'
+        "  private_dns_zone_group {\n"
+        '    name                 = "default"\n'
+        '    private_dns_zone_ids = ["{{PRIVATE_DNS_ZONE_ID}}"]\n  }\n'
+        "  # ... other arguments unchanged\n}",
+        portal="Azure portal > Private endpoints > <NAME> > Settings > DNS configuration > "
+        "+ Add configuration: private DNS zone <ZONE_NAME> > Add.",
+        policy=(
+            PolicyFix(
+                COGNITIVE_DNS_DINE,
+                "DeployIfNotExists",
+                "Configure Cognitive Services accounts to use private DNS zones",
+            ),
+            PolicyFix(
+                ML_DNS_DINE,
+                "DeployIfNotExists",
+                "Configure Azure Machine Learning workspace to use private DNS zones",
+            ),
+            PolicyFix(
+                SEARCH_DNS_DINE,
+                "DeployIfNotExists",
+                "Configure Azure Cognitive Search services to use private DNS zones",
+            ),
+        ),
+        fills=("<ZONE_NAME>",),
+    ),
+    references=Refs(
+        mcsb=("NS-2",),
+        azure_policy=(COGNITIVE_DNS_DINE, ML_DNS_DINE, SEARCH_DNS_DINE),
+    ),
+)
+def private_dns_zone_group(pe: PrivateEndpoint, ctx: RuleContext) -> Verdict:
+    """Clients reach an AI resource by its public name; the name resolves to the private
+    endpoint's IP only through a privatelink DNS zone. Without a zone group nothing keeps
+    that record: name resolution depends on hand-made records (which go stale when the
+    endpoint is re-created or its IP changes) or breaks, and clients quietly fall back to
+    the public endpoint when public access is on, or fail when it is off. The zone group
+    makes Azure create and remove the A records with the endpoint. Endpoints whose
+    connection is not (yet) Approved carry no traffic and are not judged. Policies
+    c4bc6f10, ee40564d and fbc14a67 deploy the zone group (DeployIfNotExists)."""
+    inv = ctx.inventory
+    states = ai_target_states(inv, pe)
+    approved = approved_ai_targets(states)
+    if not approved:
+        seen = [s for _, s in states]
+        if None in seen:
+            return unknown(
+                "the state of the endpoint's connection to the AI resource is not in the data",
+                "resources",
+                evidence=[
+                    ev(
+                        "privateLinkServiceConnections[].privateLinkServiceConnectionState.status",
+                        seen,
+                    )
+                ],
+            )
+        return not_applicable(f"no Approved connection to an AI resource ({seen})")
+    fact = has_dns_zone_group(inv, pe)
+    evidence = [ev("privateLinkServiceConnections[].privateLinkServiceId", list(approved))]
+    evidence += [ev(path, value) for path, value in fact.evidence]
+    if fact.is_unknown:
+        return unknown(fact.reason, *fact.missing, evidence=evidence)
+    if fact.is_false:
+        return failed(fact.reason, *evidence, fill={"<ZONE_NAME>": _zone_name(inv, approved[0])})
+    return passed(fact.reason, *evidence)

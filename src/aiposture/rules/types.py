@@ -66,7 +66,11 @@ USER_CHOICES: Mapping[str, str] = {
     "MODEL_ADMIN_GROUP_ID": "the object id of the Entra ID group of model administrators",
     "NSG_ID": "the resource id of the network security group to attach to the subnet",
     "NSG_RG": "the resource group of the network security group",
+    "OWNED_STORAGE_ID": "the resource id of the customer's storage account to keep the AI "
+    "services account's data in",
     "OWNER": "the owner of the resource (a team or an email address)",
+    "PRIVATE_DNS_ZONE_ID": "the resource id of that private DNS zone (one linked to the client "
+    "virtual networks)",
     "RAI_POLICY_NAME": "the name of a new content filter (RAI policy) for the deployment",
     "REPO_OWNER": "the GitHub organisation or user that owns the repository",
     "REPO": "the GitHub repository whose workflow signs in",
@@ -104,6 +108,7 @@ RULE_FILLED: Mapping[str, str] = {
     "ROLE_NAME": "the display name of the custom role",
     "RULE": "the name of a security rule open to the internet",
     "SCOPE": "the scope of the role assignment",
+    "ZONE_NAME": "the privatelink DNS zone of the endpoint's target service",
 }
 
 # A rule-supplied value: one text, or several (the line holding it is repeated, see _fill).

@@ -26,6 +26,7 @@ PARTS = (
     "catalog_e",
     "catalog_f",
     "catalog_g",
+    "catalog_h",
     "arm_defaults",
 )
 
@@ -40,6 +41,8 @@ COLLECTIONS = (
     "projects",
     "computes",
     "connections",
+    "datastores",
+    "privateDnsZoneGroups",
     "diagnosticSettings",
     "activityLogExport",
     "pricings",

@@ -13,6 +13,9 @@ part adds them without changing anything a rule reads:
   (an empty list when none), as StorageAccountGetProperties 2024-01-01 returns them.
   Deliberately absent settings the rules test (`supportsHttpsTrafficOnly`,
   `allowBlobPublicAccess`, ...) stay absent.
+* AI services accounts: `capabilities` (read-only; Azure sets them per kind and SKU), a
+  shortened list without CustomerManagedStorage where a part did not write its own
+  (AIP-DAT-014 reads it; catalog_h writes the accounts that have it).
 """
 
 from __future__ import annotations
@@ -56,6 +59,13 @@ def _storage_encryption() -> dict[str, Any]:
     }
 
 
+_ACCOUNT_CAPABILITIES = (
+    {"name": "VirtualNetworks"},
+    {"name": "CustomerManagedKey"},
+    {"name": "TrustedServices", "value": "Microsoft.CognitiveServices,Microsoft.Search"},
+)
+
+
 def build(c: Contoso) -> None:
     b = c.b
     have: dict[str, set[str]] = {}
@@ -70,6 +80,8 @@ def build(c: Contoso) -> None:
         elif kind == "microsoft.storage/storageaccounts":
             props.setdefault("encryption", _storage_encryption())
             props.setdefault("privateEndpointConnections", [])
+        elif kind == "microsoft.cognitiveservices/accounts":
+            props.setdefault("capabilities", [dict(cap) for cap in _ACCOUNT_CAPABILITIES])
     for sub_id in sorted(c.subs.values()):
         present = have.get(sub_id.lower(), set())
         for plan in PLANS:

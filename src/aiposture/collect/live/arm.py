@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import msgspec
+
 from aiposture.collect.live.clients import (
     DEFAULT_RETRY_BUDGET,
     MALFORMED,
@@ -38,7 +40,8 @@ from aiposture.collect.live.clients import (
     cut_short,
     error_from_body,
 )
-from aiposture.collect.live.resourcegraph import RowHead
+from aiposture.collect.live.resourcegraph import RowHead, head
+from aiposture.model.entities import ai_private_link_type
 
 BATCH_PATH = "/batch"
 BATCH_API = "2020-06-01"
@@ -52,7 +55,25 @@ DIAGNOSTICS_API = "2021-05-01-preview"
 SENTINEL_API = "2024-03-01"
 PIM_API = "2020-10-01"
 PRICINGS_API = "2024-01-01"
+NETWORK_API = "2024-05-01"  # privateEndpoints/privateDnsZoneGroups
 APIM_API = "2024-05-01"
+
+
+PRIVATE_ENDPOINT = "microsoft.network/privateendpoints"
+
+
+def is_ai_endpoint_row(row: dict[str, Any]) -> bool:
+    props = row.get("properties")
+    if not isinstance(props, dict):
+        return False
+    for key in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
+        conns = props.get(key)
+        for c in conns if isinstance(conns, list) else ():
+            cp = c.get("properties") if isinstance(c, dict) else None
+            target = cp.get("privateLinkServiceId") if isinstance(cp, dict) else None
+            if isinstance(target, str) and ai_private_link_type(target) is not None:
+                return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -94,6 +115,14 @@ def child_tasks(parent: RowHead) -> list[ListTask]:
     elif rtype == "microsoft.machinelearningservices/workspaces":
         out.append(ListTask("computes", rid, f"{rid}/computes", ML_API))
         out.append(ListTask("connections", rid, f"{rid}/connections", ML_API))
+        # Metadata only: the credential type, never the secret (listSecrets is never called).
+        out.append(ListTask("datastores", rid, f"{rid}/datastores", ML_API))
+    elif rtype == "microsoft.network/privateendpoints":
+        # Zone groups are a child type Resource Graph does not index. The collector asks only
+        # for endpoints that connect to AI resources (ai_private_endpoints).
+        out.append(
+            ListTask("privateDnsZoneGroups", rid, f"{rid}/privateDnsZoneGroups", NETWORK_API)
+        )
     elif rtype == "microsoft.apimanagement/service":
         # Backends show which AI endpoints a gateway fronts (LLM logging checks).
         out.append(ListTask("apiManagementBackends", rid, f"{rid}/backends", APIM_API))
@@ -106,6 +135,20 @@ def child_tasks(parent: RowHead) -> list[ListTask]:
                 SENTINEL_API,
             )
         )
+    return out
+
+
+def ai_private_endpoints(rows: Iterable[Any]) -> set[str]:
+    """Lower-cased ids of the private endpoints (Resource Graph rows, raw or decoded) that
+    connect to an AI services account, ML workspace or AI Search service."""
+    out: set[str] = set()
+    for row in rows:
+        h = head(row)
+        if h.text("type").lower() != PRIVATE_ENDPOINT:
+            continue
+        decoded = msgspec.json.decode(row) if isinstance(row, msgspec.Raw) else row
+        if isinstance(decoded, dict) and is_ai_endpoint_row(decoded):
+            out.add(h.text("id").lower())
     return out
 
 

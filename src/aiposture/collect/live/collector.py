@@ -111,6 +111,8 @@ CHILD_COLLECTIONS = (
     "projects",
     "computes",
     "connections",
+    "datastores",
+    "privateDnsZoneGroups",
     "sentinel",
     "apiManagementBackends",
 )
@@ -498,8 +500,15 @@ class LiveCollector:
         o = self.options
         tasks: list[arm_mod.ListTask] = []
         heads = [head(r) for r in st.rows]
+        # Private DNS zone groups are asked for the endpoints of AI resources only: the
+        # collection's coverage speaks for those (AIP-NET-019 judges nothing else).
+        ai_endpoints = arm_mod.ai_private_endpoints(st.rows)
         for h in heads:
-            tasks.extend(arm_mod.child_tasks(h))
+            tasks.extend(
+                t
+                for t in arm_mod.child_tasks(h)
+                if t.collection != "privateDnsZoneGroups" or t.scope.lower() in ai_endpoints
+            )
         diag_targets = self._diagnostic_targets(st.rows)
         tasks.extend(arm_mod.diagnostics_task(t) for t in diag_targets)
         for sub in subs:

@@ -32,8 +32,9 @@ REQUIREMENTS = (
         "root scope to assess: tenant root management group, a management group, or each "
         "subscription",
         "Resource Graph (resources, subscriptions, RBAC, policy) and ARM lists: model "
-        "deployments, content filters, projects, ML computes and connections (metadata only), "
-        "diagnostic settings, activity-log export, PIM eligibility for Azure roles",
+        "deployments, content filters, projects, ML computes, connections and datastores "
+        "(metadata only), private DNS zone groups of AI private endpoints, diagnostic settings, "
+        "activity-log export, PIM eligibility for Azure roles",
         "everything in Azure: the subscription is recorded as denied and its rules are UNKNOWN",
         (
             "resources",
@@ -45,6 +46,8 @@ REQUIREMENTS = (
             "projects",
             "computes",
             "connections",
+            "datastores",
+            "privateDnsZoneGroups",
             "diagnosticSettings",
             "activityLogExport",
             "roleAssignments",
