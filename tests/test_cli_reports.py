@@ -272,7 +272,7 @@ def test_baseline_counts_and_new_first(capsys: Any, monkeypatch: Any, tmp_path: 
     )
     assert code == 1
     m = re.search(
-        r"Baseline .*?: (\d+) new \((\d+) failing\),\s+(\d+) resolved,\s+(\d+)\s+unchanged",
+        r"Baseline .*?: (\d+)\s+new\s+\((\d+)\s+failing\),\s+(\d+)\s+resolved,\s+(\d+)\s+unchanged",
         out,
         re.S,
     )
