@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Literal
 
 from aiposture.facts.builtin_roles import builtin_role, role_source, table_info
-from aiposture.model.entities import Permission, RoleAssignment, RoleDefinition
+from aiposture.model.entities import Permission, RoleDefinition
 from aiposture.model.inventory import Inventory
 from aiposture.model.types import CoverageStatus
 
@@ -252,22 +252,24 @@ class PermissionIndex:
         self._principal_gap_cache: dict[bool, list[str]] = {}
 
         # At 1M assignments building a Grant per assignment dominates, so assignments are only
-        # bucketed here and turned into Grants when a query returns them (cached).
+        # bucketed here (as row numbers of the columnar store, model/role_assignments.py: no
+        # entity per assignment) and turned into Grants when a query returns them (cached).
         # The cyclic GC is paused while the buckets are built: millions of new containers with
         # no cycles would otherwise trigger repeated full collections (half the build time at
         # 1M assignments).
-        active: dict[str, dict[str, list[RoleAssignment]]] = {}
-        by_principal: dict[str, list[RoleAssignment]] = {}
+        active: dict[str, dict[str, list[int]]] = {}
+        by_principal: dict[str, list[int]] = {}
         role_of = self._role
+        ras = self._ras = inv.role_assignments
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            for ra in inv.role_assignments:
-                guid = ra.role_definition_guid
+            rows = zip(ras.scopes, ras.role_definition_guids, ras.principal_ids, strict=True)
+            for row, (scope, guid, pid) in enumerate(rows):
                 if guid not in self._roles:
                     role_of(guid)
-                active.setdefault(ra.scope, {}).setdefault(guid, []).append(ra)
-                by_principal.setdefault(ra.principal_id, []).append(ra)
+                active.setdefault(scope, {}).setdefault(guid, []).append(row)
+                by_principal.setdefault(pid, []).append(row)
         finally:
             if gc_was_enabled:
                 gc.enable()
@@ -279,11 +281,11 @@ class PermissionIndex:
         principals = inv.principals
         self._group_held = any(
             ((p := principals.get(pid)) is not None and p.kind == "group")
-            or (p is None and (ras[0].principal_type or "group").lower() in _GROUPISH)
-            for pid, ras in by_principal.items()
+            or (p is None and (ras.principal_types[rows[0]] or "group").lower() in _GROUPISH)
+            for pid, rows in by_principal.items()
         )
         self._mg_held = any(scope.startswith(_MG_PREFIX) for scope in active)
-        self._grants: dict[str, Grant] = {}
+        self._grants: dict[int, Grant] = {}  # by row
         for el in inv.role_eligibilities:
             principal = inv.principals.get(el.principal_id)
             grant = Grant(
@@ -313,23 +315,25 @@ class PermissionIndex:
             self._permit_cache[key] = hit
         return hit
 
-    def _grant(self, ra: RoleAssignment) -> Grant:
-        grant = self._grants.get(ra.id)
+    def _grant(self, row: int) -> Grant:
+        grant = self._grants.get(row)
         if grant is None:
-            cond = ra.condition
-            role = self._roles.get(ra.role_definition_guid)
+            ras = self._ras
+            cond = ras.condition_of(row)
+            guid = ras.role_definition_guids[row]
+            role = self._roles.get(guid)
             grant = Grant(
-                ra.principal_id,
-                ra.principal_type,
+                ras.principal_ids[row],
+                ras.principal_types[row],
                 role,
-                ra.role_definition_guid,
-                ra.scope,
-                ra.id,
+                guid,
+                ras.scopes[row],
+                ras.id_of(row),
                 False,
                 bool(cond and cond.strip()) or _role_has_condition(role),
                 False,
             )
-            self._grants[ra.id] = grant
+            self._grants[row] = grant
         return grant
 
     def _role(self, guid: str) -> RoleDefinition | None:
@@ -407,7 +411,7 @@ class PermissionIndex:
         else:
             for guid, assignments in self._active_ra.get(scope, {}).items():
                 if self._guid_permits(guid, low, data):
-                    direct.extend(self._grant(ra) for ra in assignments)
+                    direct.extend(self._grant(row) for row in assignments)
         inherited = [_inherited(g) for g in direct]
         self._scope_cache[ck] = (direct, inherited)
         return direct, inherited
@@ -469,13 +473,13 @@ class PermissionIndex:
         for scope in self.scopes_containing(resource_key):
             for guid, assignments in self._active_ra.get(scope, {}).items():
                 if self._roles.get(guid) is None:
-                    out.extend(self._grant(ra) for ra in assignments)
+                    out.extend(self._grant(row) for row in assignments)
         return out
 
     def grants_of(self, principal_id: str, *, include_eligible: bool = False) -> list[Grant]:
         """Every assignment held directly by a principal (not through group membership)."""
         pid = principal_id.lower()
-        out = [self._grant(ra) for ra in self._ra_by_principal.get(pid, ())]
+        out = [self._grant(row) for row in self._ra_by_principal.get(pid, ())]
         if include_eligible:
             out.extend(self._eligible_by_principal.get(pid, ()))
         self._note_grants(out)
@@ -484,7 +488,7 @@ class PermissionIndex:
     def grants_at(self, scope: str, *, include_eligible: bool = False) -> list[Grant]:
         """Every assignment made exactly at `scope` (whatever its role)."""
         key = scope.lower().rstrip("/") or "/"
-        out = [self._grant(ra) for ras in self._active_ra.get(key, {}).values() for ra in ras]
+        out = [self._grant(r) for rows in self._active_ra.get(key, {}).values() for r in rows]
         if include_eligible:
             out.extend(g for grants in self._eligible.get(key, {}).values() for g in grants)
         self._note_grants(out)

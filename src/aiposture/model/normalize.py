@@ -60,7 +60,6 @@ from aiposture.model.entities import (
     Resource,
     ResourceChange,
     ResourceGroup,
-    RoleAssignment,
     RoleDefinition,
     RoleEligibility,
     SearchService,
@@ -708,17 +707,16 @@ def _role_assignment(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
     scope = _intern(scope.rstrip("/") or "/")
     pid = get("principalId")
     ptype = get("principalType")
-    inv.role_assignments.append(
-        RoleAssignment(
-            **base,
-            principal_id=_intern(pid.lower() if isinstance(pid, str) else ""),
-            principal_type=_intern(ptype) if isinstance(ptype, str) else None,
-            role_definition_id=rd,
-            role_definition_guid=_intern(rd.rsplit("/", 1)[-1]),
-            scope=scope,
-            condition=p.text(get("condition")),
-            description=p.text(get("description")),
-        )
+    # Columnar (model/role_assignments.py): no entity per row, the id kept once.
+    inv.role_assignments.add(
+        base,
+        principal_id=_intern(pid.lower() if isinstance(pid, str) else ""),
+        principal_type=_intern(ptype) if isinstance(ptype, str) else None,
+        role_definition_id=rd,
+        role_definition_guid=_intern(rd.rsplit("/", 1)[-1]),
+        scope=scope,
+        condition=p.text(get("condition")),
+        description=p.text(get("description")),
     )
 
 
@@ -1147,8 +1145,9 @@ def _resolve(inv: Inventory) -> None:
             for pid in res.identity.principal_ids:
                 ai_principals[pid] = res.key
     if ai_principals:
-        for ra in inv.role_assignments:
-            owner = ai_principals.get(ra.principal_id)
-            if owner and (ra.scope in inv.storage_accounts or ra.scope in inv.key_vaults):
-                link(ra.scope, owner)
+        ras = inv.role_assignments
+        for pid, scope in zip(ras.principal_ids, ras.scopes, strict=True):
+            owner = ai_principals.get(pid)
+            if owner and (scope in inv.storage_accounts or scope in inv.key_vaults):
+                link(scope, owner)
     inv.ai_linked = links
