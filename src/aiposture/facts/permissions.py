@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import gc
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -286,6 +287,9 @@ class PermissionIndex:
         )
         self._mg_held = any(scope.startswith(_MG_PREFIX) for scope in active)
         self._grants: dict[int, Grant] = {}  # by row
+        # id() of a direct grant -> its inherited variant; the direct grants live as long as the
+        # index (in _grants or _eligible), so their ids are not reused meanwhile.
+        self._inherited_of: dict[int, Grant] = {}
         for el in inv.role_eligibilities:
             principal = inv.principals.get(el.principal_id)
             grant = Grant(
@@ -389,8 +393,9 @@ class PermissionIndex:
                 if scope.startswith(_MG_PREFIX):
                     chain.append(scope)
         chain.append("/")
-        result = list(dict.fromkeys(chain))
-        self._chain_cache[key] = result
+        # Interned: every resource of a group repeats its group's and subscription's scopes.
+        result = [sys.intern(c) for c in dict.fromkeys(chain)]
+        self._chain_cache[sys.intern(key)] = result
         return result
 
     def _at_scope(
@@ -412,7 +417,14 @@ class PermissionIndex:
             for guid, assignments in self._active_ra.get(scope, {}).items():
                 if self._guid_permits(guid, low, data):
                     direct.extend(self._grant(row) for row in assignments)
-        inherited = [_inherited(g) for g in direct]
+        # One inherited variant per grant, shared by every action asked at the scope.
+        shared = self._inherited_of
+        inherited = []
+        for g in direct:
+            ig = shared.get(id(g))
+            if ig is None:
+                ig = shared[id(g)] = _inherited(g)
+            inherited.append(ig)
         self._scope_cache[ck] = (direct, inherited)
         return direct, inherited
 
