@@ -258,7 +258,10 @@ class PermissionIndex:
         # The cyclic GC is paused while the buckets are built: millions of new containers with
         # no cycles would otherwise trigger repeated full collections (half the build time at
         # 1M assignments).
-        active: dict[str, dict[str, list[int]]] = {}
+        # scope -> its rows in row order: one int for the usual single assignment, a list for
+        # more (grouped by role on demand, see _at: a dict and a list per scope and role cost
+        # 40 MiB at 100k resources).
+        active: dict[str, int | list[int]] = {}
         by_principal: dict[str, list[int]] = {}
         role_of = self._role
         ras = self._ras = inv.role_assignments
@@ -269,7 +272,13 @@ class PermissionIndex:
             for row, (scope, guid, pid) in enumerate(rows):
                 if guid not in self._roles:
                     role_of(guid)
-                active.setdefault(scope, {}).setdefault(guid, []).append(row)
+                got = active.get(scope)
+                if got is None:
+                    active[scope] = row
+                elif isinstance(got, int):
+                    active[scope] = [got, row]
+                else:
+                    got.append(row)
                 by_principal.setdefault(pid, []).append(row)
         finally:
             if gc_was_enabled:
@@ -309,6 +318,19 @@ class PermissionIndex:
                 grant
             )
             self._eligible_by_principal.setdefault(el.principal_id, []).append(grant)
+
+    def _at(self, scope: str) -> dict[str, list[int]]:
+        """The rows assigned exactly at `scope`, by role guid (first seen first)."""
+        got = self._active_ra.get(scope)
+        if got is None:
+            return {}
+        guids = self._ras.role_definition_guids
+        if isinstance(got, int):
+            return {guids[got]: [got]}
+        out: dict[str, list[int]] = {}
+        for row in got:
+            out.setdefault(guids[row], []).append(row)
+        return out
 
     def _guid_permits(self, guid: str, action: str, data: bool) -> bool:
         key = (guid, action, data)
@@ -357,7 +379,7 @@ class PermissionIndex:
         ck = f"{int(eligible)}{scope}"
         hit = self._scope_table.get(ck)
         if hit is None:
-            held = self._eligible.get(scope, {}) if eligible else self._active_ra.get(scope, {})
+            held = self._eligible.get(scope, {}) if eligible else self._at(scope)
             hit = self._scope_table[ck] = tuple(g for g in held if g in self.table_roles)
         _note_table(hit)
 
@@ -414,7 +436,7 @@ class PermissionIndex:
                 if self._guid_permits(guid, low, data):
                     direct.extend(grants)
         else:
-            for guid, assignments in self._active_ra.get(scope, {}).items():
+            for guid, assignments in self._at(scope).items():
                 if self._guid_permits(guid, low, data):
                     direct.extend(self._grant(row) for row in assignments)
         # One inherited variant per grant, shared by every action asked at the scope.
@@ -483,7 +505,7 @@ class PermissionIndex:
         not collected): a rule cannot tell what they allow."""
         out: list[Grant] = []
         for scope in self.scopes_containing(resource_key):
-            for guid, assignments in self._active_ra.get(scope, {}).items():
+            for guid, assignments in self._at(scope).items():
                 if self._roles.get(guid) is None:
                     out.extend(self._grant(row) for row in assignments)
         return out
@@ -500,7 +522,7 @@ class PermissionIndex:
     def grants_at(self, scope: str, *, include_eligible: bool = False) -> list[Grant]:
         """Every assignment made exactly at `scope` (whatever its role)."""
         key = scope.lower().rstrip("/") or "/"
-        out = [self._grant(r) for rows in self._active_ra.get(key, {}).values() for r in rows]
+        out = [self._grant(r) for rows in self._at(key).values() for r in rows]
         if include_eligible:
             out.extend(g for grants in self._eligible.get(key, {}).values() for g in grants)
         self._note_grants(out)
@@ -541,7 +563,7 @@ class PermissionIndex:
         if within:
             scopes += self._scopes_under(key + "/")
         for scope in scopes:
-            for guid in self._active_ra.get(scope, {}):
+            for guid in self._at(scope):
                 if self._roles.get(guid) is None:
                     missing.append(unresolved_role(guid))
             if eligible:
