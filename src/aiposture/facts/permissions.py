@@ -424,7 +424,7 @@ class PermissionIndex:
         self, scope: str, action: str, data: bool, eligible: bool
     ) -> tuple[list[Grant], list[Grant]]:
         """(direct, inherited) variants of the grants at one scope permitting `action`."""
-        ck = (scope, action.lower(), data, eligible)
+        ck = (scope, sys.intern(action.lower()), data, eligible)  # one string per action
         self._note_scope(scope, eligible)
         hit = self._scope_cache.get(ck)
         if hit is not None:
@@ -439,6 +439,9 @@ class PermissionIndex:
             for guid, assignments in self._at(scope).items():
                 if self._guid_permits(guid, low, data):
                     direct.extend(self._grant(row) for row in assignments)
+        if not direct:  # most (scope, action) pairs: one shared, never-changed empty answer
+            self._scope_cache[ck] = _NO_GRANTS
+            return _NO_GRANTS
         # One inherited variant per grant, shared by every action asked at the scope.
         shared = self._inherited_of
         inherited = []
@@ -659,6 +662,10 @@ def _role_has_condition(role: RoleDefinition | None) -> bool:
     may only assign one role): their grants are kept but marked conditional, like assignments
     that carry a condition."""
     return role is not None and any(p.condition and p.condition.strip() for p in role.permissions)
+
+
+# The answer of _at_scope when nothing at the scope permits the action (callers only read it).
+_NO_GRANTS: tuple[list[Grant], list[Grant]] = ([], [])
 
 
 def _inherited(g: Grant) -> Grant:
