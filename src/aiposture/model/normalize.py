@@ -170,8 +170,10 @@ def _base(row: Row, rid: str, tl: str) -> dict[str, Any]:
     rg = _intern(parts[4]) if len(parts) > 4 and parts[3] == "resourcegroups" else ""
     tl = _intern(tl)
     if tl != "microsoft.authorization/roleassignments":
-        # Role assignments scoped to this resource (usually several) then share its key.
+        # Role assignments scoped to this resource (usually several) then share its key, and
+        # its id (model/role_assignments.py keeps the scope part of theirs interned).
         key = _intern(key)
+        rid = _intern(rid)
     name = row.get("name")
     if not isinstance(name, str):
         name = p.text(p.get(row, "name")) or rid.rstrip("/").rsplit("/", 1)[-1]

@@ -3,7 +3,7 @@
 One frozen `RoleAssignment` per row cost about 870 bytes (an 18-slot object, its id, its
 lower-cased key and its name as three more strings). Here a row is one pointer per column into
 interned, shared strings (principal, principal type, role, scope and the id up to its last
-segment), plus the 16 bytes of the assignment's GUID name: about 70 bytes. The key, the
+segment, in two parts), plus the 16 bytes of the assignment's GUID name: about 70 bytes. The key, the
 subscription and the resource group are derived from the id when asked; what is rare (a
 condition, a description, a name that is not the id's last segment, tags) sits in a side table.
 
@@ -23,6 +23,7 @@ from aiposture.model.entities import NO_IDENTITY, Identity, RoleAssignment
 _intern = sys.intern
 _TYPE = "microsoft.authorization/roleassignments"
 _NO_GUID = bytes(16)
+_SEGMENT = "/providers/microsoft.authorization/roleassignments/"
 _NO_TAGS: Mapping[str, str] = {}
 
 
@@ -64,6 +65,7 @@ class RoleAssignments(Sequence[RoleAssignment]):
     __slots__ = (
         "_extra",
         "_guid",
+        "_mid",
         "_prefix",
         "principal_ids",
         "principal_types",
@@ -73,7 +75,11 @@ class RoleAssignments(Sequence[RoleAssignment]):
     )
 
     def __init__(self, rows: Iterable[RoleAssignment] = ()) -> None:
-        self._prefix: list[str] = []  # the id up to and with its last "/", interned
+        # The id is prefix + mid + tail: the scope as the id spells it (interned, so shared with
+        # the id of the resource it names when normalization interned that too), then
+        # "/providers/Microsoft.Authorization/roleAssignments/" (interned), then the GUID.
+        self._prefix: list[str] = []
+        self._mid: list[str] = []
         self._guid = bytearray()  # 16 bytes per row: the last segment when it is a GUID
         self._extra: dict[int, dict[str, Any]] = {}  # row -> fields that are not the usual
         self.principal_ids: list[str] = []
@@ -104,15 +110,19 @@ class RoleAssignments(Sequence[RoleAssignment]):
         rid: str = base["id"]
         cut = rid.rfind("/") + 1
         tail = rid[cut:]
+        key = base.get("key")
+        derived_key = rid.lower()
+        at = derived_key.rfind(_SEGMENT, 0, cut)
+        if at < 0:
+            at = cut
         extra: dict[str, Any] = {}
         guid = _guid_bytes(tail)
         if guid is None:
             guid = _NO_GUID
             extra["tail"] = tail
-        self._prefix.append(_intern(rid[:cut]))
+        self._prefix.append(_intern(rid[:at]))
+        self._mid.append(_intern(rid[at:cut]))
         self._guid += guid
-        key = base.get("key")
-        derived_key = rid.lower()
         if key is not None and key != derived_key:
             extra["key"] = key
             derived_key = key
@@ -186,14 +196,14 @@ class RoleAssignments(Sequence[RoleAssignment]):
 
     def id_of(self, row: int) -> str:
         """The assignment's id as Azure gave it."""
-        return self._prefix[row] + self._tail(row, self._extra.get(row))
+        return self._prefix[row] + self._mid[row] + self._tail(row, self._extra.get(row))
 
     def key_of(self, row: int) -> str:
         extra = self._extra.get(row)
         if extra is not None and "key" in extra:
             key: str = extra["key"]
             return key
-        return (self._prefix[row] + self._tail(row, extra)).lower()
+        return (self._prefix[row] + self._mid[row] + self._tail(row, extra)).lower()
 
     def condition_of(self, row: int) -> str | None:
         extra = self._extra.get(row)
@@ -233,7 +243,7 @@ class RoleAssignments(Sequence[RoleAssignment]):
     def _entity(self, row: int) -> RoleAssignment:
         extra = self._extra.get(row)
         tail = self._tail(row, extra)
-        rid = self._prefix[row] + tail
+        rid = self._prefix[row] + self._mid[row] + tail
         if extra is None:
             key = rid.lower()
             sub, rg = _sub_rg(key)
