@@ -13,6 +13,7 @@ import bisect
 import gc
 import re
 import sys
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -258,11 +259,18 @@ class PermissionIndex:
         # The cyclic GC is paused while the buckets are built: millions of new containers with
         # no cycles would otherwise trigger repeated full collections (half the build time at
         # 1M assignments).
-        # scope -> its rows in row order: one int for the usual single assignment, a list for
-        # more (grouped by role on demand, see _at: a dict and a list per scope and role cost
-        # 40 MiB at 100k resources).
-        active: dict[str, int | list[int]] = {}
-        by_principal: dict[str, list[int]] = {}
+        # Rows are chained, not listed: `active` maps a scope to its first row and `_next_at[row]`
+        # is the next row at the same scope (-1: none), in row order; `by_principal` and
+        # `_next_of` do the same per principal. Four bytes a row and one int a scope, where a
+        # list per scope and role and an int object per row cost 40 MiB at 100k resources;
+        # rows are grouped by role on demand (see _at).
+        n = len(inv.role_assignments)
+        next_at = array("i", [-1]) * n
+        next_of = array("i", [-1]) * n
+        active: dict[str, int] = {}
+        by_principal: dict[str, int] = {}
+        last_at: dict[str, int] = {}
+        last_of: dict[str, int] = {}
         role_of = self._role
         ras = self._ras = inv.role_assignments
         gc_was_enabled = gc.isenabled()
@@ -272,27 +280,34 @@ class PermissionIndex:
             for row, (scope, guid, pid) in enumerate(rows):
                 if guid not in self._roles:
                     role_of(guid)
-                got = active.get(scope)
-                if got is None:
+                prev = last_at.get(scope)
+                if prev is None:
                     active[scope] = row
-                elif isinstance(got, int):
-                    active[scope] = [got, row]
                 else:
-                    got.append(row)
-                by_principal.setdefault(pid, []).append(row)
+                    next_at[prev] = row
+                last_at[scope] = row
+                prev = last_of.get(pid)
+                if prev is None:
+                    by_principal[pid] = row
+                else:
+                    next_of[prev] = row
+                last_of[pid] = row
         finally:
             if gc_was_enabled:
                 gc.enable()
+        del last_at, last_of
         self._active_ra = active
+        self._next_at = next_at
         self._ra_by_principal = by_principal
+        self._next_of = next_of
         # Whether group membership or management-group ancestry can matter at all: without
         # assignments held by groups (or at management-group scope) not reading them hides
         # nothing.
         principals = inv.principals
         self._group_held = any(
             ((p := principals.get(pid)) is not None and p.kind == "group")
-            or (p is None and (ras.principal_types[rows[0]] or "group").lower() in _GROUPISH)
-            for pid, rows in by_principal.items()
+            or (p is None and (ras.principal_types[first] or "group").lower() in _GROUPISH)
+            for pid, first in by_principal.items()
         )
         self._mg_held = any(scope.startswith(_MG_PREFIX) for scope in active)
         self._grants: dict[int, Grant] = {}  # by row
@@ -321,15 +336,23 @@ class PermissionIndex:
 
     def _at(self, scope: str) -> dict[str, list[int]]:
         """The rows assigned exactly at `scope`, by role guid (first seen first)."""
-        got = self._active_ra.get(scope)
-        if got is None:
-            return {}
+        row = self._active_ra.get(scope, -1)
         guids = self._ras.role_definition_guids
-        if isinstance(got, int):
-            return {guids[got]: [got]}
+        nxt = self._next_at
         out: dict[str, list[int]] = {}
-        for row in got:
+        while row != -1:
             out.setdefault(guids[row], []).append(row)
+            row = nxt[row]
+        return out
+
+    def _rows_of(self, pid: str) -> list[int]:
+        """The rows a principal holds directly, in row order."""
+        row = self._ra_by_principal.get(pid, -1)
+        nxt = self._next_of
+        out: list[int] = []
+        while row != -1:
+            out.append(row)
+            row = nxt[row]
         return out
 
     def _guid_permits(self, guid: str, action: str, data: bool) -> bool:
@@ -516,7 +539,7 @@ class PermissionIndex:
     def grants_of(self, principal_id: str, *, include_eligible: bool = False) -> list[Grant]:
         """Every assignment held directly by a principal (not through group membership)."""
         pid = principal_id.lower()
-        out = [self._grant(row) for row in self._ra_by_principal.get(pid, ())]
+        out = [self._grant(row) for row in self._rows_of(pid)]
         if include_eligible:
             out.extend(self._eligible_by_principal.get(pid, ()))
         self._note_grants(out)
