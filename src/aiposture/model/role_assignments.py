@@ -2,10 +2,11 @@
 
 One frozen `RoleAssignment` per row cost about 870 bytes (an 18-slot object, its id, its
 lower-cased key and its name as three more strings). Here a row is one pointer per column into
-interned, shared strings (principal, principal type, role, scope and the id up to its last
-segment, in two parts), plus the 16 bytes of the assignment's GUID name: about 70 bytes. The key, the
-subscription and the resource group are derived from the id when asked; what is rare (a
-condition, a description, a name that is not the id's last segment, tags) sits in a side table.
+interned, shared strings (principal, principal type, role, scope, and the id up to its last
+segment in two parts), plus the 16 bytes of the assignment's GUID name: about 70 bytes. The
+key, the subscription and the resource group are derived from the id when asked; what is rare
+(a condition, a description, a name that is not the id's last segment, tags) sits in a side
+table.
 
 Code that reads many rows (the permission index, the security graph) reads the columns; code
 that iterates gets `RoleAssignment` entities made on demand (equal to the ones normalization
