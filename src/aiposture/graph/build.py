@@ -850,12 +850,15 @@ def _directory_edges(sg: SecurityGraph, inv: Inventory) -> None:
         if n.kind is NodeKind.SERVICE_PRINCIPAL
         and any(e.kind in CAPABILITIES for _d, e in sg.out_edges(n.key))
     ]
+    # Holders x targets edges: each target's words made once, each holder's setting once.
+    words = {sp.key: f"adding a client secret to {sp.name} and signing in as it" for sp in targets}
     for d in holders:
         pid = d.principal_id
         if not pid:
             continue
         _principal_node(sg, inv, pid, None)
         role = APP_CREDENTIAL_ROLES[d.role_definition_id]
+        setting = f"directoryRole|{pid}|{d.role_definition_id}"
         for sp in targets:
             if sp.key == pid:
                 continue
@@ -864,11 +867,11 @@ def _directory_edges(sg: SecurityGraph, inv: Inventory) -> None:
                 sp.key,
                 Edge(
                     EdgeKind.ADD_CREDENTIAL,
-                    f"adding a client secret to {sp.name} and signing in as it",
+                    words[sp.key],
                     role=role,
                     scope="/ (Entra directory)",
                     eligible=d.eligible,
-                    setting=f"directoryRole|{pid}|{d.role_definition_id}",
+                    setting=setting,
                 ),
             )
 
