@@ -137,9 +137,16 @@ def _note_table(guids: Iterable[str]) -> None:
 def table_note(guids: Iterable[str]) -> str:
     """One line for a finding's evidence: which roles were judged by the shipped table, and
     the dates of the reference pages it was generated from."""
+    return _table_note(frozenset(guids))
+
+
+@lru_cache(maxsize=4096)
+def _table_note(guids: frozenset[str]) -> str:
+    """One string per set of roles, shared by every finding that names it (about 500 bytes
+    each; a 100k tenant has tens of thousands of such findings and a few distinct sets)."""
     names = []
     dates = set()
-    for guid in sorted(set(guids)):
+    for guid in sorted(guids):
         role = builtin_role(guid)
         src = role_source(guid)
         names.append(role.role_name if role is not None else guid)
@@ -244,7 +251,7 @@ class PermissionIndex:
         self.unresolved_roles: set[str] = set()
         # Roles resolved from the shipped built-in table (the snapshot has no definition).
         self.table_roles: set[str] = set()
-        self._scope_table: dict[str, tuple[str, ...]] = {}
+        self._scope_table: dict[tuple[bool, str], tuple[str, ...]] = {}
         self._scope_cache: dict[tuple[str, str, bool, bool], tuple[list[Grant], list[Grant]]] = {}
         self._permit_cache: dict[tuple[str, str, bool], bool] = {}
         self._chain_cache: dict[str, list[str]] = {}
@@ -399,7 +406,7 @@ class PermissionIndex:
         """Record the table roles held at a scope: a query there judged them."""
         if not self.table_roles or _CONSULTED.get() is None:
             return
-        ck = f"{int(eligible)}{scope}"
+        ck = (eligible, scope)
         hit = self._scope_table.get(ck)
         if hit is None:
             held = self._eligible.get(scope, {}) if eligible else self._at(scope)
