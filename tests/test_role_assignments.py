@@ -8,7 +8,7 @@ import tracemalloc
 import uuid
 from typing import Any
 
-from aiposture.facts.permissions import PermissionIndex
+from aiposture.facts.permissions import PermissionIndex, table_note
 from aiposture.model.entities import Identity, RoleAssignment
 from aiposture.model.normalize import normalize
 from aiposture.model.role_assignments import RoleAssignments
@@ -168,3 +168,11 @@ def test_permission_index_reads_the_columns() -> None:
         ("p-1", inv.role_assignments.id_of(0), True, False),
     }
     assert [g.assignment_id for g in idx.grants_of("P-3")] == [inv.role_assignments[2].id]
+
+
+def test_table_evidence_line_is_one_string_per_set_of_roles() -> None:
+    """Tens of thousands of findings carry the same ~500-byte line: they share one string."""
+    first = table_note([OWNER, READER])
+    again = table_note([READER, OWNER, READER])
+    assert first == again and first is again
+    assert table_note([OWNER]) != first
