@@ -12,6 +12,8 @@ from __future__ import annotations
 import bisect
 import gc
 import re
+import sys
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,7 +22,7 @@ from functools import lru_cache
 from typing import Literal
 
 from aiposture.facts.builtin_roles import builtin_role, role_source, table_info
-from aiposture.model.entities import Permission, RoleAssignment, RoleDefinition
+from aiposture.model.entities import Permission, RoleDefinition
 from aiposture.model.inventory import Inventory
 from aiposture.model.types import CoverageStatus
 
@@ -135,9 +137,16 @@ def _note_table(guids: Iterable[str]) -> None:
 def table_note(guids: Iterable[str]) -> str:
     """One line for a finding's evidence: which roles were judged by the shipped table, and
     the dates of the reference pages it was generated from."""
+    return _table_note(frozenset(guids))
+
+
+@lru_cache(maxsize=4096)
+def _table_note(guids: frozenset[str]) -> str:
+    """One string per set of roles, shared by every finding that names it (about 500 bytes
+    each; a 100k tenant has tens of thousands of such findings and a few distinct sets)."""
     names = []
     dates = set()
-    for guid in sorted(set(guids)):
+    for guid in sorted(guids):
         role = builtin_role(guid)
         src = role_source(guid)
         names.append(role.role_name if role is not None else guid)
@@ -242,7 +251,7 @@ class PermissionIndex:
         self.unresolved_roles: set[str] = set()
         # Roles resolved from the shipped built-in table (the snapshot has no definition).
         self.table_roles: set[str] = set()
-        self._scope_table: dict[str, tuple[str, ...]] = {}
+        self._scope_table: dict[tuple[bool, str], tuple[str, ...]] = {}
         self._scope_cache: dict[tuple[str, str, bool, bool], tuple[list[Grant], list[Grant]]] = {}
         self._permit_cache: dict[tuple[str, str, bool], bool] = {}
         self._chain_cache: dict[str, list[str]] = {}
@@ -252,38 +261,66 @@ class PermissionIndex:
         self._principal_gap_cache: dict[bool, list[str]] = {}
 
         # At 1M assignments building a Grant per assignment dominates, so assignments are only
-        # bucketed here and turned into Grants when a query returns them (cached).
+        # bucketed here (as row numbers of the columnar store, model/role_assignments.py: no
+        # entity per assignment) and turned into Grants when a query returns them (cached).
         # The cyclic GC is paused while the buckets are built: millions of new containers with
         # no cycles would otherwise trigger repeated full collections (half the build time at
         # 1M assignments).
-        active: dict[str, dict[str, list[RoleAssignment]]] = {}
-        by_principal: dict[str, list[RoleAssignment]] = {}
+        # Rows are chained, not listed: `active` maps a scope to its first row and `_next_at[row]`
+        # is the next row at the same scope (-1: none), in row order; `by_principal` and
+        # `_next_of` do the same per principal. Four bytes a row and one int a scope, where a
+        # list per scope and role and an int object per row cost 40 MiB at 100k resources;
+        # rows are grouped by role on demand (see _at).
+        n = len(inv.role_assignments)
+        next_at = array("i", [-1]) * n
+        next_of = array("i", [-1]) * n
+        active: dict[str, int] = {}
+        by_principal: dict[str, int] = {}
+        last_at: dict[str, int] = {}
+        last_of: dict[str, int] = {}
         role_of = self._role
+        ras = self._ras = inv.role_assignments
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            for ra in inv.role_assignments:
-                guid = ra.role_definition_guid
+            rows = zip(ras.scopes, ras.role_definition_guids, ras.principal_ids, strict=True)
+            for row, (scope, guid, pid) in enumerate(rows):
                 if guid not in self._roles:
                     role_of(guid)
-                active.setdefault(ra.scope, {}).setdefault(guid, []).append(ra)
-                by_principal.setdefault(ra.principal_id, []).append(ra)
+                prev = last_at.get(scope)
+                if prev is None:
+                    active[scope] = row
+                else:
+                    next_at[prev] = row
+                last_at[scope] = row
+                prev = last_of.get(pid)
+                if prev is None:
+                    by_principal[pid] = row
+                else:
+                    next_of[prev] = row
+                last_of[pid] = row
         finally:
             if gc_was_enabled:
                 gc.enable()
+        del last_at, last_of
         self._active_ra = active
+        self._next_at = next_at
         self._ra_by_principal = by_principal
+        self._next_of = next_of
         # Whether group membership or management-group ancestry can matter at all: without
         # assignments held by groups (or at management-group scope) not reading them hides
         # nothing.
         principals = inv.principals
         self._group_held = any(
             ((p := principals.get(pid)) is not None and p.kind == "group")
-            or (p is None and (ras[0].principal_type or "group").lower() in _GROUPISH)
-            for pid, ras in by_principal.items()
+            or (p is None and (ras.principal_types[first] or "group").lower() in _GROUPISH)
+            for pid, first in by_principal.items()
         )
         self._mg_held = any(scope.startswith(_MG_PREFIX) for scope in active)
-        self._grants: dict[str, Grant] = {}
+        self._grants: dict[int, Grant] = {}  # by row
+        # id() of a direct grant -> its inherited variant; the direct grants live as long as the
+        # index (in _grants or _eligible), so their ids are not reused meanwhile.
+        self._inherited_of: dict[int, Grant] = {}
         for el in inv.role_eligibilities:
             principal = inv.principals.get(el.principal_id)
             grant = Grant(
@@ -304,6 +341,27 @@ class PermissionIndex:
             )
             self._eligible_by_principal.setdefault(el.principal_id, []).append(grant)
 
+    def _at(self, scope: str) -> dict[str, list[int]]:
+        """The rows assigned exactly at `scope`, by role guid (first seen first)."""
+        row = self._active_ra.get(scope, -1)
+        guids = self._ras.role_definition_guids
+        nxt = self._next_at
+        out: dict[str, list[int]] = {}
+        while row != -1:
+            out.setdefault(guids[row], []).append(row)
+            row = nxt[row]
+        return out
+
+    def _rows_of(self, pid: str) -> list[int]:
+        """The rows a principal holds directly, in row order."""
+        row = self._ra_by_principal.get(pid, -1)
+        nxt = self._next_of
+        out: list[int] = []
+        while row != -1:
+            out.append(row)
+            row = nxt[row]
+        return out
+
     def _guid_permits(self, guid: str, action: str, data: bool) -> bool:
         key = (guid, action, data)
         hit = self._permit_cache.get(key)
@@ -313,23 +371,25 @@ class PermissionIndex:
             self._permit_cache[key] = hit
         return hit
 
-    def _grant(self, ra: RoleAssignment) -> Grant:
-        grant = self._grants.get(ra.id)
+    def _grant(self, row: int) -> Grant:
+        grant = self._grants.get(row)
         if grant is None:
-            cond = ra.condition
-            role = self._roles.get(ra.role_definition_guid)
+            ras = self._ras
+            cond = ras.condition_of(row)
+            guid = ras.role_definition_guids[row]
+            role = self._roles.get(guid)
             grant = Grant(
-                ra.principal_id,
-                ra.principal_type,
+                ras.principal_ids[row],
+                ras.principal_types[row],
                 role,
-                ra.role_definition_guid,
-                ra.scope,
-                ra.id,
+                guid,
+                ras.scopes[row],
+                ras.id_of(row),
                 False,
                 bool(cond and cond.strip()) or _role_has_condition(role),
                 False,
             )
-            self._grants[ra.id] = grant
+            self._grants[row] = grant
         return grant
 
     def _role(self, guid: str) -> RoleDefinition | None:
@@ -346,10 +406,10 @@ class PermissionIndex:
         """Record the table roles held at a scope: a query there judged them."""
         if not self.table_roles or _CONSULTED.get() is None:
             return
-        ck = f"{int(eligible)}{scope}"
+        ck = (eligible, scope)
         hit = self._scope_table.get(ck)
         if hit is None:
-            held = self._eligible.get(scope, {}) if eligible else self._active_ra.get(scope, {})
+            held = self._eligible.get(scope, {}) if eligible else self._at(scope)
             hit = self._scope_table[ck] = tuple(g for g in held if g in self.table_roles)
         _note_table(hit)
 
@@ -385,15 +445,16 @@ class PermissionIndex:
                 if scope.startswith(_MG_PREFIX):
                     chain.append(scope)
         chain.append("/")
-        result = list(dict.fromkeys(chain))
-        self._chain_cache[key] = result
+        # Interned: every resource of a group repeats its group's and subscription's scopes.
+        result = [sys.intern(c) for c in dict.fromkeys(chain)]
+        self._chain_cache[sys.intern(key)] = result
         return result
 
     def _at_scope(
         self, scope: str, action: str, data: bool, eligible: bool
     ) -> tuple[list[Grant], list[Grant]]:
         """(direct, inherited) variants of the grants at one scope permitting `action`."""
-        ck = (scope, action.lower(), data, eligible)
+        ck = (scope, sys.intern(action.lower()), data, eligible)  # one string per action
         self._note_scope(scope, eligible)
         hit = self._scope_cache.get(ck)
         if hit is not None:
@@ -405,10 +466,20 @@ class PermissionIndex:
                 if self._guid_permits(guid, low, data):
                     direct.extend(grants)
         else:
-            for guid, assignments in self._active_ra.get(scope, {}).items():
+            for guid, assignments in self._at(scope).items():
                 if self._guid_permits(guid, low, data):
-                    direct.extend(self._grant(ra) for ra in assignments)
-        inherited = [_inherited(g) for g in direct]
+                    direct.extend(self._grant(row) for row in assignments)
+        if not direct:  # most (scope, action) pairs: one shared, never-changed empty answer
+            self._scope_cache[ck] = _NO_GRANTS
+            return _NO_GRANTS
+        # One inherited variant per grant, shared by every action asked at the scope.
+        shared = self._inherited_of
+        inherited = []
+        for g in direct:
+            ig = shared.get(id(g))
+            if ig is None:
+                ig = shared[id(g)] = _inherited(g)
+            inherited.append(ig)
         self._scope_cache[ck] = (direct, inherited)
         return direct, inherited
 
@@ -467,15 +538,15 @@ class PermissionIndex:
         not collected): a rule cannot tell what they allow."""
         out: list[Grant] = []
         for scope in self.scopes_containing(resource_key):
-            for guid, assignments in self._active_ra.get(scope, {}).items():
+            for guid, assignments in self._at(scope).items():
                 if self._roles.get(guid) is None:
-                    out.extend(self._grant(ra) for ra in assignments)
+                    out.extend(self._grant(row) for row in assignments)
         return out
 
     def grants_of(self, principal_id: str, *, include_eligible: bool = False) -> list[Grant]:
         """Every assignment held directly by a principal (not through group membership)."""
         pid = principal_id.lower()
-        out = [self._grant(ra) for ra in self._ra_by_principal.get(pid, ())]
+        out = [self._grant(row) for row in self._rows_of(pid)]
         if include_eligible:
             out.extend(self._eligible_by_principal.get(pid, ()))
         self._note_grants(out)
@@ -484,7 +555,7 @@ class PermissionIndex:
     def grants_at(self, scope: str, *, include_eligible: bool = False) -> list[Grant]:
         """Every assignment made exactly at `scope` (whatever its role)."""
         key = scope.lower().rstrip("/") or "/"
-        out = [self._grant(ra) for ras in self._active_ra.get(key, {}).values() for ra in ras]
+        out = [self._grant(r) for rows in self._at(key).values() for r in rows]
         if include_eligible:
             out.extend(g for grants in self._eligible.get(key, {}).values() for g in grants)
         self._note_grants(out)
@@ -525,7 +596,7 @@ class PermissionIndex:
         if within:
             scopes += self._scopes_under(key + "/")
         for scope in scopes:
-            for guid in self._active_ra.get(scope, {}):
+            for guid in self._at(scope):
                 if self._roles.get(guid) is None:
                     missing.append(unresolved_role(guid))
             if eligible:
@@ -621,6 +692,10 @@ def _role_has_condition(role: RoleDefinition | None) -> bool:
     may only assign one role): their grants are kept but marked conditional, like assignments
     that carry a condition."""
     return role is not None and any(p.condition and p.condition.strip() for p in role.permissions)
+
+
+# The answer of _at_scope when nothing at the scope permits the action (callers only read it).
+_NO_GRANTS: tuple[list[Grant], list[Grant]] = ([], [])
 
 
 def _inherited(g: Grant) -> Grant:

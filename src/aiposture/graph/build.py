@@ -558,9 +558,10 @@ def _principal_node(
 def _principals(sg: SecurityGraph, inv: Inventory, identity_owner: dict[str, str]) -> None:
     for pid in inv.principals:
         _principal_node(sg, inv, pid, None, is_mi=pid in identity_owner)
-    for ra in inv.role_assignments:
-        if ra.principal_id:
-            _principal_node(sg, inv, ra.principal_id, ra.principal_type)
+    ras = inv.role_assignments  # columnar: read the columns, no entity per assignment
+    for pid, ptype in zip(ras.principal_ids, ras.principal_types, strict=True):
+        if pid:
+            _principal_node(sg, inv, pid, ptype)
     for el in inv.role_eligibilities:
         if el.principal_id:
             _principal_node(sg, inv, el.principal_id, None)
@@ -608,18 +609,14 @@ def _control_edges(sg: SecurityGraph, inv: Inventory) -> None:
         sg.add_edge(pid, scope, edge)
         sg.control_edges.append((pid, scope, edge))
 
-    for ra in inv.role_assignments:
-        if ra.principal_id and privileged(ra.role_definition_guid):
-            cond = bool(ra.condition and ra.condition.strip())
-            add(
-                ra.principal_id,
-                ra.scope,
-                ra.role_definition_guid,
-                ra.id,
-                ra.principal_type,
-                cond,
-                False,
-            )
+    ras = inv.role_assignments  # columnar: read the columns, no entity per assignment
+    for row, (pid, guid) in enumerate(
+        zip(ras.principal_ids, ras.role_definition_guids, strict=True)
+    ):
+        if pid and privileged(guid):
+            condition = ras.condition_of(row)
+            cond = bool(condition and condition.strip())
+            add(pid, ras.scopes[row], guid, ras.id_of(row), ras.principal_types[row], cond, False)
     for el in inv.role_eligibilities:
         if el.principal_id and privileged(el.role_definition_guid):
             add(el.principal_id, el.scope, el.role_definition_guid, el.id, None, False, True)
@@ -857,12 +854,15 @@ def _directory_edges(sg: SecurityGraph, inv: Inventory) -> None:
         if n.kind is NodeKind.SERVICE_PRINCIPAL
         and any(e.kind in CAPABILITIES for _d, e in sg.out_edges(n.key))
     ]
+    # Holders x targets edges: each target's words made once, each holder's setting once.
+    words = {sp.key: f"adding a client secret to {sp.name} and signing in as it" for sp in targets}
     for d in holders:
         pid = d.principal_id
         if not pid:
             continue
         _principal_node(sg, inv, pid, None)
         role = APP_CREDENTIAL_ROLES[d.role_definition_id]
+        setting = f"directoryRole|{pid}|{d.role_definition_id}"
         for sp in targets:
             if sp.key == pid:
                 continue
@@ -871,11 +871,11 @@ def _directory_edges(sg: SecurityGraph, inv: Inventory) -> None:
                 sp.key,
                 Edge(
                     EdgeKind.ADD_CREDENTIAL,
-                    f"adding a client secret to {sp.name} and signing in as it",
+                    words[sp.key],
                     role=role,
                     scope="/ (Entra directory)",
                     eligible=d.eligible,
-                    setting=f"directoryRole|{pid}|{d.role_definition_id}",
+                    setting=setting,
                 ),
             )
 

@@ -50,6 +50,7 @@ from aiposture.model.entities import (
     Subnet,
     Subscription,
 )
+from aiposture.model.role_assignments import RoleAssignments
 from aiposture.model.snapshot import Coverage, Metadata
 from aiposture.model.types import CoverageStatus
 
@@ -181,7 +182,7 @@ class Inventory:
     subscriptions: dict[str, Subscription] = field(default_factory=dict)  # by subscription id
     management_groups: dict[str, ManagementGroup] = field(default_factory=dict)  # by MG name
     resource_groups: dict[str, ResourceGroup] = field(default_factory=dict)
-    role_assignments: list[RoleAssignment] = field(default_factory=list)
+    role_assignments: RoleAssignments = field(default_factory=RoleAssignments)  # columnar
     role_definitions: dict[str, RoleDefinition] = field(default_factory=dict)  # by guid
     role_eligibilities: list[RoleEligibility] = field(default_factory=list)
     diagnostic_settings: dict[str, list[DiagnosticSetting]] = field(

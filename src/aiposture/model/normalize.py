@@ -64,7 +64,6 @@ from aiposture.model.entities import (
     Resource,
     ResourceChange,
     ResourceGroup,
-    RoleAssignment,
     RoleDefinition,
     RoleEligibility,
     SearchService,
@@ -175,8 +174,10 @@ def _base(row: Row, rid: str, tl: str) -> dict[str, Any]:
     rg = _intern(parts[4]) if len(parts) > 4 and parts[3] == "resourcegroups" else ""
     tl = _intern(tl)
     if tl != "microsoft.authorization/roleassignments":
-        # Role assignments scoped to this resource (usually several) then share its key.
+        # Role assignments scoped to this resource (usually several) then share its key, and
+        # its id (model/role_assignments.py keeps the scope part of theirs interned).
         key = _intern(key)
+        rid = _intern(rid)
     name = row.get("name")
     if not isinstance(name, str):
         name = p.text(p.get(row, "name")) or rid.rstrip("/").rsplit("/", 1)[-1]
@@ -793,17 +794,16 @@ def _role_assignment(inv: Inventory, row: Row, base: dict[str, Any]) -> None:
     scope = _intern(scope.rstrip("/") or "/")
     pid = get("principalId")
     ptype = get("principalType")
-    inv.role_assignments.append(
-        RoleAssignment(
-            **base,
-            principal_id=_intern(pid.lower() if isinstance(pid, str) else ""),
-            principal_type=_intern(ptype) if isinstance(ptype, str) else None,
-            role_definition_id=rd,
-            role_definition_guid=_intern(rd.rsplit("/", 1)[-1]),
-            scope=scope,
-            condition=p.text(get("condition")),
-            description=p.text(get("description")),
-        )
+    # Columnar (model/role_assignments.py): no entity per row, the id kept once.
+    inv.role_assignments.add(
+        base,
+        principal_id=_intern(pid.lower() if isinstance(pid, str) else ""),
+        principal_type=_intern(ptype) if isinstance(ptype, str) else None,
+        role_definition_id=rd,
+        role_definition_guid=_intern(rd.rsplit("/", 1)[-1]),
+        scope=scope,
+        condition=p.text(get("condition")),
+        description=p.text(get("description")),
     )
 
 
@@ -1236,8 +1236,9 @@ def _resolve(inv: Inventory) -> None:
             for pid in res.identity.principal_ids:
                 ai_principals[pid] = res.key
     if ai_principals:
-        for ra in inv.role_assignments:
-            owner = ai_principals.get(ra.principal_id)
-            if owner and (ra.scope in inv.storage_accounts or ra.scope in inv.key_vaults):
-                link(ra.scope, owner)
+        ras = inv.role_assignments
+        for pid, scope in zip(ras.principal_ids, ras.scopes, strict=True):
+            owner = ai_principals.get(pid)
+            if owner and (scope in inv.storage_accounts or scope in inv.key_vaults):
+                link(scope, owner)
     inv.ai_linked = links

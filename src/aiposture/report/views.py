@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 from typing import Any
@@ -225,11 +226,16 @@ class Namer:
     PIM eligibility is "principal · role · scope", a role definition its role name, a
     subscription or management group its display name. Built once per result."""
 
-    def __init__(self, inv: Inventory) -> None:
+    def __init__(self, inv: Inventory, findings: Iterable[Finding] | None = None) -> None:
         self.inv = inv
         self._by_id: dict[str, Resource] = {}
-        for ra in inv.role_assignments:
-            self._by_id[ra.key] = ra
+        # Role assignments are stored as columns (model/role_assignments.py): look up only the
+        # ones findings name, in one pass, instead of making an entity per assignment.
+        if findings is None:
+            self._by_id.update((ra.key, ra) for ra in inv.role_assignments)
+        else:
+            wanted = (f.resource_id for f in findings if looks_like_guid(f.resource_name or ""))
+            self._by_id.update(inv.role_assignments.lookup(wanted))
         for el in inv.role_eligibilities:
             self._by_id[el.key] = el
         for rd in inv.role_definitions.values():
@@ -286,7 +292,7 @@ def readable_names(result: ScanResult) -> ScanResult:
     """The result with every finding whose resource is named by a bare GUID renamed by what
     people read (see Namer). The resource id (and so the fingerprint) is unchanged; every
     renderer (terminal, JSON, CSV, SARIF, Markdown, HTML, OCSF) shows the new name."""
-    namer = Namer(result.inventory)
+    namer = Namer(result.inventory, result.findings)
     out = []
     changed = False
     for f in result.findings:

@@ -610,25 +610,28 @@ def _sp_targets(inv: Inventory, settings: Settings) -> Iterable[Resource]:
     idx = permission_index(inv)
     ai_scopes, ai_keys = _ai_scopes(inv, idx), _ai_keys(inv)
     seen: dict[str, Resource] = {}
-    for ra in inv.role_assignments:
-        if (ra.principal_type or "").lower() != "serviceprincipal":
+    ras = inv.role_assignments  # columnar (model/role_assignments.py): read the columns
+    for row, (pid, ptype) in enumerate(zip(ras.principal_ids, ras.principal_types, strict=True)):
+        if (ptype or "").lower() != "serviceprincipal":
             continue
-        principal = inv.principals.get(ra.principal_id)
+        principal = inv.principals.get(pid)
         if principal is not None and principal.kind != "servicePrincipal":
             continue  # managed identities have no credentials to leak
+        if pid in seen:
+            continue
         grant = Grant(
-            ra.principal_id,
-            ra.principal_type,
+            pid,
+            ptype,
             None,
-            ra.role_definition_guid,
-            ra.scope,
-            ra.id,
+            ras.role_definition_guids[row],
+            ras.scopes[row],
+            ras.id_of(row),
             False,
             False,
             False,
         )
-        if ra.principal_id not in seen and _grant_reaches_ai(grant, ai_scopes, ai_keys):
-            seen[ra.principal_id] = principal_entity(ra.principal_id, principal)
+        if _grant_reaches_ai(grant, ai_scopes, ai_keys):
+            seen[pid] = principal_entity(pid, principal)
     return [seen[k] for k in sorted(seen)]
 
 
@@ -746,15 +749,16 @@ def _pim_targets(inv: Inventory, settings: Settings) -> Iterable[Resource]:
     idx = permission_index(inv)
     ai_scopes = _ai_scopes(inv, idx)
     out: list[Resource] = []
-    for ra in inv.role_assignments:
-        if (ra.principal_type or "").lower() not in ("user", "group", "foreigngroup"):
+    ras = inv.role_assignments  # columnar (model/role_assignments.py): read the columns
+    for row, (ptype, scope) in enumerate(zip(ras.principal_types, ras.scopes, strict=True)):
+        if (ptype or "").lower() not in ("user", "group", "foreigngroup"):
             continue  # PIM for groups/users; workload identities are AIP-IDN-005's
         if (
-            scope_level(ra.scope) in _ADMIN_SCOPES
-            and ra.scope in ai_scopes
-            and _privileged_role(inv, ra.role_definition_guid)
+            scope_level(scope) in _ADMIN_SCOPES
+            and scope in ai_scopes
+            and _privileged_role(inv, ras.role_definition_guids[row])
         ):
-            out.append(ra)
+            out.append(ras[row])
     for el in inv.role_eligibilities:
         if (
             scope_level(el.scope) in _ADMIN_SCOPES
