@@ -8,6 +8,7 @@ neither leak a credential into the report nor blow it up to gigabytes.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from typing import IO, Any
 
 import msgspec
@@ -15,10 +16,11 @@ import msgspec
 from aiposture.app import ScanResult
 from aiposture.detect.links import link_dict
 from aiposture.model.redact import may_hold_secret
-from aiposture.model.sanitize import ID_LIMIT, NAME_LIMIT, data, tree
-from aiposture.model.types import Status
+from aiposture.model.sanitize import DATA_LIMIT, ID_LIMIT, NAME_LIMIT, data, tree
+from aiposture.model.types import Severity, Status
 from aiposture.report.views import inventory_entries, redactions, scope_view, sort_findings, summary
 from aiposture.rules.types import (
+    FillValue,
     Finding,
     RenderedRemediation,
     RuleSpec,
@@ -36,7 +38,7 @@ _OPEN = (Status.FAIL, Status.UNKNOWN)
 def finding_dict(f: Finding, *, keep_remediation: bool = True) -> dict[str, Any]:
     """`keep_remediation=False` renders the fix without caching it on the finding: writing a
     million findings must not leave a million rendered remediations behind in memory."""
-    if keep_remediation or "remediation" in f.__dict__:
+    if keep_remediation or f.remediation_rendered:
         rem = f.remediation
     else:
         rem = render_remediation(f.rule.remediation, dict(f.placeholders))
@@ -71,6 +73,30 @@ def _finding_dict(f: Finding, rem: dict[str, Any], refs: dict[str, Any]) -> dict
             "expired": f.suppression.expired,
         },
     }
+
+
+def _data(text: str, limit: int) -> str:
+    """`sanitize.data`, with its common case (short, ASCII, nothing like a secret) decided
+    inline: the writer calls it for every tenant string of every finding."""
+    if (
+        len(text) <= limit
+        and text.isascii()
+        and "=" not in text
+        and "eyJ" not in text
+        and "earer" not in text
+        and "EARER" not in text
+    ):
+        return text
+    return data(text, limit)
+
+
+def _values_clean(values: Mapping[str, FillValue]) -> bool:
+    """`_placeholders_clean` over a finding's placeholder values, without a generator."""
+    for value in values.values():
+        for v in (value,) if type(value) is str else value:
+            if len(v) > ID_LIMIT or not v.isascii() or may_hold_secret(v):
+                return False
+    return True
 
 
 def _placeholders_clean(f: Finding) -> bool:
@@ -193,8 +219,6 @@ def write_json(result: ScanResult, out: IO[bytes]) -> None:
     out.write(head + b'"findings": [')
     encode = msgspec.json.Encoder().encode
     fmt = msgspec.json.format
-    # A rule's references and policy fixes are the same for each of its findings: built once.
-    refs: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     first = True
     batch: list[dict[str, Any]] = []
 
@@ -208,13 +232,24 @@ def write_json(result: ScanResult, out: IO[bytes]) -> None:
         first = False
         batch.clear()
 
+    # Per rule: its fixed fields, references and policy fixes, the same for each finding.
+    per_rule: dict[str, tuple[str, str, str, dict[str, Any], list[dict[str, Any]]]] = {}
+    paths: dict[str, str] = {}  # evidence paths: a few hundred distinct ones
+    sev_value = {s: s.value for s in Severity}
+    status_value = {s: s.value for s in Status}
     for f in sort_findings(result.findings):
         rule = f.rule
-        per_rule = refs.get(rule.id)
-        if per_rule is None:
+        fixed = per_rule.get(rule.id)
+        if fixed is None:
             policy = RenderedRemediation("", "", "", "", "", rule.remediation.policy).as_dict()
-            per_rule = refs[rule.id] = (rule.references.as_dict(), policy["policy"])
-        if "remediation" in f.__dict__:
+            fixed = per_rule[rule.id] = (
+                rule.id,
+                rule.title,
+                rule.pillar.value,
+                rule.references.as_dict(),
+                policy["policy"],
+            )
+        if f.remediation_rendered:
             rem = f.remediation.as_dict()
         else:
             # The same dict as RenderedRemediation.as_dict(), without the object in between.
@@ -227,9 +262,46 @@ def write_json(result: ScanResult, out: IO[bytes]) -> None:
                 "bicep": bicep,
                 "terraform": terraform,
                 "portal": portal,
-                "policy": per_rule[1],
+                "policy": fixed[4],
             }
-        batch.append(_finding_dict(f, rem, per_rule[0]))
+        evidence = []
+        for e in f.evidence:
+            path = paths.get(e.path)
+            if path is None:
+                path = paths[e.path] = data(e.path)
+            value = e.value
+            if value is None or type(value) is bool or type(value) is int:
+                pass
+            elif type(value) is str:
+                value = _data(value, DATA_LIMIT)
+            else:
+                value = tree(value)
+            evidence.append({"path": path, "value": value})
+        sup = f.suppression
+        batch.append(
+            {
+                "rule_id": fixed[0],
+                "title": fixed[1],
+                "pillar": fixed[2],
+                "severity": sev_value[f.severity],
+                "status": status_value[f.status],
+                "resource_id": _data(f.resource_id, ID_LIMIT),
+                "resource_type": _data(f.resource_type, NAME_LIMIT),
+                "resource_name": _data(f.resource_name, NAME_LIMIT),
+                "subscription_id": _data(f.subscription_id, NAME_LIMIT) or None,
+                "resource_group": _data(f.resource_group, NAME_LIMIT) or None,
+                "message": _data(f.message, DATA_LIMIT),
+                "evidence": evidence,
+                "missing": list(f.missing),
+                "remediation": rem if _values_clean(f.placeholders) else _scrub_remediation(rem),
+                "references": fixed[3],
+                "fingerprint": f.fingerprint,
+                "suppressed": f.suppressed,
+                "suppression": None
+                if sup is None
+                else {"reason": data(sup.reason), "expires": sup.expires, "expired": sup.expired},
+            }
+        )
         if len(batch) == _BATCH:
             flush()
     if batch:

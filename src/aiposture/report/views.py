@@ -28,7 +28,7 @@ from aiposture.model.entities import (
     StorageAccount,
 )
 from aiposture.model.inventory import Inventory
-from aiposture.model.redact import count_secrets, redact_value
+from aiposture.model.redact import count_secrets, may_hold_secret, redact_value
 from aiposture.model.sanitize import DATA_LIMIT, TEXT_LIMIT, one_line, truncate
 from aiposture.model.types import Pillar, Severity, Status
 from aiposture.rules.engine import LINKED_CLASSES
@@ -53,6 +53,8 @@ def evidence_text(f: Finding, sep: str = "; ", assign: str = "=") -> str:
 
 def _secrets(value: Any) -> int:
     # Counted over what a report can show (DATA_LIMIT and a margin), so cost stays bounded.
+    if type(value) is str and not may_hold_secret(value):
+        return 0  # the common case: no secret in the whole string, so none in its window
     return count_secrets(_window(value))
 
 

@@ -10,7 +10,6 @@ import re
 import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from aiposture.facts.base import Fact, known, unknown_fact
@@ -158,7 +157,7 @@ class Refs:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """A property path and the value seen there (None = absent)."""
 
@@ -387,8 +386,12 @@ class SuppressionInfo:
     expired: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
+    """One verdict of one rule on one resource. Slotted: a large tenant has millions, and
+    they live until the reports are written (no per-instance dict: about 100 bytes less
+    each)."""
+
     rule: RuleSpec[Any]
     resource_id: str
     resource_type: str
@@ -405,12 +408,25 @@ class Finding:
     resource_group: str = ""
     suppression: SuppressionInfo | None = field(default=None)
     fill: tuple[tuple[str, FillValue], ...] = ()  # the rule's own values (Verdict.fill)
+    # The rendered fix, once asked for (see `remediation`); not part of the finding's value.
+    _remediation: RenderedRemediation | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
-    @cached_property
+    @property
     def remediation(self) -> RenderedRemediation:
-        """The rule's remediation filled for this resource (rendered on first use: most
-        findings of a large tenant are never shown with their fix)."""
-        return render_remediation(self.rule.remediation, dict(self.placeholders))
+        """The rule's remediation filled for this resource (rendered on first use and kept:
+        most findings of a large tenant are never shown with their fix)."""
+        rem = self._remediation
+        if rem is None:
+            rem = render_remediation(self.rule.remediation, dict(self.placeholders))
+            object.__setattr__(self, "_remediation", rem)
+        return rem
+
+    @property
+    def remediation_rendered(self) -> bool:
+        """Whether `remediation` was asked for (and is kept) already."""
+        return self._remediation is not None
 
     @property
     def suppressed(self) -> bool:
@@ -442,6 +458,7 @@ def _visible(v: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names, groups, ids recur per rule
 def _az_str(v: str) -> str:
     """One POSIX shell word holding exactly the (visible) value."""
     return shlex.quote(_visible(v))
@@ -450,6 +467,7 @@ def _az_str(v: str) -> str:
 _BICEP_ESC = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names, groups, ids recur per rule
 def _bicep_str(v: str) -> str:
     """The inside of a Bicep single-quoted string: `\\`, `'`, `\n`, `\r`, `\t` escaped, `${` not
     an interpolation, other non-printable characters as `\\u{X}`."""
@@ -470,6 +488,7 @@ def _hcl_char(ch: str) -> str:
     return f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names, groups, ids recur per rule
 def _tf_str(v: str) -> str:
     """The inside of an HCL (Terraform) double-quoted string: `\\`, `"`, `\n`, `\r`, `\t`
     escaped, `${` and `%{` not template sequences, other non-printable characters as `\\uNNNN`."""
@@ -566,6 +585,46 @@ def _choices_note(names: list[str]) -> str:
     )
 
 
+# A form compiled for the one-valued case: the text itself when it has no placeholder, else a
+# str.format pattern (literal braces doubled), the placeholders of its fields and the escape.
+_Compiled = str | tuple[str, tuple[str, ...], Callable[[str], str]]
+_COMPILED: dict[int, tuple[Remediation, tuple[_Compiled, ...]]] = {}
+# The note naming the user choices a rendered fix holds, by (remediation, placeholders without
+# a value), when no filled value holds a brace (then it depends on nothing else).
+_CHOICES: dict[tuple[int, tuple[str, ...]], str] = {}
+
+
+def _compile(template: str, esc: Callable[[str], str]) -> _Compiled:
+    if "<" not in template:
+        return template
+    whole = _parsed(template)[0]
+    if len(whole) == 1:
+        return template
+    pattern = "".join(
+        part.replace("{", "{{").replace("}", "}}") if i % 2 == 0 else "{}"
+        for i, part in enumerate(whole)
+    )
+    return (pattern, whole[1::2], esc)
+
+
+def _compiled(rem: Remediation) -> tuple[_Compiled, ...]:
+    """The five forms of a rule's remediation compiled once (rules are module constants; the
+    entry keeps `rem` alive so its id is never reused)."""
+    hit = _COMPILED.get(id(rem))
+    if hit is not None:
+        return hit[1]
+    forms = tuple(
+        _compile(t, e)
+        for t, e in zip(
+            (rem.summary, rem.az_cli, rem.bicep, rem.terraform, rem.portal),
+            (_visible, _az_str, _bicep_str, _tf_str, _visible),
+            strict=True,
+        )
+    )
+    _COMPILED[id(rem)] = (rem, forms)
+    return forms
+
+
 def fill_remediation(
     rem: Remediation, values: Mapping[str, FillValue]
 ) -> tuple[str, str, str, str, str]:
@@ -573,8 +632,65 @@ def fill_remediation(
     az CLI values are shell-quoted words; Bicep/Terraform placeholders sit inside string
     literals and are escaped for them; summary and portal text get visible escapes for
     non-printable characters. Names are attacker-controlled text. When user-choice
-    placeholders remain, the summary says what to put in each."""
+    placeholders remain, the summary says what to put in each.
+
+    One-valued placeholders (nearly every finding) take a compiled path: each form is one
+    `str.format` of its escaped values, and the user-choice note is composed once per rule and
+    set of unfilled placeholders; the output is the same as `_fill`'s."""
     multi = any(type(v) is tuple for v in values.values())
+    if not multi:
+        return _fill_compiled(rem, values)
+    return _fill_slow(rem, values, multi)
+
+
+def _fill_compiled(
+    rem: Remediation, values: Mapping[str, FillValue]
+) -> tuple[str, str, str, str, str]:
+    out: list[str] = []
+    unfilled: list[str] = []
+    brace = False
+    get = values.get
+    for form in _compiled(rem):
+        if type(form) is str:
+            out.append(form)
+            continue
+        pattern, names, esc = form  # type: ignore[misc]
+        args: list[str] = []
+        for ph in names:
+            v = get(ph)
+            if v is None:
+                unfilled.append(ph)
+                args.append("{{" + ph[1:-1] + "}}")
+            else:
+                text = esc(v if type(v) is str else str(v))
+                if "{" in text:
+                    brace = True
+                args.append(text)
+        out.append(pattern.format(*args))
+    summary_, az_cli, bicep, terraform, portal = out
+    if (
+        "{{" not in summary_
+        and "{{" not in az_cli
+        and "{{" not in bicep
+        and "{{" not in terraform
+        and "{{" not in portal
+    ):
+        return summary_, az_cli, bicep, terraform, portal
+    if brace:
+        names = choices_in(*out)
+        note = _choices_note(names) if names else ""
+    else:
+        key = (id(rem), tuple(unfilled))
+        note = _CHOICES.get(key)  # type: ignore[assignment]
+        if note is None:
+            names = choices_in(*out)
+            note = _CHOICES[key] = _choices_note(names) if names else ""
+    return summary_ + note, az_cli, bicep, terraform, portal
+
+
+def _fill_slow(
+    rem: Remediation, values: Mapping[str, FillValue], multi: bool
+) -> tuple[str, str, str, str, str]:
     forms = (
         _fill(rem.summary, values, _visible, multi),
         _fill(rem.az_cli, values, _az_str, multi),
