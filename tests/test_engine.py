@@ -217,3 +217,44 @@ def test_graph_rules_run_first_and_the_graph_is_released_before_the_others() -> 
     )
     assert events == ["built", "graph-rule", "graph-rule", "plain-rule", "plain-rule"]
     assert [f.rule.id for f in got] == ["AIP-IDN-001"] * 2 + ["AIP-NET-001"] * 2
+
+
+def test_rules_and_the_json_writer_run_with_the_cyclic_gc_paused_and_restore_it() -> None:
+    """Hundreds of thousands of acyclic findings: a full collection would walk them all again
+    and again (17 % of the 100k scan's CPU); the collector's state is restored after."""
+    import gc
+    import io
+
+    from aiposture.app import ScanResult
+    from aiposture.report.json import write_json
+
+    seen: list[bool] = []
+
+    def probe(res: CognitiveAccount, ctx: RuleContext) -> Verdict:
+        seen.append(gc.isenabled())
+        return Verdict(Status.PASS, "ok")
+
+    probing = dataclasses.replace(spec("AIP-IDN-001"), check=probe)
+    inv = inventory(ROWS)
+    assert gc.isenabled()
+    got = evaluate(inv, Settings(), now=NOW, rules=[probing])
+    assert seen == [False, False] and gc.isenabled()
+
+    class Watch(io.BytesIO):
+        def write(self, b: Any) -> int:
+            seen.append(gc.isenabled())
+            return super().write(b)
+
+    seen.clear()
+    result = ScanResult(
+        inventory=inv, findings=got, rules=[probing], settings=Settings(), scanned_at=NOW,
+        source="test",
+    )  # fmt: skip
+    write_json(result, Watch())
+    assert seen and not any(seen) and gc.isenabled()
+    gc.disable()
+    try:
+        evaluate(inv, Settings(), now=NOW, rules=[probing])
+        assert not gc.isenabled()  # a caller's paused collector stays paused
+    finally:
+        gc.enable()

@@ -19,6 +19,7 @@ from aiposture.model.redact import may_hold_secret
 from aiposture.model.sanitize import DATA_LIMIT, ID_LIMIT, NAME_LIMIT, data, tree
 from aiposture.model.types import Severity, Status
 from aiposture.report.views import inventory_entries, redactions, scope_view, sort_findings, summary
+from aiposture.rules.engine import paused_gc
 from aiposture.rules.types import (
     FillValue,
     Finding,
@@ -214,13 +215,20 @@ def write_json(result: ScanResult, out: IO[bytes]) -> None:
     A million-finding report (gigabytes of text) then never exists whole in memory, neither
     as a tree of dicts nor as bytes; the output is the same as `render_json`.
     """
+    # The collector off while writing (see rules.engine.paused_gc): nothing built here is
+    # cyclic, and a full collection would walk every finding again.
+    with paused_gc():
+        _write_json(result, out)
+
+
+def _write_json(result: ScanResult, out: IO[bytes]) -> None:
     text = msgspec.json.format(msgspec.json.encode(_report_doc(result, _PLACEHOLDER)), indent=2)
     head, tail = text.split(_MARKER, 1)
     out.write(head + b'"findings": [')
     encode = msgspec.json.Encoder().encode
     fmt = msgspec.json.format
     first = True
-    batch: list[dict[str, Any]] = []
+    batch: list[_Finding] = []
 
     def flush() -> None:
         nonlocal first
@@ -232,8 +240,8 @@ def write_json(result: ScanResult, out: IO[bytes]) -> None:
         first = False
         batch.clear()
 
-    # Per rule: its fixed fields, references and policy fixes, the same for each finding.
-    per_rule: dict[str, tuple[str, str, str, dict[str, Any], list[dict[str, Any]]]] = {}
+    # Per rule: its fixed fields, and its references and policy fixes encoded once.
+    per_rule: dict[str, tuple[str, str, str, msgspec.Raw, msgspec.Raw]] = {}
     paths: dict[str, str] = {}  # evidence paths: a few hundred distinct ones
     sev_value = {s: s.value for s in Severity}
     status_value = {s: s.value for s in Status}
@@ -246,24 +254,17 @@ def write_json(result: ScanResult, out: IO[bytes]) -> None:
                 rule.id,
                 rule.title,
                 rule.pillar.value,
-                rule.references.as_dict(),
-                policy["policy"],
+                msgspec.Raw(encode(rule.references.as_dict())),
+                msgspec.Raw(encode(policy["policy"])),
             )
         if f.remediation_rendered:
-            rem = f.remediation.as_dict()
+            r = f.remediation
+            forms = (r.summary, r.az_cli, r.bicep, r.terraform, r.portal)
         else:
-            # The same dict as RenderedRemediation.as_dict(), without the object in between.
-            summary_, az_cli, bicep, terraform, portal = fill_remediation(
-                rule.remediation, f.placeholders
-            )
-            rem = {
-                "summary": summary_,
-                "az_cli": az_cli,
-                "bicep": bicep,
-                "terraform": terraform,
-                "portal": portal,
-                "policy": fixed[4],
-            }
+            forms = fill_remediation(rule.remediation, f.placeholders)
+        if not _values_clean(f.placeholders):
+            # The policy list is ours; the texts embed tenant names.
+            forms = (data(forms[0]), data(forms[1]), data(forms[2]), data(forms[3]), data(forms[4]))
         evidence = []
         for e in f.evidence:
             path = paths.get(e.path)
@@ -276,31 +277,29 @@ def write_json(result: ScanResult, out: IO[bytes]) -> None:
                 value = _data(value, DATA_LIMIT)
             else:
                 value = tree(value)
-            evidence.append({"path": path, "value": value})
+            evidence.append(_Evidence(path, value))
         sup = f.suppression
         batch.append(
-            {
-                "rule_id": fixed[0],
-                "title": fixed[1],
-                "pillar": fixed[2],
-                "severity": sev_value[f.severity],
-                "status": status_value[f.status],
-                "resource_id": _data(f.resource_id, ID_LIMIT),
-                "resource_type": _data(f.resource_type, NAME_LIMIT),
-                "resource_name": _data(f.resource_name, NAME_LIMIT),
-                "subscription_id": _data(f.subscription_id, NAME_LIMIT) or None,
-                "resource_group": _data(f.resource_group, NAME_LIMIT) or None,
-                "message": _data(f.message, DATA_LIMIT),
-                "evidence": evidence,
-                "missing": list(f.missing),
-                "remediation": rem if _values_clean(f.placeholders) else _scrub_remediation(rem),
-                "references": fixed[3],
-                "fingerprint": f.fingerprint,
-                "suppressed": f.suppressed,
-                "suppression": None
-                if sup is None
-                else {"reason": data(sup.reason), "expires": sup.expires, "expired": sup.expired},
-            }
+            _Finding(
+                fixed[0],
+                fixed[1],
+                fixed[2],
+                sev_value[f.severity],
+                status_value[f.status],
+                _data(f.resource_id, ID_LIMIT),
+                _data(f.resource_type, NAME_LIMIT),
+                _data(f.resource_name, NAME_LIMIT),
+                _data(f.subscription_id, NAME_LIMIT) or None,
+                _data(f.resource_group, NAME_LIMIT) or None,
+                _data(f.message, DATA_LIMIT),
+                evidence,
+                list(f.missing),
+                _Remediation(*forms, fixed[4]),
+                fixed[3],
+                f.fingerprint,
+                f.suppressed,
+                None if sup is None else _Suppression(data(sup.reason), sup.expires, sup.expired),
+            )
         )
         if len(batch) == _BATCH:
             flush()
@@ -310,3 +309,47 @@ def write_json(result: ScanResult, out: IO[bytes]) -> None:
 
 
 _BATCH = 512
+
+
+# A finding as the writer encodes it: msgspec structs encode their field names from a table,
+# in declaration order (the keys of `_finding_dict`, whose output they reproduce byte for
+# byte); a rule's references and policy fixes are encoded once per rule and embedded raw.
+class _Evidence(msgspec.Struct, gc=False):
+    path: str
+    value: Any
+
+
+class _Remediation(msgspec.Struct, gc=False):
+    summary: str
+    az_cli: str
+    bicep: str
+    terraform: str
+    portal: str
+    policy: msgspec.Raw
+
+
+class _Suppression(msgspec.Struct, gc=False):
+    reason: str
+    expires: str | None
+    expired: bool
+
+
+class _Finding(msgspec.Struct, gc=False):
+    rule_id: str
+    title: str
+    pillar: str
+    severity: str
+    status: str
+    resource_id: str
+    resource_type: str
+    resource_name: str
+    subscription_id: str | None
+    resource_group: str | None
+    message: str
+    evidence: list[_Evidence]
+    missing: list[str]
+    remediation: _Remediation
+    references: msgspec.Raw
+    fingerprint: str
+    suppressed: bool
+    suppression: _Suppression | None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from aiposture.config import Settings
@@ -114,6 +116,35 @@ def evaluate(
     on_rule: Callable[[RuleSpec[Any], int, int], None] | None = None,
 ) -> list[Finding]:
     """`on_rule(spec, i, n)` is called before each rule runs (progress display)."""
+    with paused_gc():
+        return _evaluate(inv, settings, now, graph_factory, rules, on_rule)
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector off for the block, as it was after.
+
+    Rule evaluation creates a few objects per finding (verdict, evidence, finding: hundreds
+    of thousands at 100k resources), all acyclic and long-lived; with the collector on, each
+    full collection walks all of them again (17 % of the 100k scan's CPU time). Garbage is
+    freed by reference counting as usual; any cycle waits for the next collection."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _evaluate(
+    inv: Inventory,
+    settings: Settings,
+    now: dt.datetime | None,
+    graph_factory: Callable[[], Any] | None,
+    rules: Iterable[RuleSpec[Any]] | None,
+    on_rule: Callable[[RuleSpec[Any], int, int], None] | None,
+) -> list[Finding]:
     now = now or dt.datetime.now(dt.UTC)
     ctx = RuleContext(inventory=inv, settings=settings, now=now, graph_factory=graph_factory)
     today = now.date()
