@@ -172,50 +172,53 @@ def _evaluate(
         requires = spec.requires
         to_pass = spec.requires_to_pass
         check = spec.check
-        for res in default_targets(spec, inv, settings):
-            verdict = None
-            if requires:
-                # Rules that need the same collections share the gate's answer per resource.
-                gkey = (requires, res.key)
-                if gkey in gates:
-                    verdict = gates[gkey]
-                else:
-                    verdict = gates[gkey] = _coverage_gate(requires, res, inv)
-            if verdict is None:
-                try:
-                    with consulting_table() as table_roles:
-                        verdict = check(res, ctx)
-                    if table_roles:  # the verdict rests on the shipped table: say so
-                        verdict = _with_table_source(verdict, table_roles)
-                except Exception as exc:
-                    log.exception("rule %s failed on %s", spec.id, res.id)
-                    verdict = unknown(
-                        f"internal error in rule ({type(exc).__name__}: {exc}); please report it",
-                        "rule-error",
-                    )
-                if to_pass and verdict.status is Status.PASS:
-                    pkey_gate = (to_pass, res.key)
-                    if pkey_gate in pass_gates:
-                        gate = pass_gates[pkey_gate]
+        # One recording set per rule, emptied before each check (not a context per check).
+        with consulting_table() as table_roles:
+            for res in default_targets(spec, inv, settings):
+                verdict = None
+                if requires:
+                    # Rules that need the same collections share the gate's answer per resource.
+                    gkey = (requires, res.key)
+                    if gkey in gates:
+                        verdict = gates[gkey]
                     else:
-                        gate = pass_gates[pkey_gate] = _coverage_gate(
-                            to_pass, res, inv, "cannot rule out a failure"
+                        verdict = gates[gkey] = _coverage_gate(requires, res, inv)
+                if verdict is None:
+                    try:
+                        table_roles.clear()  # what this check alone consults
+                        verdict = check(res, ctx)
+                        if table_roles:  # the verdict rests on the shipped table: say so
+                            verdict = _with_table_source(verdict, table_roles)
+                    except Exception as exc:
+                        log.exception("rule %s failed on %s", spec.id, res.id)
+                        verdict = unknown(
+                            f"internal error in rule ({type(exc).__name__}: {exc}); "
+                            "please report it",
+                            "rule-error",
                         )
-                    if gate is not None:
-                        verdict = _unsettled_pass(verdict, gate)
-            # Keyed by every input of _placeholders: one id may name differently typed rows.
-            pkey = (
-                res.id,
-                res.type,
-                res.name,
-                res.location,
-                res.resource_group,
-                res.subscription_id,
-            )
-            values = placeholders.get(pkey)
-            if values is None:
-                values = placeholders[pkey] = _placeholders(res, inv)
-            append(_finding(spec, res, verdict, severity, values, settings, today))
+                    if to_pass and verdict.status is Status.PASS:
+                        pkey_gate = (to_pass, res.key)
+                        if pkey_gate in pass_gates:
+                            gate = pass_gates[pkey_gate]
+                        else:
+                            gate = pass_gates[pkey_gate] = _coverage_gate(
+                                to_pass, res, inv, "cannot rule out a failure"
+                            )
+                        if gate is not None:
+                            verdict = _unsettled_pass(verdict, gate)
+                # Keyed by every input of _placeholders: one id may name differently typed rows.
+                pkey = (
+                    res.id,
+                    res.type,
+                    res.name,
+                    res.location,
+                    res.resource_group,
+                    res.subscription_id,
+                )
+                values = placeholders.get(pkey)
+                if values is None:
+                    values = placeholders[pkey] = _placeholders(res, inv)
+                append(_finding(spec, res, verdict, severity, values, settings, today))
         if i == last_graph_rule:
             ctx.release_graph()
     return [f for spec in specs for f in by_rule[spec.id]]
