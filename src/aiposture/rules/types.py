@@ -585,44 +585,44 @@ def _choices_note(names: list[str]) -> str:
     )
 
 
-# A form compiled for the one-valued case: the text itself when it has no placeholder, else a
-# str.format pattern (literal braces doubled), the placeholders of its fields and the escape.
-_Compiled = str | tuple[str, tuple[str, ...], Callable[[str], str]]
-_COMPILED: dict[int, tuple[Remediation, tuple[_Compiled, ...]]] = {}
+# A remediation compiled for the one-valued case (see _fill_compiled): the five forms as
+# `str.format_map` patterns (literal braces doubled, each placeholder a field named after its
+# escape and itself), the (field, placeholder, escape) triples they use, and whether a
+# template itself holds `{{`.
+_Compiled = tuple[tuple[str, ...], tuple[tuple[str, str, Callable[[str], str]], ...], bool]
+_COMPILED: dict[int, tuple[Remediation, _Compiled]] = {}
 # The note naming the user choices a rendered fix holds, by (remediation, placeholders without
 # a value), when no filled value holds a brace (then it depends on nothing else).
 _CHOICES: dict[tuple[int, tuple[str, ...]], str] = {}
 
 
-def _compile(template: str, esc: Callable[[str], str]) -> _Compiled:
-    if "<" not in template:
-        return template
-    whole = _parsed(template)[0]
-    if len(whole) == 1:
-        return template
-    pattern = "".join(
-        part.replace("{", "{{").replace("}", "}}") if i % 2 == 0 else "{}"
-        for i, part in enumerate(whole)
-    )
-    return (pattern, whole[1::2], esc)
-
-
-def _compiled(rem: Remediation) -> tuple[_Compiled, ...]:
-    """The five forms of a rule's remediation compiled once (rules are module constants; the
-    entry keeps `rem` alive so its id is never reused)."""
+def _compiled(rem: Remediation) -> _Compiled:
+    """A rule's remediation compiled once (rules are module constants; the entry keeps `rem`
+    alive so its id is never reused)."""
     hit = _COMPILED.get(id(rem))
     if hit is not None:
         return hit[1]
-    forms = tuple(
-        _compile(t, e)
-        for t, e in zip(
-            (rem.summary, rem.az_cli, rem.bicep, rem.terraform, rem.portal),
-            (_visible, _az_str, _bicep_str, _tf_str, _visible),
-            strict=True,
-        )
-    )
-    _COMPILED[id(rem)] = (rem, forms)
-    return forms
+    templates = (rem.summary, rem.az_cli, rem.bicep, rem.terraform, rem.portal)
+    escapes = (_visible, _az_str, _bicep_str, _tf_str, _visible)
+    fields: dict[tuple[str, int], str] = {}  # (placeholder, escape) -> field name
+    triples: list[tuple[str, str, Callable[[str], str]]] = []
+    patterns: list[str] = []
+    for template, esc in zip(templates, escapes, strict=True):
+        whole = _parsed(template)[0] if "<" in template else (template,)
+        parts: list[str] = []
+        for i, part in enumerate(whole):
+            if i % 2 == 0:
+                parts.append(part.replace("{", "{{").replace("}", "}}"))
+                continue
+            name = fields.get((part, id(esc)))
+            if name is None:
+                name = fields[(part, id(esc))] = f"f{len(triples)}"
+                triples.append((name, part, esc))
+            parts.append("{" + name + "}")
+        patterns.append("".join(parts))
+    compiled = (tuple(patterns), tuple(triples), any("{{" in t for t in templates))
+    _COMPILED[id(rem)] = (rem, compiled)
+    return compiled
 
 
 def fill_remediation(
@@ -634,9 +634,9 @@ def fill_remediation(
     non-printable characters. Names are attacker-controlled text. When user-choice
     placeholders remain, the summary says what to put in each.
 
-    One-valued placeholders (nearly every finding) take a compiled path: each form is one
-    `str.format` of its escaped values, and the user-choice note is composed once per rule and
-    set of unfilled placeholders; the output is the same as `_fill`'s."""
+    One-valued placeholders (nearly every finding) take a compiled path: each value is
+    escaped once per escape, each form is one `str.format_map`, and the user-choice note is
+    composed once per rule and set of unfilled placeholders; the output is `_fill`'s."""
     multi = any(type(v) is tuple for v in values.values())
     if not multi:
         return _fill_compiled(rem, values)
@@ -646,29 +646,23 @@ def fill_remediation(
 def _fill_compiled(
     rem: Remediation, values: Mapping[str, FillValue]
 ) -> tuple[str, str, str, str, str]:
-    out: list[str] = []
+    patterns, triples, literal_braces = _compiled(rem)
+    filled: dict[str, str] = {}
     unfilled: list[str] = []
     brace = False
     get = values.get
-    for form in _compiled(rem):
-        if type(form) is str:
-            out.append(form)
-            continue
-        pattern, names, esc = form  # type: ignore[misc]
-        args: list[str] = []
-        for ph in names:
-            v = get(ph)
-            if v is None:
+    for name, ph, esc in triples:
+        v = get(ph)
+        if v is None:
+            if ph not in unfilled:
                 unfilled.append(ph)
-                args.append("{{" + ph[1:-1] + "}}")
-            else:
-                text = esc(v if type(v) is str else str(v))
-                if "{" in text:
-                    brace = True
-                args.append(text)
-        out.append(pattern.format(*args))
-    summary_, az_cli, bicep, terraform, portal = out
-    if (
+            filled[name] = "{{" + ph[1:-1] + "}}"
+        else:
+            text = filled[name] = esc(v if type(v) is str else str(v))
+            if "{" in text:
+                brace = True
+    summary_, az_cli, bicep, terraform, portal = (p.format_map(filled) for p in patterns)
+    if not (brace or unfilled or literal_braces) or (
         "{{" not in summary_
         and "{{" not in az_cli
         and "{{" not in bicep
@@ -677,13 +671,13 @@ def _fill_compiled(
     ):
         return summary_, az_cli, bicep, terraform, portal
     if brace:
-        names = choices_in(*out)
+        names = choices_in(summary_, az_cli, bicep, terraform, portal)
         note = _choices_note(names) if names else ""
     else:
         key = (id(rem), tuple(unfilled))
         note = _CHOICES.get(key)  # type: ignore[assignment]
         if note is None:
-            names = choices_in(*out)
+            names = choices_in(summary_, az_cli, bicep, terraform, portal)
             note = _CHOICES[key] = _choices_note(names) if names else ""
     return summary_ + note, az_cli, bicep, terraform, portal
 
