@@ -232,13 +232,13 @@ def _write_json(result: ScanResult, out: IO[bytes]) -> None:
 
     def flush() -> None:
         nonlocal first
-        # A batch is formatted as one array at indent 2, then re-indented one level: the same
-        # bytes as formatting each finding alone, at a fraction of the calls and writes.
-        # Strings hold no raw newline in JSON, so re-indenting by replacing "\n" is exact.
-        text = fmt(encode(batch), indent=2).replace(b"\n", b"\n  ")
+        # A batch is formatted as the member of a one-key object at indent 2, so its findings
+        # sit at the report's own depth: the same bytes as formatting each finding in place,
+        # at a fraction of the calls and writes, with no re-indenting pass.
+        text = fmt(encode({"f": batch}), indent=2)
         if not first:
             out.write(b",")
-        out.write(memoryview(text)[1:-4])  # a view: no copy of a megabyte batch
+        out.write(memoryview(text)[_BATCH_HEAD:-_BATCH_TAIL])  # a view: no copy
         first = False
         batch.clear()
 
@@ -311,6 +311,8 @@ def _write_json(result: ScanResult, out: IO[bytes]) -> None:
 
 
 _BATCH = 512
+_BATCH_HEAD = len(b'{\n  "f": [')
+_BATCH_TAIL = len(b"\n  ]\n}")
 
 
 # A finding as the writer encodes it: msgspec structs encode their field names from a table,
