@@ -603,7 +603,7 @@ def _compiled(rem: Remediation) -> _Compiled:
     if hit is not None:
         return hit[1]
     templates = (rem.summary, rem.az_cli, rem.bicep, rem.terraform, rem.portal)
-    escapes = (_visible, _az_str, _bicep_str, _tf_str, _visible)
+    escapes: tuple[Callable[[str], str], ...] = (_visible, _az_str, _bicep_str, _tf_str, _visible)
     fields: dict[tuple[str, int], str] = {}  # (placeholder, escape) -> field name
     triples: list[tuple[str, str, Callable[[str], str]]] = []
     patterns: list[str] = []
