@@ -661,7 +661,12 @@ def _fill_compiled(
             text = filled[name] = esc(v if type(v) is str else str(v))
             if "{" in text:
                 brace = True
-    summary_, az_cli, bicep, terraform, portal = (p.format_map(filled) for p in patterns)
+    p0, p1, p2, p3, p4 = patterns
+    summary_ = p0.format_map(filled)
+    az_cli = p1.format_map(filled)
+    bicep = p2.format_map(filled)
+    terraform = p3.format_map(filled)
+    portal = p4.format_map(filled)
     if not (brace or unfilled or literal_braces) or (
         "{{" not in summary_
         and "{{" not in az_cli
