@@ -36,9 +36,11 @@ _text = st.lists(
 _names = st.sampled_from(["name", "password", "clientSecret", "tags", "note", "Key1"])
 _json: st.SearchStrategy[Any] = st.recursive(
     st.none() | st.booleans() | st.integers() | _text,
-    lambda inner: st.lists(inner, max_size=3)
-    | st.tuples(inner, inner)
-    | st.dictionaries(_names, inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.tuples(inner, inner)
+        | st.dictionaries(_names, inner, max_size=3)
+    ),
     max_leaves=8,
 )
 
