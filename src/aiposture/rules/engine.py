@@ -101,8 +101,17 @@ def _unsettled_pass(verdict: Verdict, gate: Verdict) -> Verdict:
     return unknown(f"{verdict.message}; {gate.message}", *gate.missing, evidence=verdict.evidence)
 
 
-def _with_table_source(verdict: Verdict, roles: set[str]) -> Verdict:
-    note = Evidence("roleDefinitions.source", table_note(roles))
+def _with_table_source(
+    verdict: Verdict, roles: set[str], notes: dict[frozenset[str], Evidence] | None = None
+) -> Verdict:
+    """The verdict with a note naming the shipped-table roles it rests on. `notes` shares one
+    note per set of roles between findings (thousands of findings cite the same few roles)."""
+    key = frozenset(roles)
+    note = None if notes is None else notes.get(key)
+    if note is None:
+        note = Evidence("roleDefinitions.source", table_note(roles))
+        if notes is not None:
+            notes[key] = note
     return dataclasses.replace(verdict, evidence=(*verdict.evidence, note))
 
 
@@ -152,6 +161,7 @@ def _evaluate(
     placeholders: dict[tuple[str, ...], dict[str, str]] = {}
     gates: dict[tuple[tuple[str, ...], str], Verdict | None] = {}
     pass_gates: dict[tuple[tuple[str, ...], str], Verdict | None] = {}
+    table_notes: dict[frozenset[str], Evidence] = {}
     specs = [
         s
         for s in (rules if rules is not None else all_rules())
@@ -188,7 +198,7 @@ def _evaluate(
                         table_roles.clear()  # what this check alone consults
                         verdict = check(res, ctx)
                         if table_roles:  # the verdict rests on the shipped table: say so
-                            verdict = _with_table_source(verdict, table_roles)
+                            verdict = _with_table_source(verdict, table_roles, table_notes)
                     except Exception as exc:
                         log.exception("rule %s failed on %s", spec.id, res.id)
                         verdict = unknown(
