@@ -476,3 +476,18 @@ def test_workload_with_log_analytics_contributor_on_the_subscription_fails_idn_0
         if f.rule.id == "AIP-IDN-006"
     }
     assert verdicts == {("AIP-IDN-006", ACCOUNT.lower(), Status.FAIL)}
+
+
+def test_findings_citing_the_same_table_roles_share_one_note() -> None:
+    """Thousands of findings of a large tenant cite the same few built-in roles: the engine
+    keeps one note per set of roles, not one per finding."""
+    cs_user = "a97b65f3-24c7-4388-baec-2e87135dc908"  # lists keys
+    result = run_rules(
+        [*RESOURCES, _assignment(1, cs_user, RG)], complete=("resources", "roleAssignments")
+    )
+    notes = [e for f in result.findings for e in f.evidence if e.path == "roleDefinitions.source"]
+    by_text: dict[str, set[int]] = {}
+    for e in notes:
+        by_text.setdefault(str(e.value), set()).add(id(e))
+    assert len(notes) > len(by_text) >= 1, notes  # one set of roles cited by several findings
+    assert all(len(ids) == 1 for ids in by_text.values())

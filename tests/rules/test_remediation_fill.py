@@ -153,3 +153,32 @@ def test_several_values_of_unequal_counts_give_every_combination() -> None:
         "rm g2 m1",
         "end",
     ]
+
+
+# Templates and values with braces, user choices and non-printable characters: the compiled
+# one-valued path (str.format patterns, the user-choice note cached per rule and unfilled set)
+# must give exactly what the line-by-line fill gives.
+_brace_pieces = st.sampled_from(
+    [*PLACEHOLDERS, "{", "}", "{{", "}}", "{{X}}", "{{VNET}}", "{0}", "${", "'", "\u202e", "\t"]
+)
+_brace_text = st.lists(_brace_pieces, max_size=8).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    forms=st.tuples(_brace_text, _brace_text, _brace_text, _brace_text, _brace_text),
+    values=st.lists(
+        st.fixed_dictionaries({}, optional=dict.fromkeys(PLACEHOLDERS, _brace_text)),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_compiled_fill_equals_the_line_by_line_fill(
+    forms: tuple[str, str, str, str, str], values: list[dict[str, str]]
+) -> None:
+    from aiposture.rules.types import _fill_slow
+
+    rem = Remediation(*forms)
+    # Several findings of one rule in turn: what one caches must not leak into the next.
+    for vals in values:
+        assert fill_remediation(rem, vals) == _fill_slow(rem, vals, False)

@@ -248,7 +248,7 @@ def scan(
     update, stop = load_progress(err)
     started = time.perf_counter()
     try:
-        snapshot, inv = load_inventory(source, progress=update)
+        snapshot, inv = load_inventory(source, progress=update, freeze=True)
     finally:
         stop()
     n_rows = snapshot.resource_count

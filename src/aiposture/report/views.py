@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 from typing import Any
@@ -29,7 +29,7 @@ from aiposture.model.entities import (
     StorageAccount,
 )
 from aiposture.model.inventory import Inventory
-from aiposture.model.redact import count_secrets, redact_value
+from aiposture.model.redact import count_secrets, is_secret_name, may_hold_secret, redact_value
 from aiposture.model.sanitize import DATA_LIMIT, TEXT_LIMIT, one_line, truncate
 from aiposture.model.types import Pillar, Severity, Status
 from aiposture.rules.engine import LINKED_CLASSES
@@ -54,7 +54,24 @@ def evidence_text(f: Finding, sep: str = "; ", assign: str = "=") -> str:
 
 def _secrets(value: Any) -> int:
     # Counted over what a report can show (DATA_LIMIT and a margin), so cost stays bounded.
+    if not _may_hold(value):
+        return 0  # the common case: no hint of a secret anywhere, so none in the window
     return count_secrets(_window(value))
+
+
+def _may_hold(value: Any) -> bool:
+    """Could `count_secrets` find anything in `value`: a string with a secret's hint, or a
+    member whose name is a secret's (the same walk, without building anything)."""
+    if type(value) is str:
+        return may_hold_secret(value)
+    if isinstance(value, Mapping):
+        return any(
+            (isinstance(k, str) and (is_secret_name(k) or may_hold_secret(k))) or _may_hold(v)
+            for k, v in value.items()
+        )
+    if isinstance(value, (list, tuple)):
+        return any(_may_hold(v) for v in value)
+    return isinstance(value, str) and may_hold_secret(value)  # a str subclass
 
 
 def _window(value: Any) -> Any:

@@ -10,7 +10,6 @@ import re
 import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from aiposture.facts.base import Fact, known, unknown_fact
@@ -171,7 +170,7 @@ class Refs:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """A property path and the value seen there (None = absent)."""
 
@@ -400,8 +399,12 @@ class SuppressionInfo:
     expired: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
+    """One verdict of one rule on one resource. Slotted: a large tenant has millions, and
+    they live until the reports are written (no per-instance dict: about 100 bytes less
+    each)."""
+
     rule: RuleSpec[Any]
     resource_id: str
     resource_type: str
@@ -418,12 +421,25 @@ class Finding:
     resource_group: str = ""
     suppression: SuppressionInfo | None = field(default=None)
     fill: tuple[tuple[str, FillValue], ...] = ()  # the rule's own values (Verdict.fill)
+    # The rendered fix, once asked for (see `remediation`); not part of the finding's value.
+    _remediation: RenderedRemediation | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
-    @cached_property
+    @property
     def remediation(self) -> RenderedRemediation:
-        """The rule's remediation filled for this resource (rendered on first use: most
-        findings of a large tenant are never shown with their fix)."""
-        return render_remediation(self.rule.remediation, dict(self.placeholders))
+        """The rule's remediation filled for this resource (rendered on first use and kept:
+        most findings of a large tenant are never shown with their fix)."""
+        rem = self._remediation
+        if rem is None:
+            rem = render_remediation(self.rule.remediation, dict(self.placeholders))
+            object.__setattr__(self, "_remediation", rem)
+        return rem
+
+    @property
+    def remediation_rendered(self) -> bool:
+        """Whether `remediation` was asked for (and is kept) already."""
+        return self._remediation is not None
 
     @property
     def suppressed(self) -> bool:
@@ -455,6 +471,7 @@ def _visible(v: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names, groups, ids recur per rule
 def _az_str(v: str) -> str:
     """One POSIX shell word holding exactly the (visible) value."""
     return shlex.quote(_visible(v))
@@ -463,6 +480,7 @@ def _az_str(v: str) -> str:
 _BICEP_ESC = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names, groups, ids recur per rule
 def _bicep_str(v: str) -> str:
     """The inside of a Bicep single-quoted string: `\\`, `'`, `\n`, `\r`, `\t` escaped, `${` not
     an interpolation, other non-printable characters as `\\u{X}`."""
@@ -483,6 +501,7 @@ def _hcl_char(ch: str) -> str:
     return f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names, groups, ids recur per rule
 def _tf_str(v: str) -> str:
     """The inside of an HCL (Terraform) double-quoted string: `\\`, `"`, `\n`, `\r`, `\t`
     escaped, `${` and `%{` not template sequences, other non-printable characters as `\\uNNNN`."""
@@ -579,6 +598,46 @@ def _choices_note(names: list[str]) -> str:
     )
 
 
+# A remediation compiled for the one-valued case (see _fill_compiled): the five forms as
+# `str.format_map` patterns (literal braces doubled, each placeholder a field named after its
+# escape and itself), the (field, placeholder, escape) triples they use, and whether a
+# template itself holds `{{`.
+_Compiled = tuple[tuple[str, ...], tuple[tuple[str, str, Callable[[str], str]], ...], bool]
+_COMPILED: dict[int, tuple[Remediation, _Compiled]] = {}
+# The note naming the user choices a rendered fix holds, by (remediation, placeholders without
+# a value), when no filled value holds a brace (then it depends on nothing else).
+_CHOICES: dict[tuple[int, tuple[str, ...]], str] = {}
+
+
+def _compiled(rem: Remediation) -> _Compiled:
+    """A rule's remediation compiled once (rules are module constants; the entry keeps `rem`
+    alive so its id is never reused)."""
+    hit = _COMPILED.get(id(rem))
+    if hit is not None:
+        return hit[1]
+    templates = (rem.summary, rem.az_cli, rem.bicep, rem.terraform, rem.portal)
+    escapes: tuple[Callable[[str], str], ...] = (_visible, _az_str, _bicep_str, _tf_str, _visible)
+    fields: dict[tuple[str, int], str] = {}  # (placeholder, escape) -> field name
+    triples: list[tuple[str, str, Callable[[str], str]]] = []
+    patterns: list[str] = []
+    for template, esc in zip(templates, escapes, strict=True):
+        whole = _parsed(template)[0] if "<" in template else (template,)
+        parts: list[str] = []
+        for i, part in enumerate(whole):
+            if i % 2 == 0:
+                parts.append(part.replace("{", "{{").replace("}", "}}"))
+                continue
+            name = fields.get((part, id(esc)))
+            if name is None:
+                name = fields[(part, id(esc))] = f"f{len(triples)}"
+                triples.append((name, part, esc))
+            parts.append("{" + name + "}")
+        patterns.append("".join(parts))
+    compiled = (tuple(patterns), tuple(triples), any("{{" in t for t in templates))
+    _COMPILED[id(rem)] = (rem, compiled)
+    return compiled
+
+
 def fill_remediation(
     rem: Remediation, values: Mapping[str, FillValue]
 ) -> tuple[str, str, str, str, str]:
@@ -586,8 +645,64 @@ def fill_remediation(
     az CLI values are shell-quoted words; Bicep/Terraform placeholders sit inside string
     literals and are escaped for them; summary and portal text get visible escapes for
     non-printable characters. Names are attacker-controlled text. When user-choice
-    placeholders remain, the summary says what to put in each."""
+    placeholders remain, the summary says what to put in each.
+
+    One-valued placeholders (nearly every finding) take a compiled path: each value is
+    escaped once per escape, each form is one `str.format_map`, and the user-choice note is
+    composed once per rule and set of unfilled placeholders; the output is `_fill`'s."""
     multi = any(type(v) is tuple for v in values.values())
+    if not multi:
+        return _fill_compiled(rem, values)
+    return _fill_slow(rem, values, multi)
+
+
+def _fill_compiled(
+    rem: Remediation, values: Mapping[str, FillValue]
+) -> tuple[str, str, str, str, str]:
+    patterns, triples, literal_braces = _compiled(rem)
+    filled: dict[str, str] = {}
+    unfilled: list[str] = []
+    brace = False
+    get = values.get
+    for name, ph, esc in triples:
+        v = get(ph)
+        if v is None:
+            if ph not in unfilled:
+                unfilled.append(ph)
+            filled[name] = "{{" + ph[1:-1] + "}}"
+        else:
+            text = filled[name] = esc(v if type(v) is str else str(v))
+            if "{" in text:
+                brace = True
+    p0, p1, p2, p3, p4 = patterns
+    summary_ = p0.format_map(filled)
+    az_cli = p1.format_map(filled)
+    bicep = p2.format_map(filled)
+    terraform = p3.format_map(filled)
+    portal = p4.format_map(filled)
+    if not (brace or unfilled or literal_braces) or (
+        "{{" not in summary_
+        and "{{" not in az_cli
+        and "{{" not in bicep
+        and "{{" not in terraform
+        and "{{" not in portal
+    ):
+        return summary_, az_cli, bicep, terraform, portal
+    if brace:
+        names = choices_in(summary_, az_cli, bicep, terraform, portal)
+        note = _choices_note(names) if names else ""
+    else:
+        key = (id(rem), tuple(unfilled))
+        note = _CHOICES.get(key)  # type: ignore[assignment]
+        if note is None:
+            names = choices_in(summary_, az_cli, bicep, terraform, portal)
+            note = _CHOICES[key] = _choices_note(names) if names else ""
+    return summary_ + note, az_cli, bicep, terraform, portal
+
+
+def _fill_slow(
+    rem: Remediation, values: Mapping[str, FillValue], multi: bool
+) -> tuple[str, str, str, str, str]:
     forms = (
         _fill(rem.summary, values, _visible, multi),
         _fill(rem.az_cli, values, _az_str, multi),
