@@ -254,3 +254,14 @@ def test_connection_state_from_the_target_when_the_endpoint_row_has_none() -> No
         complete=("resources", "privateDnsZoneGroups"),
     )
     assert statuses(result, "AIP-NET-019") == {("pe-known", "FAIL"), ("pe-unsaid", "UNKNOWN")}
+
+
+def test_a_credential_kind_that_is_not_an_enum_word_is_masked() -> None:
+    """Only an enum word survives in credentialsType: a secret pasted into it (or any long or
+    punctuated value) is masked, and with it the whole credentials object."""
+    row = datastore("odd", "AccountKey")
+    row["properties"]["credentials"].update(
+        credentialsType="DefaultEndpointsProtocol=https;AccountKey=abc123==", key="k"
+    )
+    masked, _ = redact_row(row)
+    assert masked["properties"]["credentials"] == REDACTED

@@ -68,6 +68,8 @@ SECRET_NAMES = frozenset(
 # `properties.credentials.credentialsType`: AccountKey | Sas | ServicePrincipal | Certificate |
 # None; `secrets.secretsType`): kept, string values only, while every other member is masked.
 KIND_NAMES = frozenset({"credentialstype", "secretstype"})
+# A kind is an enum word; anything else in that member (a pasted secret) is masked with the rest.
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}\Z")
 
 # Secrets inside any string: (pattern, replacement). Each pattern keeps the label and masks
 # the value up to the next separator.
@@ -172,7 +174,7 @@ def _mask_keeping_kind(value: Any) -> Any:
     kinds = {
         k: v
         for k, v in value.items()
-        if isinstance(k, str) and k.lower() in KIND_NAMES and isinstance(v, str)
+        if isinstance(k, str) and k.lower() in KIND_NAMES and isinstance(v, str) and _KIND.match(v)
     }
     if not kinds:
         return REDACTED
