@@ -9,9 +9,9 @@ with the same value (read in Azure/azure-policy, Bot Service category).
 from __future__ import annotations
 
 from aiposture.facts import botservice as bf
-from aiposture.facts.base import Fact
 from aiposture.model.entities import BotService
 from aiposture.model.types import Pillar, Severity, Status
+from aiposture.rules.common import verdict_from_fact
 from aiposture.rules.registry import rule
 from aiposture.rules.types import (
     PolicyFix,
@@ -20,9 +20,7 @@ from aiposture.rules.types import (
     RuleContext,
     Verdict,
     ev,
-    failed,
     passed,
-    unknown,
 )
 
 PUBLIC_ACCESS = "5e8168db-69e3-4beb-9822-57cb59202a9d"
@@ -35,17 +33,6 @@ CMK = "51522a96-0869-4791-82f3-981000c2c67f"
 HTTPS_ENDPOINT = "6164527b-e1ee-4882-8673-572f425f5e0a"
 ALZ = "ALZ Enforce-Guardrails-BotService"
 _DOCS = "https://learn.microsoft.com/azure/bot-service/"
-
-
-def _verdict(fact: Fact, *, fail_when: bool) -> Verdict:
-    """FAIL when the fact has the failing value, PASS when it has the other, UNKNOWN when it is
-    open (naming what is missing)."""
-    evidence = tuple(ev(path, value) for path, value in fact.evidence)
-    if fact.value is None:
-        return unknown(fact.reason, *fact.missing, evidence=evidence)
-    if fact.value is fail_when:
-        return failed(fact.reason, *evidence)
-    return passed(fact.reason, *evidence)
 
 
 @rule(
@@ -94,7 +81,7 @@ def bot_public_network(bot: BotService, ctx: RuleContext) -> Verdict:
     network access disabled" (5e8168db), check `publicNetworkAccess notEquals Disabled`; the
     REST default is Enabled. SecuredByPerimeter hands the decision to a network security
     perimeter whose access rules are not collected: UNKNOWN."""
-    return _verdict(bf.public_exposure(bot), fail_when=True)
+    return verdict_from_fact(bf.public_exposure(bot), fail_when=True)
 
 
 @rule(
@@ -159,7 +146,7 @@ def bot_private_link(bot: BotService, ctx: RuleContext) -> Verdict:
     its public endpoint. The DeployIfNotExists definitions 29261f8e (private endpoint) and
     6a4e6f44 (its private DNS zone group) remediate this rule."""
     fact = bf.private_link(bot)
-    verdict = _verdict(fact, fail_when=False)
+    verdict = verdict_from_fact(fact, fail_when=False)
     if verdict.status is not Status.FAIL:
         return verdict
     isolated = bf.public_exposure(bot)
@@ -215,7 +202,7 @@ def bot_local_auth(bot: BotService, ctx: RuleContext) -> Verdict:
     bypassing Entra ID, Conditional Access and per-caller audit. disableLocalAuth true makes
     the bot accept Entra ID tokens only. The spec gives the property no default and ffea632e
     checks `disableLocalAuth notEquals true`, so an absent value FAILs."""
-    return _verdict(bf.local_auth_enabled(bot), fail_when=True)
+    return verdict_from_fact(bf.local_auth_enabled(bot), fail_when=True)
 
 
 @rule(
@@ -259,7 +246,7 @@ def bot_cmk(bot: BotService, ctx: RuleContext) -> Verdict:
     access to that data and prove key custody, a requirement in some regulated estates;
     hence low severity: enable it where required. 51522a96 checks `isCmekEnabled notEquals
     true` (REST default false)."""
-    return _verdict(bf.customer_managed_key(bot), fail_when=False)
+    return verdict_from_fact(bf.customer_managed_key(bot), fail_when=False)
 
 
 @rule(
@@ -300,4 +287,4 @@ def bot_https_endpoint(bot: BotService, ctx: RuleContext) -> Verdict:
     `endpoint notLike "https://*"`, so an unset endpoint fails too; the rule also requires a
     host, as "valid HTTPS URI" says. An endpoint absent from the snapshot (the REST API always
     returns it, possibly null) is UNKNOWN."""
-    return _verdict(bf.https_endpoint(bot), fail_when=False)
+    return verdict_from_fact(bf.https_endpoint(bot), fail_when=False)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from aiposture.config import Settings
+from aiposture.facts.base import Fact
 from aiposture.model.entities import CognitiveAccount, Resource, Subscription
 from aiposture.model.inventory import Inventory
+from aiposture.rules.types import Evidence, Verdict, ev, failed, passed, unknown
 
 
 def is_disabled(value: str | None) -> bool:
@@ -49,3 +51,25 @@ def ai_accounts_selector(inv: Inventory, settings: Settings) -> Iterable[Resourc
 
 def hosting_accounts(inv: Inventory, settings: Settings) -> Iterable[Resource]:
     return subscriptions_hosting((CognitiveAccount,))(inv, settings)
+
+
+def verdict_from_fact(
+    fact: Fact,
+    *,
+    fail_when: bool = False,
+    before: Iterable[Evidence] = (),
+    after: Iterable[Evidence] = (),
+    fail_note: str = "",
+    fail_evidence: Iterable[Evidence] = (),
+    fill: Mapping[str, str | Iterable[str] | None] | None = None,
+) -> Verdict:
+    """The verdict a rule gives on one fact: FAIL when the fact has the value `fail_when`, PASS
+    on the other, UNKNOWN (naming what is missing) when it is open. The fact's evidence stands
+    between the rule's own `before` and `after`; `fail_note`, `fail_evidence` and `fill` apply
+    to a FAIL only."""
+    shown = (*before, *(ev(path, value) for path, value in fact.evidence), *after)
+    if fact.value is None:
+        return unknown(fact.reason, *fact.missing, evidence=shown)
+    if fact.value is fail_when:
+        return failed(fact.reason + fail_note, *shown, *fail_evidence, fill=fill)
+    return passed(fact.reason, *shown)

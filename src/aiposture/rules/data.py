@@ -19,6 +19,7 @@ from aiposture.model.entities import (
 )
 from aiposture.model.inventory import Inventory
 from aiposture.model.types import Pillar, Severity
+from aiposture.rules.common import verdict_from_fact
 from aiposture.rules.registry import rule
 from aiposture.rules.types import (
     PolicyFix,
@@ -561,12 +562,7 @@ def default_storage_keys(ws: MLWorkspace, ctx: RuleContext) -> Verdict:
     signed with Entra credentials) removes the key from the path. Defender for Cloud rates
     this High; no built-in Azure Policy audits it."""
     fact = default_storage_keyless(ctx.inventory, ws)
-    evidence = [ev(path, value) for path, value in fact.evidence]
-    if fact.is_unknown:
-        return unknown(fact.reason, *fact.missing, evidence=evidence)
-    if fact.is_false:
-        return failed(fact.reason, *evidence)
-    return passed(fact.reason, *evidence)
+    return verdict_from_fact(fact)
 
 
 SEARCH_CMK_AUDIT = "76a56461-9dc0-40f0-82f5-2453283afa2f"
@@ -691,12 +687,7 @@ def datastore_credentials(ds: MLDatastore, ctx: RuleContext) -> Verdict:
     listSecrets action, which aiposture never calls). Connections are AIP-DAT-008; the
     workspace's system datastores follow systemDatastoresAuthMode (AIP-DAT-009)."""
     fact = datastore_keyless(ds)
-    evidence = [ev(path, value) for path, value in fact.evidence]
-    if fact.is_unknown:
-        return unknown(fact.reason, *fact.missing, evidence=evidence)
-    if fact.is_false:
-        return failed(fact.reason, *evidence)
-    return passed(fact.reason, *evidence)
+    return verdict_from_fact(fact)
 
 
 CUSTOMER_STORAGE = "46aa9b05-0e60-4eae-a88b-1e9d374fa515"
@@ -749,9 +740,4 @@ def customer_owned_storage(account: CognitiveAccount, ctx: RuleContext) -> Verdi
     asks for userOwnedStorage only where the capability is present; an account without it
     PASSes with the capabilities as evidence."""
     fact = customer_storage(account)
-    evidence = [ev(path, value) for path, value in fact.evidence]
-    if fact.is_unknown:
-        return unknown(fact.reason, *fact.missing, evidence=evidence)
-    if fact.is_false:
-        return failed(fact.reason, *evidence)
-    return passed(fact.reason, *evidence)
+    return verdict_from_fact(fact)

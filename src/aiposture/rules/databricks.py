@@ -21,6 +21,7 @@ from aiposture.facts.base import Fact
 from aiposture.model.entities import DatabricksWorkspace
 from aiposture.model.inventory import Inventory
 from aiposture.model.types import Pillar, Severity
+from aiposture.rules.common import verdict_from_fact
 from aiposture.rules.registry import rule
 from aiposture.rules.types import (
     Evidence,
@@ -32,7 +33,6 @@ from aiposture.rules.types import (
     ev,
     failed,
     passed,
-    unknown,
 )
 
 # Azure Policy built-ins (Azure/azure-policy, built-in-policies/policyDefinitions/
@@ -72,13 +72,10 @@ def _verdict(
 ) -> Verdict:
     """FAIL when the fact has the value `fail_when`, PASS on the other, UNKNOWN when open.
     `premium`: the fix needs the Premium tier (the FAIL says so on another tier)."""
-    evidence = (*(ev(path, value) for path, value in fact.evidence), *_linked(ws))
-    if fact.value is None:
-        return unknown(fact.reason, *fact.missing, evidence=evidence)
-    if fact.value is fail_when:
-        note, extra = _premium_note(ws) if premium else ("", ())
-        return failed(fact.reason + note, *evidence, *extra)
-    return passed(fact.reason, *evidence)
+    note, extra = _premium_note(ws) if premium else ("", ())
+    return verdict_from_fact(
+        fact, fail_when=fail_when, after=_linked(ws), fail_note=note, fail_evidence=extra
+    )
 
 
 @rule(

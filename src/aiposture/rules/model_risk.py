@@ -33,6 +33,7 @@ from aiposture.model.entities import (
 )
 from aiposture.model.inventory import Inventory
 from aiposture.model.types import Pillar, Severity
+from aiposture.rules.common import verdict_from_fact
 from aiposture.rules.governance import definition_ref, effective_policies, param_value
 from aiposture.rules.model_retirements import retirement_date
 from aiposture.rules.registry import rule
@@ -1190,26 +1191,22 @@ def endpoint_registry_model(ep: MLModelEndpoint, ctx: RuleContext) -> Verdict:
     )
     if policies:
         fact = serves_policy_allowed_model(ep, policies, registries_only=settings.registries_only)
-        evidence = [ev(path, value) for path, value in fact.evidence]
-        evidence.append(ev("allowList", "policyAssignments"))
-        evidence.append(
+        allow_list = (
+            ev("allowList", "policyAssignments"),
             ev(
                 "policyAssignments[registry models]",
                 [
                     {"assignment": p.assignment, "definition": p.definition, **p.parameters()}
                     for p in policies
                 ],
-            )
+            ),
         )
     else:
         fact = serves_allowed_model(
             ep, settings.allowed_registries, registries_only=settings.registries_only
         )
-        evidence = [ev(path, value) for path, value in fact.evidence]
-        evidence.append(ev("allowList", "settings"))
-        evidence.append(ev("settings.models.allowed_registries", list(settings.allowed_registries)))
-    if fact.is_unknown:
-        return unknown(fact.reason, *fact.missing, evidence=evidence)
-    if fact.is_false:
-        return failed(fact.reason, *evidence)
-    return passed(fact.reason, *evidence)
+        allow_list = (
+            ev("allowList", "settings"),
+            ev("settings.models.allowed_registries", list(settings.allowed_registries)),
+        )
+    return verdict_from_fact(fact, after=allow_list)

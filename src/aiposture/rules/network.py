@@ -41,6 +41,7 @@ from aiposture.model.entities import (
 )
 from aiposture.model.inventory import Inventory
 from aiposture.model.types import Pillar, Severity
+from aiposture.rules.common import verdict_from_fact
 from aiposture.rules.registry import rule
 from aiposture.rules.types import (
     PolicyFix,
@@ -1138,11 +1139,8 @@ def private_dns_zone_group(pe: PrivateEndpoint, ctx: RuleContext) -> Verdict:
                 ],
             )
         return not_applicable(f"no Approved connection to an AI resource ({seen})")
-    fact = has_dns_zone_group(inv, pe)
-    evidence = [ev("privateLinkServiceConnections[].privateLinkServiceId", list(approved))]
-    evidence += [ev(path, value) for path, value in fact.evidence]
-    if fact.is_unknown:
-        return unknown(fact.reason, *fact.missing, evidence=evidence)
-    if fact.is_false:
-        return failed(fact.reason, *evidence, fill={"<ZONE_NAME>": _zone_name(inv, approved[0])})
-    return passed(fact.reason, *evidence)
+    return verdict_from_fact(
+        has_dns_zone_group(inv, pe),
+        before=[ev("privateLinkServiceConnections[].privateLinkServiceId", list(approved))],
+        fill={"<ZONE_NAME>": _zone_name(inv, approved[0])},
+    )
